@@ -1,0 +1,359 @@
+//! The rich content model of `rich-messages.md` §1: the Google Business Messages message shape
+//! an agent sends, and the shape of a visitor's reply to a suggestion.
+//!
+//! These types serialise to exactly the documented JSON. Values coming from the network are not
+//! deserialised into them directly but decoded by [`crate::validate`], which reports every
+//! violation with its path and fills these types with checked, serialised URLs.
+
+use serde::{Deserialize, Serialize};
+
+/// An agent's message value (`AgentContent`): one body plus optional chips, fallback and
+/// representative.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AgentContent {
+    #[serde(flatten)]
+    pub body: Body,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub suggestions: Vec<Suggestion>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fallback: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub representative: Option<Representative>,
+}
+
+/// Exactly one of `text`, `image`, `richCard` (rule M1).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Body {
+    Image(Image),
+    RichCard(RichCard),
+    /// `text`, with `containsRichText` alongside it.
+    #[serde(untagged)]
+    Text(TextBody),
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TextBody {
+    pub text: String,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub contains_rich_text: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum RepresentativeType {
+    Bot,
+    Human,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Representative {
+    pub representative_type: RepresentativeType,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub display_name: Option<String>,
+    /// A checked image URL (see [`crate::safety::image_url`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub avatar_image: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Image {
+    pub content_info: ContentInfo,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ContentInfo {
+    pub file_url: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub thumbnail_url: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub force_refresh: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub alt_text: Option<String>,
+}
+
+/// Exactly one of `standaloneCard`, `carouselCard` (rule RC1).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum RichCard {
+    StandaloneCard(StandaloneCard),
+    CarouselCard(CarouselCard),
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StandaloneCard {
+    pub card_content: CardContent,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CarouselCard {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub card_width: Option<CardWidth>,
+    pub card_contents: Vec<CardContent>,
+}
+
+impl CarouselCard {
+    /// Absent or unspecified width means MEDIUM.
+    pub fn effective_width(&self) -> CardWidth {
+        match self.card_width {
+            Some(CardWidth::Small) => CardWidth::Small,
+            _ => CardWidth::Medium,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct CardContent {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub media: Option<Media>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub suggestions: Vec<Suggestion>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Media {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub height: Option<Height>,
+    pub content_info: ContentInfo,
+}
+
+impl Media {
+    /// Absent or unspecified height means MEDIUM.
+    pub fn effective_height(&self) -> Height {
+        match self.height {
+            None | Some(Height::HeightUnspecified) => Height::Medium,
+            Some(h) => h,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum Height {
+    HeightUnspecified,
+    Short,
+    Medium,
+    Tall,
+}
+
+impl Height {
+    pub const ALL: [Height; 4] = [
+        Height::HeightUnspecified,
+        Height::Short,
+        Height::Medium,
+        Height::Tall,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Height::HeightUnspecified => "HEIGHT_UNSPECIFIED",
+            Height::Short => "SHORT",
+            Height::Medium => "MEDIUM",
+            Height::Tall => "TALL",
+        }
+    }
+
+    /// Media box height in CSS pixels.
+    pub fn pixels(self) -> u32 {
+        match self {
+            Height::Short => 112,
+            Height::HeightUnspecified | Height::Medium => 168,
+            Height::Tall => 264,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum CardWidth {
+    CardWidthUnspecified,
+    Small,
+    Medium,
+}
+
+impl CardWidth {
+    pub const ALL: [CardWidth; 3] = [
+        CardWidth::CardWidthUnspecified,
+        CardWidth::Small,
+        CardWidth::Medium,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CardWidth::CardWidthUnspecified => "CARD_WIDTH_UNSPECIFIED",
+            CardWidth::Small => "SMALL",
+            CardWidth::Medium => "MEDIUM",
+        }
+    }
+
+    /// Card width in CSS pixels.
+    pub fn pixels(self) -> u32 {
+        match self {
+            CardWidth::Small => 136,
+            CardWidth::CardWidthUnspecified | CardWidth::Medium => 280,
+        }
+    }
+}
+
+/// A chip or card button: exactly one kind (rule S1).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Suggestion {
+    Reply(SuggestedReply),
+    Action(SuggestedAction),
+    LiveAgentRequest(LiveAgentRequest),
+    AuthenticationRequest(AuthenticationRequest),
+}
+
+impl Suggestion {
+    /// The response type a visitor's activation posts.
+    pub fn response_type(&self) -> SuggestionResponseType {
+        match self {
+            Suggestion::Reply(_) => SuggestionResponseType::Reply,
+            Suggestion::Action(_) => SuggestionResponseType::Action,
+            Suggestion::LiveAgentRequest(_) => SuggestionResponseType::LiveAgent,
+            Suggestion::AuthenticationRequest(_) => SuggestionResponseType::Auth,
+        }
+    }
+
+    /// The `postbackData` a visitor's activation posts (`""` when it had none).
+    pub fn postback_data(&self) -> &str {
+        match self {
+            Suggestion::Reply(r) => r.postback_data.as_deref().unwrap_or(""),
+            Suggestion::Action(a) => a.postback_data.as_deref().unwrap_or(""),
+            Suggestion::LiveAgentRequest(_) | Suggestion::AuthenticationRequest(_) => "",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SuggestedReply {
+    pub text: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub postback_data: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SuggestedAction {
+    pub text: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub postback_data: Option<String>,
+    #[serde(flatten)]
+    pub action: Action,
+}
+
+/// Exactly one of `openUrlAction`, `dialAction` (rule S4).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Action {
+    OpenUrlAction(OpenUrlAction),
+    DialAction(DialAction),
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OpenUrlAction {
+    /// A checked web link (see [`crate::safety::web_link`]).
+    pub url: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DialAction {
+    pub phone_number: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct LiveAgentRequest {}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AuthenticationRequest {
+    pub oauth: Oauth,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Oauth {
+    pub client_id: String,
+    pub code_challenge: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code_challenge_method: Option<CodeChallengeMethod>,
+    pub scopes: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum CodeChallengeMethod {
+    S256,
+    #[serde(rename = "plain")]
+    Plain,
+}
+
+/// A visitor's message value produced by a suggestion (`CustomerContent`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CustomerContent {
+    pub text: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub suggestion_response: Option<SuggestionResponse>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub authentication_response: Option<AuthenticationResponse>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SuggestionResponse {
+    pub postback_data: String,
+    #[serde(rename = "type")]
+    pub kind: SuggestionResponseType,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum SuggestionResponseType {
+    Reply,
+    Action,
+    LiveAgent,
+    Auth,
+}
+
+impl SuggestionResponseType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SuggestionResponseType::Reply => "REPLY",
+            SuggestionResponseType::Action => "ACTION",
+            SuggestionResponseType::LiveAgent => "LIVE_AGENT",
+            SuggestionResponseType::Auth => "AUTH",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum AuthenticationResponse {
+    #[serde(rename_all = "camelCase")]
+    Success { code: String, redirect_uri: String },
+    #[serde(rename_all = "camelCase")]
+    Failure { error_details: AuthErrorDetails },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AuthErrorDetails {
+    pub error: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error_description: Option<String>,
+}

@@ -1,0 +1,347 @@
+//! URL, e-mail and phone checks of `rich-messages.md` §4: the only way a string from a message
+//! becomes an `href` or `src`.
+//!
+//! Every check runs on the raw string, then parses it with the WHATWG parser of the `url` crate;
+//! what goes into the DOM is the serialised result, never the raw input.
+
+use std::fmt;
+
+use url::{Position, Url};
+
+/// Longest URL accepted anywhere (characters).
+pub const MAX_URL_CHARS: usize = 2048;
+
+/// Why a URL or phone number was refused; its `Display` is the reason shown in violations.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Refusal {
+    Empty,
+    TooLong(usize),
+    Whitespace,
+    ControlCharacter(char),
+    Backslash,
+    ProtocolRelative,
+    NotAbsolute,
+    Scheme(String),
+    NoHost,
+    Credentials,
+    InsecureImage,
+    Mailto,
+    Phone(&'static str),
+}
+
+impl fmt::Display for Refusal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Refusal::Empty => f.write_str("must not be empty"),
+            Refusal::TooLong(n) => write!(f, "{n} characters, at most {MAX_URL_CHARS}"),
+            Refusal::Whitespace => f.write_str("must not contain whitespace"),
+            Refusal::ControlCharacter(c) => {
+                write!(f, "contains a control character (U+{:04X})", *c as u32)
+            }
+            Refusal::Backslash => f.write_str("must not contain a backslash"),
+            Refusal::ProtocolRelative => f.write_str("protocol-relative URLs are not allowed"),
+            Refusal::NotAbsolute => f.write_str("is not an absolute URL"),
+            Refusal::Scheme(s) => write!(f, "the scheme \"{s}\" is not allowed"),
+            Refusal::NoHost => f.write_str("has no host"),
+            Refusal::Credentials => f.write_str("must not contain a username or password"),
+            Refusal::InsecureImage => f.write_str("images must use https or a root-relative path"),
+            Refusal::Mailto => f.write_str("is not a single plain mailto: address"),
+            Refusal::Phone(why) => f.write_str(why),
+        }
+    }
+}
+
+/// The checks every URL shares: 1..2048 characters, no whitespace, control or backslash.
+fn raw_checks(raw: &str) -> Result<(), Refusal> {
+    let mut count = 0usize;
+    for c in raw.chars() {
+        count += 1;
+        if c.is_whitespace() {
+            return Err(Refusal::Whitespace);
+        }
+        if c.is_control() {
+            return Err(Refusal::ControlCharacter(c));
+        }
+        if c == '\\' {
+            return Err(Refusal::Backslash);
+        }
+    }
+    match count {
+        0 => Err(Refusal::Empty),
+        n if n > MAX_URL_CHARS => Err(Refusal::TooLong(n)),
+        _ => Ok(()),
+    }
+}
+
+fn parse_absolute(raw: &str) -> Result<Url, Refusal> {
+    raw_checks(raw)?;
+    if raw.starts_with("//") {
+        return Err(Refusal::ProtocolRelative);
+    }
+    Url::parse(raw).map_err(|_| Refusal::NotAbsolute)
+}
+
+fn require_host_without_credentials(url: &Url) -> Result<(), Refusal> {
+    if url.host_str().is_none_or(str::is_empty) {
+        return Err(Refusal::NoHost);
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(Refusal::Credentials);
+    }
+    Ok(())
+}
+
+/// A web link (rich-text link, `openUrlAction.url`): absolute `http`/`https` with a host and no
+/// credentials. Returns the serialised URL.
+pub fn web_link(raw: &str) -> Result<String, Refusal> {
+    let url = parse_absolute(raw)?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(Refusal::Scheme(url.scheme().to_owned()));
+    }
+    require_host_without_credentials(&url)?;
+    Ok(url.into())
+}
+
+/// A `mailto:` link with exactly one plain address and nothing pre-filled.
+pub fn mailto_link(raw: &str) -> Result<String, Refusal> {
+    raw_checks(raw)?;
+    let (scheme, address) = raw.split_once(':').ok_or(Refusal::Mailto)?;
+    if !scheme.eq_ignore_ascii_case("mailto") {
+        return Err(Refusal::Scheme(scheme.to_ascii_lowercase()));
+    }
+    let (local, domain) = address.split_once('@').ok_or(Refusal::Mailto)?;
+    let local_ok = (1..=64).contains(&local.len())
+        && local
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'+' | b'-'));
+    let labels: Vec<&str> = domain.split('.').collect();
+    let domain_ok = labels.len() >= 2
+        && labels.iter().all(|label| {
+            (1..=63).contains(&label.len())
+                && label
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+                && !label.starts_with('-')
+                && !label.ends_with('-')
+        });
+    if local_ok && domain_ok {
+        Ok(format!("mailto:{address}"))
+    } else {
+        Err(Refusal::Mailto)
+    }
+}
+
+/// A rich-text link target: a web link or a mailto link.
+pub fn rich_text_link(raw: &str) -> Result<LinkTarget, Refusal> {
+    if raw
+        .get(..7)
+        .is_some_and(|s| s.eq_ignore_ascii_case("mailto:"))
+    {
+        return mailto_link(raw).map(LinkTarget::Mail);
+    }
+    web_link(raw).map(LinkTarget::Web)
+}
+
+/// A checked link target; web links open in a new tab, mail links do not.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LinkTarget {
+    Web(String),
+    Mail(String),
+}
+
+impl LinkTarget {
+    pub fn href(&self) -> &str {
+        match self {
+            LinkTarget::Web(h) | LinkTarget::Mail(h) => h,
+        }
+    }
+
+    pub fn opens_new_tab(&self) -> bool {
+        matches!(self, LinkTarget::Web(_))
+    }
+}
+
+/// An image URL (`fileUrl`, `thumbnailUrl`, `avatarImage`, `sender.image`): an absolute `https`
+/// URL with a host and no credentials, or a root-relative path (`/x`, never `//x`). Returns the
+/// serialised URL, or for a root-relative path its serialised path, query and fragment, to be
+/// resolved against the widget's endpoint origin with [`resolve_image_url`].
+pub fn image_url(raw: &str) -> Result<String, Refusal> {
+    raw_checks(raw)?;
+    if raw.starts_with('/') && !raw.starts_with("//") {
+        // Parse against a placeholder origin only to normalise and percent-encode the path.
+        let base = Url::parse("https://endpoint.invalid/").map_err(|_| Refusal::NotAbsolute)?;
+        let url = base.join(raw).map_err(|_| Refusal::NotAbsolute)?;
+        return Ok(url[Position::BeforePath..].to_owned());
+    }
+    let url = parse_absolute(raw)?;
+    match url.scheme() {
+        "https" => {}
+        "http" => return Err(Refusal::InsecureImage),
+        other => return Err(Refusal::Scheme(other.to_owned())),
+    }
+    require_host_without_credentials(&url)?;
+    Ok(url.into())
+}
+
+/// Resolves a checked image URL against the widget's endpoint origin (never the host page).
+pub fn resolve_image_url(checked: &str, endpoint_origin: &str) -> String {
+    if checked.starts_with('/') {
+        format!("{}{checked}", endpoint_origin.trim_end_matches('/'))
+    } else {
+        checked.to_owned()
+    }
+}
+
+/// Longest phone number accepted (characters, separators included).
+const MAX_PHONE_CHARS: usize = 32;
+
+/// An RFC 3966 global number without parameters (`+1-201-555-0123`). Returns the `tel:` link
+/// with the digits only (`tel:+12015550123`).
+pub fn dial_link(raw: &str) -> Result<String, Refusal> {
+    let rest = raw
+        .strip_prefix('+')
+        .ok_or(Refusal::Phone("must start with + and the country code"))?;
+    if raw.chars().count() > MAX_PHONE_CHARS {
+        return Err(Refusal::Phone("at most 32 characters"));
+    }
+    let mut digits = String::with_capacity(16);
+    for c in rest.chars() {
+        match c {
+            '0'..='9' => digits.push(c),
+            '-' | '.' | '(' | ')' => {}
+            _ => {
+                return Err(Refusal::Phone(
+                    "only digits and the separators - . ( ) may follow the +",
+                ))
+            }
+        }
+    }
+    if !(7..=15).contains(&digits.len()) {
+        return Err(Refusal::Phone("must have 7 to 15 digits"));
+    }
+    Ok(format!("tel:+{digits}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn web_links_allow_only_http_and_https_with_a_host() {
+        assert_eq!(
+            web_link("https://example.com/a?b=1").as_deref(),
+            Ok("https://example.com/a?b=1")
+        );
+        assert_eq!(
+            web_link("HTTP://Example.COM").as_deref(),
+            Ok("http://example.com/")
+        );
+        for bad in [
+            "javascript:alert(1)",
+            "JaVaScRiPt:alert(1)",
+            "data:text/html,<b>",
+            "vbscript:msgbox",
+            "file:///etc/passwd",
+            "blob:https://a.example/1",
+            "about:blank",
+            "intent://x#Intent;end",
+            "ftp://example.com/",
+            "//evil.example",
+            "/relative",
+            "relative",
+            "https://u:p@example.com",
+            "https://user@example.com",
+            "java\tscript:alert(1)",
+            " https://example.com",
+            "https://exa mple.com",
+            "https:\\\\evil.example",
+            "",
+        ] {
+            assert!(web_link(bad).is_err(), "{bad:?} must be refused");
+        }
+    }
+
+    #[test]
+    fn url_length_is_limited_to_2048_characters() {
+        let base = "https://example.com/";
+        let ok = format!("{base}{}", "a".repeat(MAX_URL_CHARS - base.len()));
+        assert!(web_link(&ok).is_ok());
+        let long = format!("{ok}a");
+        assert_eq!(web_link(&long), Err(Refusal::TooLong(2049)));
+        assert_eq!(
+            Refusal::TooLong(2049).to_string(),
+            "2049 characters, at most 2048"
+        );
+    }
+
+    #[test]
+    fn mailto_takes_exactly_one_plain_address() {
+        assert_eq!(
+            mailto_link("mailto:help@example.com").as_deref(),
+            Ok("mailto:help@example.com")
+        );
+        for bad in [
+            "mailto:a@b",
+            "mailto:a@example.com?subject=x",
+            "mailto:a@example.com,b@example.com",
+            "mailto:a%40@example.com",
+            "mailto:@example.com",
+            "mailto:a@-x.example.com",
+            "mailto:a@x-.example.com",
+            &format!("mailto:{}@example.com", "a".repeat(65)),
+        ] {
+            assert!(mailto_link(bad).is_err(), "{bad:?} must be refused");
+        }
+        assert!(mailto_link(&format!("mailto:{}@example.com", "a".repeat(64))).is_ok());
+    }
+
+    #[test]
+    fn image_urls_are_https_or_root_relative() {
+        assert_eq!(
+            image_url("/api/v1/connect/assets/ws_1/f 1.png"),
+            Err(Refusal::Whitespace)
+        );
+        assert_eq!(
+            image_url("/api/v1/connect/assets/ws_1/connect360/file_9/store.png").as_deref(),
+            Ok("/api/v1/connect/assets/ws_1/connect360/file_9/store.png")
+        );
+        assert_eq!(image_url("/a/../b?x=é").as_deref(), Ok("/b?x=%C3%A9"));
+        assert_eq!(
+            image_url("http://cdn.example.com/a.png"),
+            Err(Refusal::InsecureImage)
+        );
+        assert!(image_url("//cdn.example.com/a.png").is_err());
+        assert!(image_url("data:image/png;base64,AAAA").is_err());
+        assert!(image_url("javascript:alert(1)").is_err());
+        assert_eq!(
+            resolve_image_url("/x.png", "https://chat.example.com/"),
+            "https://chat.example.com/x.png"
+        );
+        assert_eq!(
+            resolve_image_url("https://cdn.example.com/x.png", "https://chat.example.com"),
+            "https://cdn.example.com/x.png"
+        );
+    }
+
+    #[test]
+    fn phone_numbers_are_rfc3966_global_numbers() {
+        assert_eq!(
+            dial_link("+1-201-555-0123").as_deref(),
+            Ok("tel:+12015550123")
+        );
+        assert_eq!(dial_link("+44 (20) 7946").ok(), None);
+        assert_eq!(
+            dial_link("+(44).20-7946-0958").as_deref(),
+            Ok("tel:+442079460958")
+        );
+        assert!(dial_link("+123456").is_err(), "6 digits");
+        assert!(dial_link("+1234567").is_ok(), "7 digits");
+        assert!(dial_link("+123456789012345").is_ok(), "15 digits");
+        assert!(dial_link("+1234567890123456").is_err(), "16 digits");
+        assert!(dial_link("tel:+12015550123").is_err());
+        assert!(dial_link("+12015550123;ext=1").is_err());
+        assert!(dial_link("12015550123").is_err());
+        assert!(dial_link(&format!("+1234567{}", "-".repeat(25))).is_err());
+        assert!(dial_link(&format!("+1234567{}", "-".repeat(24))).is_ok());
+    }
+}

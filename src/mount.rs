@@ -1,0 +1,87 @@
+//! Mounting: an **open** shadow root on the host element, the widget stylesheet adopted as a
+//! constructable stylesheet (allowed under a strict `style-src` CSP, unlike `<style>`), and the
+//! Leptos app inside it. Events are not delegated (the `delegation` feature stays off), so
+//! handlers work inside the shadow root.
+
+use std::fmt;
+
+use leptos::mount::mount_to;
+use leptos::prelude::*;
+use wasm_bindgen::{JsCast, JsValue};
+use web_sys::{CssStyleSheet, Element, HtmlElement, ShadowRootInit, ShadowRootMode};
+
+use crate::i18n::ui_language;
+use crate::ui::{App, WidgetSettings};
+
+/// The widget's stylesheet, adopted into the shadow root.
+pub const STYLESHEET: &str = include_str!("../style/widget.css");
+
+/// The id of the host element the standalone build mounts into.
+pub const HOST_ID: &str = "connect360-chat";
+
+/// Why the widget could not be mounted.
+#[derive(Debug)]
+pub enum MountError {
+    NoDocument,
+    Dom(String),
+}
+
+impl fmt::Display for MountError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            MountError::NoDocument => f.write_str("no document to mount into"),
+            MountError::Dom(e) => write!(f, "the page refused a DOM operation: {e}"),
+        }
+    }
+}
+
+impl From<JsValue> for MountError {
+    fn from(value: JsValue) -> Self {
+        MountError::Dom(value.as_string().unwrap_or_else(|| format!("{value:?}")))
+    }
+}
+
+/// The handle of a mounted widget; dropping it unmounts the widget.
+pub type WidgetHandle = leptos::mount::UnmountHandle<leptos::tachys::view::any_view::AnyViewState>;
+
+/// Mounts the widget into an open shadow root on `host` (reusing one already attached).
+pub fn mount_widget(host: &Element, settings: WidgetSettings) -> Result<WidgetHandle, MountError> {
+    let shadow = match host.shadow_root() {
+        Some(shadow) => shadow,
+        None => host.attach_shadow(&ShadowRootInit::new(ShadowRootMode::Open))?,
+    };
+    let sheet = CssStyleSheet::new()?;
+    sheet.replace_sync(STYLESHEET)?;
+    let sheets = js_sys::Array::of1(&sheet);
+    js_sys::Reflect::set(&shadow, &"adoptedStyleSheets".into(), &sheets)?;
+
+    let document = host.owner_document().ok_or(MountError::NoDocument)?;
+    let root: HtmlElement = document.create_element("div")?.unchecked_into();
+    root.set_class_name("c360-root");
+    shadow.append_child(&root)?;
+    Ok(mount_to(root, move || App(settings).into_any()))
+}
+
+/// Mounts into the page's `#connect360-chat` element (created at the end of `<body>` when
+/// missing), with the UI language of the browser.
+pub fn mount_on_page() -> Result<WidgetHandle, MountError> {
+    let window = web_sys::window().ok_or(MountError::NoDocument)?;
+    let document = window.document().ok_or(MountError::NoDocument)?;
+    let host = match document.get_element_by_id(HOST_ID) {
+        Some(host) => host,
+        None => {
+            let host = document.create_element("div")?;
+            host.set_id(HOST_ID);
+            document
+                .body()
+                .ok_or(MountError::NoDocument)?
+                .append_child(&host)?;
+            host
+        }
+    };
+    let locale = window.navigator().language();
+    let settings = WidgetSettings {
+        lang: ui_language(locale.as_deref()),
+    };
+    mount_widget(&host, settings)
+}
