@@ -59,7 +59,9 @@ pub fn mount_widget(host: &Element, settings: WidgetSettings) -> Result<WidgetHa
     let root: HtmlElement = document.create_element("div")?.unchecked_into();
     root.set_class_name("c360-root");
     shadow.append_child(&root)?;
-    Ok(mount_to(root, move || App(settings).into_any()))
+    Ok(mount_to(root, move || {
+        view! { <App settings=settings/> }.into_any()
+    }))
 }
 
 /// Mounts into the page's `#connect360-chat` element (created at the end of `<body>` when

@@ -1,5 +1,6 @@
 //! Property tests: parsing and validation are total over arbitrary input, and nothing they
-//! accept ever carries a link with a disallowed scheme.
+//! accept ever carries a link with a disallowed scheme. (Native only: proptest needs an OS RNG.)
+#![cfg(not(target_arch = "wasm32"))]
 
 use connect360_model::content::{Action, AgentContent, Body, RichCard, Suggestion};
 use connect360_model::display::{view_message, Shown};

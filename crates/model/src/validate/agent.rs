@@ -184,12 +184,12 @@ impl Walker {
         let valid = self.class_a_count() == before;
         AgentParts {
             value: body.filter(|_| valid).map(|body| {
-                AgentValue::Rich(AgentContent {
+                AgentValue::Rich(Box::new(AgentContent {
                     body,
                     suggestions,
                     fallback: fallback.clone(),
                     representative: representative.clone(),
-                })
+                }))
             }),
             fallback,
             representative,

@@ -171,7 +171,7 @@ pub enum AgentValue {
     /// A plain string: plain text, shown exactly as typed.
     Plain(String),
     /// A rich object in the Business Messages shape.
-    Rich(AgentContent),
+    Rich(Box<AgentContent>),
 }
 
 /// The outcome of decoding one agent value.

@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# Installs what building and testing Connect360 Chat needs, skipping whatever is already there,
+# so a second run takes seconds. Source it (`. scripts/setup.sh`) to also get PATH set up.
+#
+#   - the wasm32-unknown-unknown target, rustfmt and clippy (rustup)
+#   - trunk 0.21.14 (cargo install; 0.22 needs a newer rustc)
+#   - wasm-bindgen-cli, exactly the wasm-bindgen version in Cargo.lock
+#   - wasm-opt from npm binaryen@132.0.0 and playwright-core (tools/, npm ci)
+#   - Debian chromium + chromium-driver (apt), for the browser and end-to-end tests
+set -euo pipefail
+
+repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+TRUNK_VERSION="0.21.14"
+
+say() { printf '\033[1m[setup]\033[0m %s\n' "$*"; }
+
+export PATH="$repo/tools/node_modules/.bin:${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
+
+setup_rust() {
+  # rust-toolchain.toml names the target and components; make sure they are present.
+  local installed
+  installed="$(rustup target list --installed)"
+  if ! grep -qx wasm32-unknown-unknown <<<"$installed"; then
+    say "adding the wasm32-unknown-unknown target"
+    rustup target add wasm32-unknown-unknown
+  fi
+  if ! cargo fmt --version >/dev/null 2>&1 || ! cargo clippy --version >/dev/null 2>&1; then
+    say "adding rustfmt and clippy"
+    rustup component add rustfmt clippy
+  fi
+}
+
+setup_trunk() {
+  if [[ "$(trunk --version 2>/dev/null)" == "trunk $TRUNK_VERSION" ]]; then
+    return
+  fi
+  say "installing trunk $TRUNK_VERSION (builds from source: 12-20 minutes on 2 cores, once)"
+  cargo install "trunk@$TRUNK_VERSION" --locked
+}
+
+setup_wasm_bindgen() {
+  local want
+  want="$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/[^0-9.]/, ""); print; exit }' "$repo/Cargo.lock")"
+  if [[ -z "$want" ]]; then
+    say "Cargo.lock has no wasm-bindgen entry; run 'cargo generate-lockfile' first" >&2
+    exit 1
+  fi
+  if [[ "$(wasm-bindgen --version 2>/dev/null)" == "wasm-bindgen $want" ]] &&
+    [[ "$(wasm-bindgen-test-runner --version 2>/dev/null)" == "wasm-bindgen-test-runner $want" ]]; then
+    return
+  fi
+  say "installing wasm-bindgen-cli $want (matches Cargo.lock)"
+  # No --locked: the CLI's own lockfile names a crate version the registry mirror lacks.
+  cargo install wasm-bindgen-cli --version "$want" --force
+}
+
+setup_npm_tools() {
+  local stamp="$repo/tools/node_modules/.installed-from-lock"
+  if [[ -f "$stamp" ]] && cmp -s "$stamp" "$repo/tools/package-lock.json"; then
+    return
+  fi
+  say "installing npm tools (binaryen 132 wasm-opt, playwright-core)"
+  (cd "$repo/tools" && npm ci --no-audit --no-fund --loglevel=error)
+  cp "$repo/tools/package-lock.json" "$stamp"
+}
+
+setup_chromium() {
+  if command -v chromium >/dev/null && command -v chromedriver >/dev/null; then
+    return
+  fi
+  say "installing Debian chromium and chromium-driver"
+  local sudo=""
+  [[ "$(id -u)" == 0 ]] || sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium chromium-driver >/dev/null
+}
+
+setup_rust
+setup_trunk
+setup_wasm_bindgen
+setup_npm_tools
+setup_chromium
+
+export CHROMEDRIVER="${CHROMEDRIVER:-$(command -v chromedriver)}"
+export CHROMIUM="${CHROMIUM:-$(command -v chromium)}"
+# Trunk must not ask crates.io for a newer release at every start.
+export TRUNK_SKIP_VERSION_CHECK=true
+say "ready: $(trunk --version), $(wasm-bindgen --version), $(wasm-opt --version), $("$CHROMIUM" --version 2>/dev/null)"

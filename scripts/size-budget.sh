@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Fails when the gzip -9 total of the release widget (JS glue + wasm + widget CSS) is over
+# budget, and prints the figures every run. The widget stylesheet is compiled into the wasm
+# (include_str!), so it is counted there; any CSS file the release ships is counted too.
+#
+# Budget: measured size + 10%. Raise it only with a measured reason in the commit message.
+set -euo pipefail
+# Measured 2026-11-22: 49 935 bytes (JS 6 724 + wasm 43 211) → budget 54 929.
+BUDGET_GZIP_BYTES=${BUDGET_GZIP_BYTES:-54929}
+
+dist="${1:-dist}"
+files=("$dist"/connect360-widget.js "$dist"/connect360-widget_bg.wasm)
+for css in "$dist"/widget*.css; do
+  [[ -e "$css" ]] && files+=("$css")
+done
+
+total_raw=0
+total_gz=0
+printf '%-34s %10s %10s\n' "file" "raw" "gzip -9"
+for f in "${files[@]}"; do
+  raw=$(wc -c <"$f")
+  gz=$(gzip -9 -c "$f" | wc -c)
+  total_raw=$((total_raw + raw))
+  total_gz=$((total_gz + gz))
+  printf '%-34s %10d %10d\n' "$(basename "$f")" "$raw" "$gz"
+done
+printf '%-34s %10d %10d   (budget %d)\n' "total" "$total_raw" "$total_gz" "$BUDGET_GZIP_BYTES"
+if ((total_gz > BUDGET_GZIP_BYTES)); then
+  echo "size budget exceeded: $total_gz bytes gzip > $BUDGET_GZIP_BYTES" >&2
+  exit 1
+fi

@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Runs every test of Connect360 Chat, installing what is missing first (scripts/setup.sh):
+#   formatting, clippy (native and wasm32), native tests, browser tests (wasm-bindgen-test in
+#   headless Chromium), the release build with its size budget, and the end-to-end tests that
+#   load the release build in Chromium.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+# shellcheck source=scripts/setup.sh
+. scripts/setup.sh
+
+step() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
+
+# Every test runner's output also goes to a log, summed into one closing line at the end.
+log="$(mktemp)"
+trap 'rm -f "$log"' EXIT
+counted() { "$@" 2>&1 | tee -a "$log"; }
+
+step "cargo fmt --check"
+cargo fmt --all -- --check
+
+step "clippy (native: every crate and target)"
+cargo clippy --workspace --all-targets --locked -- -D warnings
+
+step "clippy (wasm32: widget and model)"
+cargo clippy -p connect360-widget -p connect360-model --target wasm32-unknown-unknown \
+  --all-targets --locked -- -D warnings
+
+step "native tests"
+counted cargo test --workspace --locked
+
+step "browser tests (wasm-bindgen-test, headless Chromium)"
+counted cargo test -p connect360-widget --target wasm32-unknown-unknown --locked
+
+step "release build (trunk, wasm-opt -Oz from binaryen 132)"
+trunk build --release --locked
+
+step "size budget (gzip -9)"
+scripts/size-budget.sh dist
+
+step "end-to-end tests (release build in Chromium)"
+counted node --test --test-reporter=spec tests/e2e/
+
+# cargo: "test result: ok. N passed; M failed"; node: "ℹ pass N" / "ℹ fail M".
+awk '
+  /^test result:/ { for (i = 1; i <= NF; i++) { if ($i ~ /^passed/) p += $(i-1); if ($i ~ /^failed/) f += $(i-1) } }
+  /^ℹ pass / { p += $3 }
+  /^ℹ fail / { f += $3 }
+  END { printf "\ntests: %d passed, %d failed\n", p, f }
+' "$log"

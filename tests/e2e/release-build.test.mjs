@@ -1,0 +1,68 @@
+// The release build (`trunk build --release`, wasm-opt from binaryen 132: what a merchant
+// gets) loads in Chromium, renders the launcher in its shadow root and opens the panel.
+// Debian's binaryen 108 produced a release that built fine and rendered nothing; this catches
+// that whole class of breakage.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdir, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { collectErrors, distDir, launchChromium, repoRoot, serveDirectory } from './support.mjs';
+
+let server;
+let browser;
+
+before(async () => {
+  await stat(join(distDir, 'connect360-widget_bg.wasm')); // built by the test command first
+  server = await serveDirectory(distDir);
+  browser = await launchChromium();
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+test('the release build renders the launcher and opens the panel', async () => {
+  const page = await browser.newPage();
+  const errors = collectErrors(page);
+  const wasmResponses = [];
+  page.on('response', (r) => r.url().endsWith('.wasm') && wasmResponses.push(r));
+  await page.goto(server.url);
+
+  const launcher = page.locator('#connect360-chat button.c360-launcher');
+  await launcher.waitFor({ state: 'visible', timeout: 15000 });
+  assert.equal(await launcher.getAttribute('aria-label'), 'Open chat');
+  assert.equal(wasmResponses.length, 1, 'one wasm module');
+  assert.equal(wasmResponses[0].headers()['content-type'], 'application/wasm');
+
+  const panel = page.locator('#c360-panel');
+  assert.equal(await panel.isVisible(), false);
+  await launcher.click();
+  await panel.waitFor({ state: 'visible', timeout: 5000 });
+  assert.equal(await page.locator('.c360-title').textContent(), 'Chat with us');
+  assert.equal(await launcher.getAttribute('aria-expanded'), 'true');
+
+  await page.keyboard.press('Escape');
+  await panel.waitFor({ state: 'hidden', timeout: 5000 });
+
+  const shots = join(repoRoot, 'target', 'e2e');
+  await mkdir(shots, { recursive: true });
+  await launcher.click();
+  await page.screenshot({ path: join(shots, 'release-build-open.png') });
+  assert.deepEqual(errors, [], 'no page or console errors');
+});
+
+test('the widget lives in an open shadow root and adds nothing else to the page', async () => {
+  const page = await browser.newPage();
+  await page.goto(server.url);
+  await page.locator('button.c360-launcher').waitFor({ state: 'visible', timeout: 15000 });
+  const facts = await page.evaluate(() => {
+    const host = document.getElementById('connect360-chat');
+    return {
+      mode: host.shadowRoot?.mode,
+      lightChildren: host.children.length,
+      documentButtons: document.querySelectorAll('button').length,
+    };
+  });
+  assert.deepEqual(facts, { mode: 'open', lightChildren: 0, documentButtons: 0 });
+});
