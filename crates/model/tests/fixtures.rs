@@ -2,7 +2,7 @@
 //! its expected outcome: what the renderer shows, in which language, and what the server
 //! refuses.
 
-use connect360_model::display::{view_message, Shown};
+use connect360_model::display::{view_message, MessageView, Shown};
 use connect360_model::lang::Lang;
 use connect360_model::validate::{
     check_content, decode_customer_value, suggestion_response_matches, AgentValue, Options, Side,
@@ -29,6 +29,25 @@ fn fixtures() -> Vec<Fixture> {
             expect: f["expect"].clone(),
         })
         .collect()
+}
+
+fn fixture(name: &str) -> Fixture {
+    fixtures()
+        .into_iter()
+        .find(|f| f.name == name)
+        .unwrap_or_else(|| panic!("no fixture {name}"))
+}
+
+/// The fixture's message as an English-speaking visitor sees it, sign-in configured.
+fn view_in_english(f: &Fixture) -> MessageView {
+    view_message(
+        &f.message.content,
+        side(&f.message),
+        Some(Lang::En),
+        Lang::En,
+        false,
+        SIGN_IN,
+    )
 }
 
 fn side(message: &Message) -> Side {
@@ -123,10 +142,7 @@ fn the_server_refuses_exactly_the_documented_rules() {
 
 #[test]
 fn sign_in_suggestions_fall_back_when_sign_in_is_not_configured() {
-    let f = fixtures()
-        .into_iter()
-        .find(|f| f.name == "F09-sign-in")
-        .unwrap();
+    let f = fixture("F09-sign-in");
     let without = Options {
         sign_in_configured: Some(false),
     };
@@ -149,10 +165,7 @@ fn sign_in_suggestions_fall_back_when_sign_in_is_not_configured() {
 
 #[test]
 fn multilingual_content_follows_each_visitor_language() {
-    let f = fixtures()
-        .into_iter()
-        .find(|f| f.name == "F11-multilingual")
-        .unwrap();
+    let f = fixture("F11-multilingual");
     for (visitor, expected) in f.expect["otherVisitors"].as_object().unwrap() {
         let view = view_message(
             &f.message.content,
@@ -179,18 +192,8 @@ fn multilingual_content_follows_each_visitor_language() {
 
 #[test]
 fn malicious_content_yields_no_unsafe_url_anywhere() {
-    let f = fixtures()
-        .into_iter()
-        .find(|f| f.name == "F12-malicious")
-        .unwrap();
-    let view = view_message(
-        &f.message.content,
-        Side::Agent,
-        Some(Lang::En),
-        Lang::En,
-        false,
-        SIGN_IN,
-    );
+    let f = fixture("F12-malicious");
+    let view = view_in_english(&f);
     assert!(view.representative.is_none(), "R1 drops the representative");
     assert!(matches!(view.shown, Shown::Fallback(_)));
 }
@@ -199,18 +202,8 @@ fn malicious_content_yields_no_unsafe_url_anywhere() {
 fn rich_text_fixture_parses_to_strong_em_and_two_links() {
     use connect360_model::content::Body;
     use connect360_model::rich_text::{parse, Inline};
-    let f = fixtures()
-        .into_iter()
-        .find(|f| f.name == "F02-rich-text")
-        .unwrap();
-    let view = view_message(
-        &f.message.content,
-        Side::Agent,
-        Some(Lang::En),
-        Lang::En,
-        false,
-        SIGN_IN,
-    );
+    let f = fixture("F02-rich-text");
+    let view = view_in_english(&f);
     let Shown::Agent(AgentValue::Rich(content)) = view.shown else {
         panic!("rich content expected")
     };

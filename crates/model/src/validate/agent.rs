@@ -24,7 +24,8 @@ const TEXT: TextRule = TextRule {
     length: Rule::M2,
     characters: Rule::C1,
 };
-const STRING_VALUE: TextRule = TextRule {
+/// A plain string value, agent or customer (rule E4).
+pub(super) const STRING_VALUE: TextRule = TextRule {
     length: Rule::E4,
     ..TEXT
 };

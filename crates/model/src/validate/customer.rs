@@ -2,18 +2,11 @@
 
 use serde_json::{Map, Value};
 
-use super::agent::MAX_TEXT_CHARS;
+use super::agent::STRING_VALUE;
 use super::walker::{field, kind, TextRule, Walker};
 use super::{decode_agent_value, AgentValue, Options, Rule};
 use crate::content::*;
 
-const STRING_VALUE: TextRule = TextRule {
-    min: 1,
-    max: MAX_TEXT_CHARS,
-    multi_line: true,
-    length: Rule::E4,
-    characters: Rule::C1,
-};
 const TEXT: TextRule = TextRule {
     length: Rule::K1,
     ..STRING_VALUE

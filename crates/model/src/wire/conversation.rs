@@ -63,6 +63,8 @@ pub struct GetOrCreateConversationInput {
 }
 
 /// `createSubConversation`: the `getOrCreateConversation` input plus a required `parentId`.
+/// The fields are spelled out again because serde's `flatten` cannot be combined with
+/// `deny_unknown_fields`, and unknown input fields must be refused.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct CreateSubConversationInput {
