@@ -1,0 +1,81 @@
+//! Command line, environment and the secrets kept in the data dir.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use clap::Parser;
+
+use crate::clock::random_token;
+
+/// Connect360 Chat server: a local, SQLite-backed Connect360 with its tRPC API.
+#[derive(Debug, Clone, Parser)]
+#[command(name = "connect360-server", version, about, long_about = None)]
+pub struct Config {
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:8787")]
+    pub listen: SocketAddr,
+    /// Where the SQLite database, uploads and generated secrets live.
+    #[arg(long, default_value = ".connect360")]
+    pub data_dir: PathBuf,
+    /// Mount path of the tRPC API.
+    #[arg(long, default_value = "/api/trpc")]
+    pub trpc_path: String,
+    /// The AI agent id of the local demo agent.
+    #[arg(long, default_value = "agent_demo")]
+    pub ai_agent: String,
+    /// The local Connect360's API key; generated and stored in the data dir when unset.
+    #[arg(long, env = "CONNECT360_LOCAL_API_KEY", hide_env_values = true)]
+    pub local_api_key: Option<String>,
+}
+
+impl Config {
+    /// The base URL clients reach this server at.
+    pub fn public_base(&self) -> String {
+        format!("http://{}", self.listen)
+    }
+}
+
+/// A secret from the environment, else from `<data_dir>/<file>`, else newly generated there
+/// (readable by the owner only). Returns the secret and whether it was generated now.
+pub fn load_or_create_secret(
+    given: Option<&str>,
+    data_dir: &Path,
+    file: &str,
+    prefix: &str,
+) -> std::io::Result<(String, bool)> {
+    if let Some(secret) = given.filter(|s| !s.trim().is_empty()) {
+        return Ok((secret.trim().to_owned(), false));
+    }
+    let path = data_dir.join(file);
+    if let Ok(stored) = std::fs::read_to_string(&path) {
+        if !stored.trim().is_empty() {
+            return Ok((stored.trim().to_owned(), false));
+        }
+    }
+    std::fs::create_dir_all(data_dir)?;
+    let secret = format!("{prefix}{}", random_token(40));
+    std::fs::write(&path, &secret)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600))?;
+    }
+    Ok((secret, true))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secrets_are_generated_once_and_then_reused() {
+        let dir = tempfile::tempdir().unwrap();
+        let (first, created) = load_or_create_secret(None, dir.path(), "key", "plato_").unwrap();
+        assert!(created && first.starts_with("plato_"));
+        let (again, created) = load_or_create_secret(None, dir.path(), "key", "plato_").unwrap();
+        assert_eq!((again, created), (first, false));
+        let (given, _) =
+            load_or_create_secret(Some("plato_given"), dir.path(), "key", "plato_").unwrap();
+        assert_eq!(given, "plato_given");
+    }
+}

@@ -1,0 +1,17 @@
+//! Connect360 Chat server: the visitor **gateway** a merchant runs in front of Connect360, and
+//! a **local Connect360** (SQLite) that the demo and every test run against.
+//!
+//! Modules: [`config`] (command line and secrets), [`store`] (SQLite and migrations),
+//! [`local`] (the Connect360 procedures over the store), [`trpc`] (the tRPC HTTP wire format),
+//! [`error`] (error envelopes), [`clock`] (ids and timestamps), [`app`] (the router).
+
+pub mod app;
+pub mod clock;
+pub mod config;
+pub mod error;
+pub mod local;
+pub mod store;
+pub mod trpc;
+
+pub use app::{router, AppState};
+pub use config::Config;

@@ -1,0 +1,151 @@
+//! The local Connect360: every `v1.connect` procedure of `connect360-api.md` §3 over the
+//! SQLite [`Store`], for one configured workspace, its member, API keys and AI agents.
+//!
+//! Procedures are synchronous (SQLite); the HTTP layer runs them on the blocking pool.
+
+pub mod ai;
+pub mod auth;
+mod procedures;
+
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+use tokio::sync::mpsc;
+
+use crate::error::ApiError;
+use crate::store::Store;
+use auth::{ApiKey, Permission};
+use connect360_model::wire::{procedure, ErrorCode};
+
+pub use ai::AiJob;
+
+/// The workspace member every key belongs to (the default sender).
+#[derive(Debug, Clone)]
+pub struct Member {
+    pub id: String,
+    pub name: String,
+    pub image: Option<String>,
+}
+
+/// A configured AI agent.
+#[derive(Debug, Clone)]
+pub struct AiAgent {
+    pub id: String,
+    pub name: String,
+}
+
+/// Configuration of the local workspace.
+#[derive(Debug, Clone)]
+pub struct Workspace {
+    pub id: String,
+    pub member: Member,
+    pub agents: Vec<AiAgent>,
+    /// Where this server is reachable, for file URLs (`http://127.0.0.1:8787`).
+    pub public_base: String,
+}
+
+impl Workspace {
+    pub fn agent(&self, id: &str) -> Option<&AiAgent> {
+        self.agents.iter().find(|a| a.id == id)
+    }
+}
+
+pub struct LocalConnect {
+    pub store: Store,
+    pub workspace: Workspace,
+    keys: Vec<ApiKey>,
+    ai_jobs: mpsc::UnboundedSender<AiJob>,
+}
+
+/// Whether a procedure is a query (GET) or a mutation (POST); `None` for unknown paths.
+pub fn is_query(path: &str) -> Option<bool> {
+    match path {
+        procedure::LIST_MESSAGES => Some(true),
+        procedure::GET_OR_CREATE_CONVERSATION
+        | procedure::CREATE_SUB_CONVERSATION
+        | procedure::UPDATE_CONVERSATION
+        | procedure::DELETE_CONVERSATION
+        | procedure::SEND
+        | procedure::CLAIM_GUEST_CONVERSATIONS => Some(false),
+        _ => None,
+    }
+}
+
+/// Decodes a procedure input; type errors and unknown fields are 400s.
+pub fn parse_input<T: DeserializeOwned>(input: Value) -> Result<T, ApiError> {
+    serde_json::from_value(input).map_err(|e| ApiError::bad_request(format!("Invalid input: {e}")))
+}
+
+impl LocalConnect {
+    /// A local Connect360; the receiver yields the AI replies `send.ai` asks for, to be run
+    /// by [`ai::run_worker`].
+    pub fn new(
+        store: Store,
+        workspace: Workspace,
+        keys: Vec<ApiKey>,
+    ) -> (LocalConnect, mpsc::UnboundedReceiver<AiJob>) {
+        let (ai_jobs, receiver) = mpsc::unbounded_channel();
+        let local = LocalConnect {
+            store,
+            workspace,
+            keys,
+            ai_jobs,
+        };
+        (local, receiver)
+    }
+
+    /// The key whose secret was presented, or 401.
+    pub fn authenticate(&self, presented: Option<&str>) -> Result<&ApiKey, ApiError> {
+        let presented = presented
+            .ok_or_else(|| ApiError::new(ErrorCode::Unauthorized, "An API key is required."))?;
+        self.keys
+            .iter()
+            .find(|k| auth::constant_time_eq(&k.secret, presented))
+            .ok_or_else(|| ApiError::new(ErrorCode::Unauthorized, "Invalid API key."))
+    }
+
+    /// Runs procedure `path` for `key`.
+    pub fn call(&self, key: &ApiKey, path: &str, input: Value) -> Result<Value, ApiError> {
+        use Permission::*;
+        let output = match path {
+            procedure::GET_OR_CREATE_CONVERSATION => {
+                key.require(&[Engage])?;
+                to_value(self.get_or_create_conversation(parse_input(input)?)?)
+            }
+            procedure::CREATE_SUB_CONVERSATION => {
+                key.require(&[Engage])?;
+                to_value(self.create_sub_conversation(parse_input(input)?)?)
+            }
+            procedure::UPDATE_CONVERSATION => {
+                key.require(&[Engage])?;
+                to_value(self.update_conversation(parse_input(input)?)?)
+            }
+            procedure::DELETE_CONVERSATION => {
+                key.require(&[Delete])?;
+                to_value(self.delete_conversation(parse_input(input)?)?)
+            }
+            procedure::SEND => {
+                key.require(&[Engage])?;
+                to_value(self.send(parse_input(input)?)?)
+            }
+            procedure::LIST_MESSAGES => {
+                key.require(&[Read])?;
+                to_value(self.list_messages(parse_input(input)?)?)
+            }
+            procedure::CLAIM_GUEST_CONVERSATIONS => {
+                key.require(&[Engage])?;
+                to_value(self.claim_guest_conversations(parse_input(input)?)?)
+            }
+            _ => {
+                return Err(ApiError::new(
+                    ErrorCode::NotFound,
+                    format!("No procedure \"{path}\"."),
+                ))
+            }
+        };
+        output
+    }
+}
+
+fn to_value(output: impl serde::Serialize) -> Result<Value, ApiError> {
+    serde_json::to_value(output).map_err(|e| ApiError::internal(format!("encoding failed: {e}")))
+}

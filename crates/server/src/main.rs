@@ -1,0 +1,78 @@
+//! `connect360-server`: starts the local Connect360 and prints where it can be reached.
+
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use clap::Parser;
+use connect360_server::config::{load_or_create_secret, Config};
+use connect360_server::local::auth::ApiKey;
+use connect360_server::local::{ai, AiAgent, LocalConnect, Member, Workspace};
+use connect360_server::store::Store;
+use connect360_server::{router, AppState};
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "connect360_server=info".into()),
+        )
+        .init();
+    let config = Config::parse();
+    match run(config).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("connect360-server: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(config: Config) -> Result<(), Box<dyn std::error::Error>> {
+    let store = Store::open(&config.data_dir)?;
+    let (api_key, generated) = load_or_create_secret(
+        config.local_api_key.as_deref(),
+        &config.data_dir,
+        "local-api-key",
+        "plato_local_",
+    )?;
+    let workspace = Workspace {
+        id: "ws_local".into(),
+        member: Member {
+            id: "mem_01".into(),
+            name: "Support".into(),
+            image: None,
+        },
+        agents: vec![AiAgent {
+            id: config.ai_agent.clone(),
+            name: "Demo assistant".into(),
+        }],
+        public_base: config.public_base(),
+    };
+    let (local, ai_jobs) =
+        LocalConnect::new(store, workspace, vec![ApiKey::full_access(api_key.clone())]);
+    let local = Arc::new(local);
+    tokio::spawn(ai::run_worker(local.clone(), ai_jobs));
+
+    let app = router(AppState { local }, &config.trpc_path);
+    let listener = tokio::net::TcpListener::bind(config.listen).await?;
+    let base = config.public_base();
+    println!("Connect360 local API: {base}{}", config.trpc_path);
+    if generated {
+        println!(
+            "Local API key (generated, stored in {}): {api_key}",
+            config.data_dir.join("local-api-key").display()
+        );
+    } else {
+        println!(
+            "Local API key: from CONNECT360_LOCAL_API_KEY or {}",
+            config.data_dir.join("local-api-key").display()
+        );
+    }
+    axum::serve(listener, app)
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await?;
+    Ok(())
+}

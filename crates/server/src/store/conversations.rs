@@ -1,0 +1,195 @@
+//! Conversations: rows, lookups for the reuse rules, updates and recursive deletion.
+
+use connect360_model::wire::{Conversation, ConversationType, Json};
+use rusqlite::{params, OptionalExtension, Row};
+
+use super::{json_column, json_text, Tx};
+use crate::error::ApiError;
+
+const COLUMNS: &str = "id, name, type, parent_id, customer_id, member_ids, channel_ids, \
+                       channel_identifier, metadata, created_at, updated_at";
+
+/// [`COLUMNS`] prefixed with a table alias, for joins.
+fn qualified_columns(alias: &str) -> String {
+    COLUMNS
+        .split(',')
+        .map(|c| format!("{alias}.{}", c.trim()))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn from_row(row: &Row<'_>) -> rusqlite::Result<Conversation> {
+    let kind: String = row.get(2)?;
+    Ok(Conversation {
+        id: row.get(0)?,
+        name: row.get(1)?,
+        kind: if kind == "GROUP" {
+            ConversationType::Group
+        } else {
+            ConversationType::Direct
+        },
+        parent_id: row.get(3)?,
+        customer_id: row.get(4)?,
+        member_ids: json_column(row.get(5)?),
+        channel_ids: json_column(row.get(6)?),
+        channel_identifier: row.get(7)?,
+        metadata: json_column(row.get(8)?),
+        created_at: row.get(9)?,
+        updated_at: row.get(10)?,
+    })
+}
+
+fn kind_text(kind: ConversationType) -> &'static str {
+    match kind {
+        ConversationType::Direct => "DIRECT",
+        ConversationType::Group => "GROUP",
+    }
+}
+
+pub fn get(tx: &Tx<'_>, id: &str) -> Result<Option<Conversation>, ApiError> {
+    let sql = format!("SELECT {COLUMNS} FROM conversations WHERE id = ?1");
+    Ok(tx.sql.query_row(&sql, [id], from_row).optional()?)
+}
+
+/// The conversation `id`, or 404.
+pub fn require(tx: &Tx<'_>, id: &str) -> Result<Conversation, ApiError> {
+    get(tx, id)?.ok_or_else(|| ApiError::not_found("Conversation"))
+}
+
+/// The customer's oldest top-level conversation.
+pub fn oldest_top_level_of_customer(
+    tx: &Tx<'_>,
+    customer_id: &str,
+) -> Result<Option<Conversation>, ApiError> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM conversations WHERE customer_id = ?1 AND parent_id IS NULL
+         ORDER BY seq LIMIT 1"
+    );
+    Ok(tx.sql.query_row(&sql, [customer_id], from_row).optional()?)
+}
+
+/// The oldest top-level conversation without customer whose members are exactly `members`.
+pub fn top_level_with_members(
+    tx: &Tx<'_>,
+    members: &[String],
+) -> Result<Option<Conversation>, ApiError> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM conversations WHERE customer_id IS NULL AND parent_id IS NULL ORDER BY seq"
+    );
+    let mut statement = tx.sql.prepare(&sql)?;
+    let mut wanted = members.to_vec();
+    wanted.sort();
+    for conversation in statement.query_map([], from_row)? {
+        let conversation = conversation?;
+        let mut have = conversation.member_ids.clone();
+        have.sort();
+        if have == wanted {
+            return Ok(Some(conversation));
+        }
+    }
+    Ok(None)
+}
+
+pub fn insert(tx: &Tx<'_>, conversation: &Conversation) -> Result<(), ApiError> {
+    tx.sql.execute(
+        "INSERT INTO conversations (id, name, type, parent_id, customer_id, member_ids, channel_ids,
+             channel_identifier, metadata, created_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+        params![
+            conversation.id,
+            conversation.name,
+            kind_text(conversation.kind),
+            conversation.parent_id,
+            conversation.customer_id,
+            json_text(&conversation.member_ids),
+            json_text(&conversation.channel_ids),
+            conversation.channel_identifier,
+            json_text(&conversation.metadata),
+            conversation.created_at,
+            conversation.updated_at,
+        ],
+    )?;
+    Ok(())
+}
+
+/// Writes back the mutable fields (name, parent, customer, metadata, updatedAt).
+pub fn save(tx: &Tx<'_>, conversation: &Conversation) -> Result<(), ApiError> {
+    tx.sql.execute(
+        "UPDATE conversations SET name = ?2, parent_id = ?3, customer_id = ?4, metadata = ?5,
+             updated_at = ?6 WHERE id = ?1",
+        params![
+            conversation.id,
+            conversation.name,
+            conversation.parent_id,
+            conversation.customer_id,
+            json_text(&conversation.metadata),
+            conversation.updated_at,
+        ],
+    )?;
+    Ok(())
+}
+
+/// Whether `candidate` is `id` itself or one of its descendants.
+pub fn is_self_or_descendant(tx: &Tx<'_>, id: &str, candidate: &str) -> Result<bool, ApiError> {
+    let found: Option<i64> = tx
+        .sql
+        .query_row(
+            "WITH RECURSIVE tree(id) AS (
+                 SELECT ?1 UNION SELECT c.id FROM conversations c JOIN tree ON c.parent_id = tree.id)
+             SELECT 1 FROM tree WHERE id = ?2",
+            params![id, candidate],
+            |r| r.get(0),
+        )
+        .optional()?;
+    Ok(found.is_some())
+}
+
+/// Deletes a conversation; its messages and sub-conversations go with it (foreign keys
+/// cascade). Returns false when there was no such conversation.
+pub fn delete(tx: &Tx<'_>, id: &str) -> Result<bool, ApiError> {
+    Ok(tx
+        .sql
+        .execute("DELETE FROM conversations WHERE id = ?1", [id])?
+        > 0)
+}
+
+/// Conversations that a guest claim may take over (`connect360-api.md` §3.7).
+pub fn claim_candidates(
+    tx: &Tx<'_>,
+    guest_external_id: Option<&str>,
+    guest_conversation_id: Option<&str>,
+    fingerprint: &str,
+) -> Result<Vec<Conversation>, ApiError> {
+    let columns = qualified_columns("c");
+    let sql = format!(
+        "SELECT {columns} FROM conversations c LEFT JOIN customers cu ON cu.id = c.customer_id
+         WHERE (?1 IS NOT NULL AND cu.external_id = ?1)
+            OR (?2 IS NOT NULL AND c.id = ?2)
+            OR json_extract(cu.metadata, '$.fingerprint') = ?3
+         ORDER BY c.seq"
+    );
+    let mut statement = tx.sql.prepare(&sql)?;
+    let rows = statement.query_map(
+        params![guest_external_id, guest_conversation_id, fingerprint],
+        from_row,
+    )?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// Every conversation with its newest message time, newest activity first (the console).
+pub fn list_recent(tx: &Tx<'_>, limit: usize) -> Result<Vec<Conversation>, ApiError> {
+    let columns = qualified_columns("c");
+    let sql = format!(
+        "SELECT {columns} FROM conversations c
+         LEFT JOIN (SELECT conversation_id, MAX(seq) AS last FROM messages GROUP BY conversation_id) m
+           ON m.conversation_id = c.id
+         ORDER BY COALESCE(m.last, 0) DESC, c.seq DESC LIMIT ?1"
+    );
+    let mut statement = tx.sql.prepare(&sql)?;
+    let rows = statement.query_map([limit as i64], from_row)?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+pub(crate) fn new_metadata(input: Option<&Json>) -> Json {
+    input.cloned().unwrap_or_default()
+}

@@ -1,0 +1,168 @@
+//! Test support: the real server on a loopback port, with a data dir that outlives restarts.
+#![allow(dead_code)]
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use connect360_server::local::auth::{ApiKey, Permission};
+use connect360_server::local::{ai, AiAgent, LocalConnect, Member, Workspace};
+use connect360_server::store::Store;
+use connect360_server::{router, AppState};
+use serde_json::{json, Value};
+use tokio::task::JoinHandle;
+
+pub const KEY: &str = "plato_test_key";
+pub const READ_ONLY_KEY: &str = "plato_read_only";
+pub const AGENT: &str = "agent_demo";
+
+pub struct TestServer {
+    pub base: String,
+    pub addr: SocketAddr,
+    pub data_dir: PathBuf,
+    task: JoinHandle<()>,
+    pub client: reqwest::Client,
+}
+
+impl TestServer {
+    /// A server with a fresh data dir.
+    pub async fn start() -> (TestServer, tempfile::TempDir) {
+        let dir = tempfile::tempdir().unwrap();
+        let server = TestServer::start_in(dir.path().to_path_buf()).await;
+        (server, dir)
+    }
+
+    /// A server over an existing data dir (a restart).
+    pub async fn start_in(data_dir: PathBuf) -> TestServer {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let base = format!("http://{addr}");
+        let workspace = Workspace {
+            id: "ws_test".into(),
+            member: Member {
+                id: "mem_01".into(),
+                name: "Sam".into(),
+                image: None,
+            },
+            agents: vec![AiAgent {
+                id: AGENT.into(),
+                name: "Acme AI".into(),
+            }],
+            public_base: base.clone(),
+        };
+        let keys = vec![
+            ApiKey::full_access(KEY.into()),
+            ApiKey {
+                secret: READ_ONLY_KEY.into(),
+                permissions: vec![Permission::Read],
+            },
+        ];
+        let (local, jobs) = LocalConnect::new(Store::open(&data_dir).unwrap(), workspace, keys);
+        let local = Arc::new(local);
+        tokio::spawn(ai::run_worker(local.clone(), jobs));
+        let app = router(AppState { local }, "/api/trpc");
+        let task = tokio::spawn(async move {
+            axum::serve(listener, app).await.unwrap();
+        });
+        TestServer {
+            base,
+            addr,
+            data_dir,
+            task,
+            client: reqwest::Client::new(),
+        }
+    }
+
+    pub fn stop(self) {
+        self.task.abort();
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}/api/trpc/{path}", self.base)
+    }
+
+    /// POSTs a mutation with the full-access key; returns (status, body).
+    pub async fn mutate(&self, path: &str, input: Value) -> (u16, Value) {
+        self.mutate_with(path, input, Some(KEY)).await
+    }
+
+    pub async fn mutate_with(&self, path: &str, input: Value, key: Option<&str>) -> (u16, Value) {
+        let mut request = self.client.post(self.url(path)).json(&input);
+        if let Some(key) = key {
+            request = request.bearer_auth(key);
+        }
+        let response = request.send().await.unwrap();
+        let status = response.status().as_u16();
+        (status, response.json().await.unwrap_or(Value::Null))
+    }
+
+    /// GETs a query with `?input=`.
+    pub async fn query(&self, path: &str, input: Value) -> (u16, Value) {
+        let response = self
+            .client
+            .get(self.url(path))
+            .query(&[("input", input.to_string())])
+            .bearer_auth(KEY)
+            .send()
+            .await
+            .unwrap();
+        let status = response.status().as_u16();
+        (status, response.json().await.unwrap_or(Value::Null))
+    }
+
+    /// The `data` of a successful call (panics with the body otherwise).
+    pub async fn ok(&self, path: &str, input: Value) -> Value {
+        let (status, body) = if path.ends_with("listMessages") {
+            self.query(path, input).await
+        } else {
+            self.mutate(path, input).await
+        };
+        assert_eq!(status, 200, "{path}: {body}");
+        body["result"]["data"].clone()
+    }
+
+    /// A visitor's conversation (customer `externalId`).
+    pub async fn conversation_for(&self, external_id: &str) -> String {
+        let data = self
+            .ok(
+                "v1.connect.getOrCreateConversation",
+                json!({"type": "DIRECT", "customer": {"externalId": external_id, "name": "Jane Customer"},
+                       "channelIdentifier": "example.com", "metadata": {"source": "website-chat"}}),
+            )
+            .await;
+        data["id"].as_str().unwrap().to_owned()
+    }
+
+    /// Sends plain text as the conversation's customer; returns the message.
+    pub async fn customer_says(&self, conversation: &str, text: &str) -> Value {
+        self.ok(
+            "v1.connect.send",
+            json!({"conversationId": conversation, "sender": "customer", "content": {"en": text}}),
+        )
+        .await
+    }
+
+    /// Every message of a conversation, following nextCursor.
+    pub async fn all_messages(&self, conversation: &str) -> Vec<Value> {
+        let mut items = Vec::new();
+        let mut cursor = Value::Null;
+        loop {
+            let page = self
+                .ok(
+                    "v1.connect.listMessages",
+                    json!({"conversationId": conversation, "limit": 100, "cursor": cursor}),
+                )
+                .await;
+            items.extend(page["items"].as_array().unwrap().iter().cloned());
+            if page["nextCursor"].is_null() {
+                return items;
+            }
+            cursor = page["nextCursor"].clone();
+        }
+    }
+}
+
+/// The error code of a tRPC error envelope.
+pub fn code(body: &Value) -> &str {
+    body["error"]["data"]["code"].as_str().unwrap_or("")
+}
