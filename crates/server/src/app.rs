@@ -3,11 +3,14 @@
 use std::sync::Arc;
 
 use axum::extract::DefaultBodyLimit;
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::Router;
 
 use crate::local::LocalConnect;
-use crate::trpc;
+use crate::{rest, trpc};
+
+/// An upload body holds at most 5 files of 25 MB plus multipart framing.
+const MAX_UPLOAD_BODY_BYTES: usize = 5 * 26_214_400 + (1 << 20);
 
 /// What every handler can reach.
 #[derive(Clone)]
@@ -26,6 +29,12 @@ pub fn router(state: AppState, trpc_path: &str) -> Router {
                 // The tRPC layer enforces its own 1 MiB limit with a proper error envelope.
                 .layer(DefaultBodyLimit::disable()),
         )
+        .route(
+            "/api/v1/connect/attachments",
+            post(rest::upload).layer(DefaultBodyLimit::max(MAX_UPLOAD_BODY_BYTES)),
+        )
+        .route("/api/v1/connect/assets/{*key}", get(rest::asset))
+        .route("/api/v1/connect/ai-stream", post(rest::ai_stream))
         .route("/healthz", get(|| async { "ok" }))
         .with_state(state)
 }

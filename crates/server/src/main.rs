@@ -49,8 +49,12 @@ async fn run(config: Config) -> Result<(), Box<dyn std::error::Error>> {
         }],
         public_base: config.public_base(),
     };
-    let (local, ai_jobs) =
-        LocalConnect::new(store, workspace, vec![ApiKey::full_access(api_key.clone())]);
+    let (local, ai_jobs) = LocalConnect::new(
+        store,
+        workspace,
+        vec![ApiKey::full_access(api_key.clone())],
+        config.data_dir.clone(),
+    );
     let local = Arc::new(local);
     tokio::spawn(ai::run_worker(local.clone(), ai_jobs));
 

@@ -4,8 +4,12 @@
 //! Procedures are synchronous (SQLite); the HTTP layer runs them on the blocking pool.
 
 pub mod ai;
+pub mod ai_stream;
 pub mod auth;
+pub mod files;
 mod procedures;
+
+use std::path::PathBuf;
 
 use serde::de::DeserializeOwned;
 use serde_json::Value;
@@ -52,6 +56,8 @@ impl Workspace {
 pub struct LocalConnect {
     pub store: Store,
     pub workspace: Workspace,
+    /// Uploaded files live in `<data_dir>/files`.
+    data_dir: PathBuf,
     keys: Vec<ApiKey>,
     ai_jobs: mpsc::UnboundedSender<AiJob>,
 }
@@ -82,11 +88,13 @@ impl LocalConnect {
         store: Store,
         workspace: Workspace,
         keys: Vec<ApiKey>,
+        data_dir: PathBuf,
     ) -> (LocalConnect, mpsc::UnboundedReceiver<AiJob>) {
         let (ai_jobs, receiver) = mpsc::unbounded_channel();
         let local = LocalConnect {
             store,
             workspace,
+            data_dir,
             keys,
             ai_jobs,
         };

@@ -57,7 +57,12 @@ impl TestServer {
                 permissions: vec![Permission::Read],
             },
         ];
-        let (local, jobs) = LocalConnect::new(Store::open(&data_dir).unwrap(), workspace, keys);
+        let (local, jobs) = LocalConnect::new(
+            Store::open(&data_dir).unwrap(),
+            workspace,
+            keys,
+            data_dir.clone(),
+        );
         let local = Arc::new(local);
         tokio::spawn(ai::run_worker(local.clone(), jobs));
         let app = router(AppState { local }, "/api/trpc");
