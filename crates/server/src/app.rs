@@ -6,6 +6,7 @@ use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
 use axum::Router;
 
+use crate::gateway::{session, Gateway};
 use crate::local::LocalConnect;
 use crate::{rest, trpc};
 
@@ -16,12 +17,16 @@ const MAX_UPLOAD_BODY_BYTES: usize = 5 * 26_214_400 + (1 << 20);
 #[derive(Clone)]
 pub struct AppState {
     pub local: Arc<LocalConnect>,
+    /// The visitor gateway; `None` serves the local Connect360 API to key holders only.
+    pub gateway: Option<Arc<Gateway>>,
 }
 
 /// The whole application; `trpc_path` is the tRPC mount (default `/api/trpc`).
 pub fn router(state: AppState, trpc_path: &str) -> Router {
     let mount = trpc_path.trim_end_matches('/');
+    let cors = cors_layer(state.gateway.as_deref());
     Router::new()
+        .route("/api/widget/session", post(session::create))
         .route(
             &format!("{mount}/{{path}}"),
             get(trpc::handle)
@@ -36,5 +41,30 @@ pub fn router(state: AppState, trpc_path: &str) -> Router {
         .route("/api/v1/connect/assets/{*key}", get(rest::asset))
         .route("/api/v1/connect/ai-stream", post(rest::ai_stream))
         .route("/healthz", get(|| async { "ok" }))
+        .layer(cors)
         .with_state(state)
+}
+
+/// CORS for the allowed origins only: browsers elsewhere cannot read any reply.
+fn cors_layer(gateway: Option<&Gateway>) -> tower_http::cors::CorsLayer {
+    use axum::http::{header, HeaderName, HeaderValue, Method};
+    let origins: Vec<HeaderValue> = gateway
+        .map(|g| {
+            g.config
+                .allowed_origins
+                .iter()
+                .filter_map(|o| o.parse().ok())
+                .collect()
+        })
+        .unwrap_or_default();
+    tower_http::cors::CorsLayer::new()
+        .allow_origin(origins)
+        .allow_methods([Method::GET, Method::POST])
+        .allow_headers([
+            header::AUTHORIZATION,
+            header::CONTENT_TYPE,
+            HeaderName::from_static("idempotency-key"),
+        ])
+        .expose_headers([header::RETRY_AFTER])
+        .max_age(std::time::Duration::from_secs(600))
 }

@@ -9,7 +9,16 @@ use crate::clock::random_token;
 
 /// Connect360 Chat server: a local, SQLite-backed Connect360 with its tRPC API.
 #[derive(Debug, Clone, Parser)]
-#[command(name = "connect360-server", version, about, long_about = None)]
+#[command(
+    name = "connect360-server",
+    version,
+    about,
+    long_about = None,
+    after_help = "Environment:\n  \
+    CONNECT360_LOCAL_API_KEY    the local Connect360's API key (generated and stored in the data dir if unset)\n  \
+    CONNECT360_TOKEN_SECRET     signs visitor tokens (generated and stored in the data dir if unset)\n  \
+    CONNECT360_IDENTITY_SECRET  HS256 secret the merchant signs logged-in users' identity tokens with"
+)]
 pub struct Config {
     /// Address to listen on.
     #[arg(long, default_value = "127.0.0.1:8787")]
@@ -20,18 +29,59 @@ pub struct Config {
     /// Mount path of the tRPC API.
     #[arg(long, default_value = "/api/trpc")]
     pub trpc_path: String,
-    /// The AI agent id of the local demo agent.
+    /// The AI agent visitors may stream replies from (the local demo agent's id).
     #[arg(long, default_value = "agent_demo")]
     pub ai_agent: String,
-    /// The local Connect360's API key; generated and stored in the data dir when unset.
-    #[arg(long, env = "CONNECT360_LOCAL_API_KEY", hide_env_values = true)]
+    /// A browser origin allowed to open chat sessions (repeatable); this server's own origin
+    /// is always allowed.
+    #[arg(long = "allowed-origin", value_name = "ORIGIN")]
+    pub allowed_origins: Vec<String>,
+    /// The site's channelIdentifier; sessions for any other channel are refused.
+    #[arg(long, default_value = "example.com")]
+    pub channel: String,
+}
+
+/// Secrets come from the environment only, never the command line (process listings show
+/// arguments).
+#[derive(Debug, Clone, Default)]
+pub struct Secrets {
+    /// `CONNECT360_LOCAL_API_KEY`
     pub local_api_key: Option<String>,
+    /// `CONNECT360_TOKEN_SECRET`
+    pub token_secret: Option<String>,
+    /// `CONNECT360_IDENTITY_SECRET`
+    pub identity_secret: Option<String>,
+}
+
+impl Secrets {
+    pub fn from_env() -> Self {
+        let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
+        Secrets {
+            local_api_key: var("CONNECT360_LOCAL_API_KEY"),
+            token_secret: var("CONNECT360_TOKEN_SECRET"),
+            identity_secret: var("CONNECT360_IDENTITY_SECRET"),
+        }
+    }
 }
 
 impl Config {
     /// The base URL clients reach this server at.
     pub fn public_base(&self) -> String {
         format!("http://{}", self.listen)
+    }
+
+    /// The configured origins plus this server's own.
+    pub fn browser_origins(&self) -> Vec<String> {
+        let mut origins: Vec<String> = self
+            .allowed_origins
+            .iter()
+            .map(|o| o.trim_end_matches('/').to_owned())
+            .collect();
+        let own = self.public_base();
+        if !origins.contains(&own) {
+            origins.push(own);
+        }
+        origins
     }
 }
 

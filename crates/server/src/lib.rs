@@ -2,13 +2,15 @@
 //! a **local Connect360** (SQLite) that the demo and every test run against.
 //!
 //! Modules: [`config`] (command line and secrets), [`store`] (SQLite and migrations),
-//! [`local`] (the Connect360 procedures over the store), [`trpc`] (the tRPC HTTP wire format), [`rest`] (uploads, assets, AI stream),
+//! [`local`] (the Connect360 procedures over the store), [`gateway`] (visitor sessions,
+//! tokens and policy), [`trpc`] (the tRPC HTTP wire format), [`rest`] (uploads, assets, AI stream),
 //! [`error`] (error envelopes), [`clock`] (ids and timestamps), [`app`] (the router).
 
 pub mod app;
 pub mod clock;
 pub mod config;
 pub mod error;
+pub mod gateway;
 pub mod local;
 pub mod rest;
 pub mod store;

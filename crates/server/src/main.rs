@@ -4,7 +4,8 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use clap::Parser;
-use connect360_server::config::{load_or_create_secret, Config};
+use connect360_server::config::{load_or_create_secret, Config, Secrets};
+use connect360_server::gateway::{Gateway, GatewayConfig, DEFAULT_TOKEN_TTL};
 use connect360_server::local::auth::ApiKey;
 use connect360_server::local::{ai, AiAgent, LocalConnect, Member, Workspace};
 use connect360_server::store::Store;
@@ -19,7 +20,7 @@ async fn main() -> ExitCode {
         )
         .init();
     let config = Config::parse();
-    match run(config).await {
+    match run(config, Secrets::from_env()).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             eprintln!("connect360-server: {error}");
@@ -28,10 +29,10 @@ async fn main() -> ExitCode {
     }
 }
 
-async fn run(config: Config) -> Result<(), Box<dyn std::error::Error>> {
+async fn run(config: Config, secrets: Secrets) -> Result<(), Box<dyn std::error::Error>> {
     let store = Store::open(&config.data_dir)?;
     let (api_key, generated) = load_or_create_secret(
-        config.local_api_key.as_deref(),
+        secrets.local_api_key.as_deref(),
         &config.data_dir,
         "local-api-key",
         "plato_local_",
@@ -58,10 +59,38 @@ async fn run(config: Config) -> Result<(), Box<dyn std::error::Error>> {
     let local = Arc::new(local);
     tokio::spawn(ai::run_worker(local.clone(), ai_jobs));
 
-    let app = router(AppState { local }, &config.trpc_path);
+    let (token_secret, _) = load_or_create_secret(
+        secrets.token_secret.as_deref(),
+        &config.data_dir,
+        "token-secret",
+        "",
+    )?;
+    let gateway = Gateway::new(
+        GatewayConfig {
+            token_secret: token_secret.into_bytes(),
+            identity_secret: secrets.identity_secret.map(String::into_bytes),
+            allowed_origins: config.browser_origins(),
+            channel: config.channel.clone(),
+            ai_agent: Some(config.ai_agent.clone()),
+            sign_in_configured: false,
+            token_ttl: DEFAULT_TOKEN_TTL,
+        },
+        local.clone(),
+        ApiKey::full_access(api_key.clone()),
+    );
+    let state = AppState {
+        local,
+        gateway: Some(Arc::new(gateway)),
+    };
+    let app = router(state, &config.trpc_path);
     let listener = tokio::net::TcpListener::bind(config.listen).await?;
     let base = config.public_base();
     println!("Connect360 local API: {base}{}", config.trpc_path);
+    println!(
+        "Visitor sessions:     {base}/api/widget/session (channel {}, origins {})",
+        config.channel,
+        config.browser_origins().join(", ")
+    );
     if generated {
         println!(
             "Local API key (generated, stored in {}): {api_key}",

@@ -13,6 +13,7 @@ use serde_json::{json, Value};
 
 use crate::app::AppState;
 use crate::error::ApiError;
+use crate::gateway::token;
 use crate::local::{auth, is_query};
 
 /// One call of a (possibly batched) request.
@@ -49,7 +50,11 @@ pub async fn handle(
         Err((error, path)) => return single_error(&error, path.as_deref()),
     };
 
-    let key = match state.local.authenticate(auth::presented_key(&headers)) {
+    let presented = auth::presented_key(&headers);
+    if let Some(token) = presented.filter(|p| p.starts_with(token::PREFIX)) {
+        return visitor_calls(&state, token, &calls, batch).await;
+    }
+    let key = match state.local.authenticate(presented) {
         Ok(key) => key.clone(),
         Err(error) => {
             let replies: Vec<(Result<Value, ApiError>, &Call)> =
@@ -66,6 +71,32 @@ pub async fn handle(
         let result = tokio::task::spawn_blocking(move || local.call(&key, &path, input))
             .await
             .unwrap_or_else(|e| Err(ApiError::internal(format!("the call failed: {e}"))));
+        replies.push((result, call));
+    }
+    respond(replies, batch)
+}
+
+/// Calls made with a visitor token go through the gateway's policy.
+async fn visitor_calls(state: &AppState, token: &str, calls: &[Call], batch: bool) -> Response {
+    let claims = match &state.gateway {
+        None => Err(ApiError::new(
+            ErrorCode::Unauthorized,
+            "Visitor tokens are not accepted here.",
+        )),
+        Some(gateway) => token::verify(token, &gateway.config.token_secret)
+            .map_err(|e| ApiError::new(ErrorCode::Unauthorized, e.to_string())),
+    };
+    let mut replies = Vec::with_capacity(calls.len());
+    for call in calls {
+        let result = match (&claims, &state.gateway) {
+            (Ok(claims), Some(gateway)) => {
+                gateway
+                    .visitor_call(claims, &call.path, call.input.clone())
+                    .await
+            }
+            (Err(error), _) => Err(error.clone()),
+            (Ok(_), None) => Err(ApiError::internal("no gateway")),
+        };
         replies.push((result, call));
     }
     respond(replies, batch)

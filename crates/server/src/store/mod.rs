@@ -8,6 +8,7 @@ pub mod channels;
 pub mod conversations;
 pub mod customers;
 pub mod files;
+pub mod grants;
 pub mod messages;
 
 use std::path::Path;
@@ -20,7 +21,10 @@ use crate::clock::{format_millis, parse_millis, MonotonicClock};
 use crate::error::ApiError;
 
 /// Migrations in order; migration `i` brings the schema to `user_version = i + 1`.
-const MIGRATIONS: &[&str] = &[include_str!("../../migrations/0001_init.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("../../migrations/0001_init.sql"),
+    include_str!("../../migrations/0002_gateway.sql"),
+];
 
 pub struct Store {
     connection: Mutex<Connection>,

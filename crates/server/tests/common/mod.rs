@@ -5,6 +5,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use connect360_server::gateway::{Gateway, GatewayConfig, DEFAULT_TOKEN_TTL};
 use connect360_server::local::auth::{ApiKey, Permission};
 use connect360_server::local::{ai, AiAgent, LocalConnect, Member, Workspace};
 use connect360_server::store::Store;
@@ -15,6 +16,10 @@ use tokio::task::JoinHandle;
 pub const KEY: &str = "plato_test_key";
 pub const READ_ONLY_KEY: &str = "plato_read_only";
 pub const AGENT: &str = "agent_demo";
+pub const SHOP_ORIGIN: &str = "http://shop.example";
+pub const CHANNEL: &str = "example.com";
+pub const TOKEN_SECRET: &[u8] = b"test-token-secret";
+pub const IDENTITY_SECRET: &[u8] = b"test-identity-secret";
 
 pub struct TestServer {
     pub base: String,
@@ -65,7 +70,24 @@ impl TestServer {
         );
         let local = Arc::new(local);
         tokio::spawn(ai::run_worker(local.clone(), jobs));
-        let app = router(AppState { local }, "/api/trpc");
+        let gateway = Gateway::new(
+            GatewayConfig {
+                token_secret: TOKEN_SECRET.to_vec(),
+                identity_secret: Some(IDENTITY_SECRET.to_vec()),
+                allowed_origins: vec![SHOP_ORIGIN.into()],
+                channel: CHANNEL.into(),
+                ai_agent: Some(AGENT.into()),
+                sign_in_configured: false,
+                token_ttl: DEFAULT_TOKEN_TTL,
+            },
+            local.clone(),
+            ApiKey::full_access(KEY.into()),
+        );
+        let state = AppState {
+            local,
+            gateway: Some(Arc::new(gateway)),
+        };
+        let app = router(state, "/api/trpc");
         let task = tokio::spawn(async move {
             axum::serve(listener, app).await.unwrap();
         });
@@ -165,6 +187,44 @@ impl TestServer {
             cursor = page["nextCursor"].clone();
         }
     }
+}
+
+/// A visitor's session: (status, body).
+pub async fn open_session(server: &TestServer, body: Value, origin: Option<&str>) -> (u16, Value) {
+    let mut request = server
+        .client
+        .post(format!("{}/api/widget/session", server.base))
+        .json(&body);
+    if let Some(origin) = origin {
+        request = request.header("origin", origin);
+    }
+    let response = request.send().await.unwrap();
+    (
+        response.status().as_u16(),
+        response.json().await.unwrap_or(Value::Null),
+    )
+}
+
+/// A tRPC call with a visitor token: (status, body).
+pub async fn as_visitor(
+    server: &TestServer,
+    token: &str,
+    path: &str,
+    input: Value,
+) -> (u16, Value) {
+    let request = if path.ends_with("listMessages") {
+        server
+            .client
+            .get(server.url(path))
+            .query(&[("input", input.to_string())])
+    } else {
+        server.client.post(server.url(path)).json(&input)
+    };
+    let response = request.bearer_auth(token).send().await.unwrap();
+    (
+        response.status().as_u16(),
+        response.json().await.unwrap_or(Value::Null),
+    )
 }
 
 /// The error code of a tRPC error envelope.

@@ -1,0 +1,172 @@
+//! What a visitor token may do (`architecture.md`, `connect360-api.md` §1.5): `send` into
+//! their own conversation as their own customer on the site's channel, and `listMessages` of
+//! it without internal notes. Everything else is refused with 403 and a clear message.
+
+use connect360_model::content::SuggestionResponseType;
+use connect360_model::lang::Lang;
+use connect360_model::validate::decode_customer_value;
+use connect360_model::wire::{
+    procedure, CustomerInput, ErrorCode, ListMessagesInput, MessagePage, SendAs, SendInput,
+};
+use serde_json::Value;
+
+use super::token::VisitorClaims;
+use super::Gateway;
+use crate::error::ApiError;
+use crate::local::parse_input;
+use crate::store::grants;
+
+/// The flag that marks a team-only note; never shown to visitors.
+pub const INTERNAL_FLAG: &str = "internal";
+
+fn forbidden(message: impl Into<String>) -> ApiError {
+    ApiError::new(ErrorCode::Forbidden, message)
+}
+
+impl Gateway {
+    /// A tRPC call made with a visitor token.
+    pub async fn visitor_call(
+        &self,
+        claims: &VisitorClaims,
+        path: &str,
+        input: Value,
+    ) -> Result<Value, ApiError> {
+        match path {
+            procedure::SEND => self.visitor_send(claims, parse_input(input)?).await,
+            procedure::LIST_MESSAGES => self.visitor_list(claims, parse_input(input)?).await,
+            _ => Err(forbidden(format!(
+                "A visitor may not call {path}; only send and listMessages of their own conversation."
+            ))),
+        }
+    }
+
+    /// 403 unless the conversation is the token's or one granted to this visitor.
+    pub async fn require_own_conversation(
+        &self,
+        claims: &VisitorClaims,
+        conversation_id: &str,
+    ) -> Result<(), ApiError> {
+        if conversation_id == claims.conversation_id {
+            return Ok(());
+        }
+        let (external, conversation) = (claims.external_id.clone(), conversation_id.to_owned());
+        let granted = self
+            .records(move |tx| grants::has_conversation(tx, &external, &conversation))
+            .await?;
+        if granted {
+            Ok(())
+        } else {
+            Err(forbidden(
+                "This conversation does not belong to this visitor.",
+            ))
+        }
+    }
+
+    async fn visitor_send(
+        &self,
+        claims: &VisitorClaims,
+        mut input: SendInput,
+    ) -> Result<Value, ApiError> {
+        self.require_own_conversation(claims, &input.conversation_id)
+            .await?;
+        if input.sender.is_some_and(|s| s != SendAs::Customer) {
+            return Err(forbidden("A visitor sends as the customer only."));
+        }
+        if input.customer_id.is_some()
+            || input.customer.as_ref().is_some_and(|c| {
+                c.external_id.as_deref() != Some(&claims.external_id) || c.id.is_some()
+            })
+        {
+            return Err(forbidden("A visitor sends as their own customer only."));
+        }
+        if input.channel_id.is_some()
+            || input
+                .channel_identifier
+                .as_ref()
+                .is_some_and(|c| *c != claims.channel)
+        {
+            return Err(forbidden("A visitor sends on this site's channel only."));
+        }
+        if input.flags.is_some() || input.template_id.is_some() || input.template_context.is_some()
+        {
+            return Err(forbidden("A visitor may not set flags or templates."));
+        }
+        if input.ai.is_some() {
+            return Err(forbidden(
+                "A visitor asks for AI replies through ai-stream, not send.ai.",
+            ));
+        }
+        if let Some(content) = &input.content {
+            for lang in Lang::ALL {
+                let Some(value) = content.get(lang.code()).filter(|v| !v.is_null()) else {
+                    continue;
+                };
+                let decoded = decode_customer_value(value, lang.code()).value;
+                let auth = decoded.as_ref().is_some_and(|c| {
+                    c.authentication_response.is_some()
+                        || c.suggestion_response
+                            .as_ref()
+                            .is_some_and(|r| r.kind == SuggestionResponseType::Auth)
+                });
+                if auth {
+                    return Err(forbidden(
+                        "Sign-in results are posted by the sign-in relay only.",
+                    ));
+                }
+            }
+        }
+        for id in input.attachment_ids.clone().unwrap_or_default() {
+            let external = claims.external_id.clone();
+            let owned = self
+                .records(move |tx| grants::uploaded_file(tx, &external, &id))
+                .await?;
+            if !owned {
+                return Err(forbidden("A visitor may attach only files they uploaded."));
+            }
+        }
+        input.sender = Some(SendAs::Customer);
+        input.customer = Some(CustomerInput {
+            external_id: Some(claims.external_id.clone()),
+            ..Default::default()
+        });
+        input.channel_identifier = Some(claims.channel.clone());
+        let input = serde_json::to_value(&input).map_err(|e| ApiError::internal(e.to_string()))?;
+        self.call_upstream(procedure::SEND, input).await
+    }
+
+    async fn visitor_list(
+        &self,
+        claims: &VisitorClaims,
+        input: ListMessagesInput,
+    ) -> Result<Value, ApiError> {
+        self.require_own_conversation(claims, &input.conversation_id)
+            .await?;
+        let input = serde_json::to_value(&input).map_err(|e| ApiError::internal(e.to_string()))?;
+        let mut page: MessagePage =
+            serde_json::from_value(self.call_upstream(procedure::LIST_MESSAGES, input).await?)
+                .map_err(|e| ApiError::internal(format!("unexpected upstream reply: {e}")))?;
+        page.items
+            .retain(|m| !m.flags.iter().any(|f| f == INTERNAL_FLAG));
+        // Files shown in the visitor's conversation may be downloaded by them.
+        let shown: Vec<(String, String)> = page
+            .items
+            .iter()
+            .flat_map(|m| {
+                m.attachments
+                    .iter()
+                    .map(|f| (f.id.clone(), f.s3_key.clone()))
+            })
+            .collect();
+        if !shown.is_empty() {
+            let external = claims.external_id.clone();
+            self.records(move |tx| {
+                for (id, key) in &shown {
+                    grants::grant_file(tx, &external, id, key, false)?;
+                }
+                Ok(())
+            })
+            .await?;
+        }
+        serde_json::to_value(page).map_err(|e| ApiError::internal(e.to_string()))
+    }
+}

@@ -1,0 +1,520 @@
+//! The visitor gateway over real HTTP: sessions, tokens, identity merge, and every refusal of
+//! the visitor policy.
+
+mod common;
+
+use common::{
+    as_visitor, code, open_session, TestServer, CHANNEL, IDENTITY_SECRET, SHOP_ORIGIN, TOKEN_SECRET,
+};
+use connect360_server::clock::now_millis;
+use connect360_server::gateway::{identity, token};
+use serde_json::{json, Value};
+
+async fn visitor(server: &TestServer) -> (String, String, String) {
+    let (status, body) = open_session(
+        server,
+        json!({"channelIdentifier": CHANNEL}),
+        Some(SHOP_ORIGIN),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    (
+        body["token"].as_str().unwrap().to_owned(),
+        body["visitorId"].as_str().unwrap().to_owned(),
+        body["conversationId"].as_str().unwrap().to_owned(),
+    )
+}
+
+fn say(conversation: &str, text: &str) -> Value {
+    json!({"conversationId": conversation, "content": {"en": text}})
+}
+
+#[tokio::test]
+async fn a_session_is_created_and_resumed() {
+    let (server, _dir) = TestServer::start().await;
+    let (status, first) = open_session(
+        &server,
+        json!({"channelIdentifier": CHANNEL,
+        "customer": {"name": "Jane", "email": "jane@example.com"}}),
+        Some(SHOP_ORIGIN),
+    )
+    .await;
+    assert_eq!(status, 200, "{first}");
+    let visitor_id = first["visitorId"].as_str().unwrap();
+    assert!(visitor_id.starts_with("guest_") && visitor_id.len() == 38);
+    assert!(first["token"].as_str().unwrap().starts_with(token::PREFIX));
+    assert!(first["expiresAt"].as_str().unwrap().ends_with('Z'));
+    assert_eq!(first["identified"], false);
+    assert_eq!(first["aiAgentId"], common::AGENT);
+    let (_, again) = open_session(
+        &server,
+        json!({"channelIdentifier": CHANNEL, "visitorId": visitor_id}),
+        Some(SHOP_ORIGIN),
+    )
+    .await;
+    assert_eq!(again["visitorId"], visitor_id);
+    assert_eq!(
+        again["conversationId"], first["conversationId"],
+        "the same conversation resumes"
+    );
+    let (_, fresh) = open_session(
+        &server,
+        json!({"channelIdentifier": CHANNEL, "visitorId": "guest_'; DROP"}),
+        None,
+    )
+    .await;
+    assert_ne!(
+        fresh["visitorId"], "guest_'; DROP",
+        "a malformed id gets a new visitor"
+    );
+    // Upstream, the conversation is the documented website conversation.
+    let conversation = server
+        .ok(
+            "v1.connect.getOrCreateConversation",
+            json!({"customer": {"externalId": visitor_id}}),
+        )
+        .await;
+    assert_eq!(conversation["id"], first["conversationId"]);
+    assert_eq!(conversation["metadata"], json!({"source": "website-chat"}));
+    assert_eq!(conversation["channelIdentifier"], CHANNEL);
+}
+
+#[tokio::test]
+async fn sessions_are_refused_for_other_origins_channels_and_bad_input() {
+    let (server, _dir) = TestServer::start().await;
+    let (status, body) = open_session(
+        &server,
+        json!({"channelIdentifier": CHANNEL}),
+        Some("https://evil.example"),
+    )
+    .await;
+    assert_eq!(status, 403);
+    assert!(body["message"]
+        .as_str()
+        .unwrap()
+        .contains("https://evil.example"));
+    let (status, body) = open_session(
+        &server,
+        json!({"channelIdentifier": "other.example"}),
+        Some(SHOP_ORIGIN),
+    )
+    .await;
+    assert_eq!(status, 403, "{body}");
+    let (status, _) = open_session(
+        &server,
+        json!({"channelIdentifier": CHANNEL, "apiKey": "x"}),
+        Some(SHOP_ORIGIN),
+    )
+    .await;
+    assert_eq!(status, 400);
+    let (status, _) = open_session(
+        &server,
+        json!({"channelIdentifier": CHANNEL, "customer": {"email": "not an email"}}),
+        Some(SHOP_ORIGIN),
+    )
+    .await;
+    assert_eq!(status, 400);
+    let (status, _) = open_session(
+        &server,
+        json!({"channelIdentifier": CHANNEL, "identityToken": "a.b.c"}),
+        Some(SHOP_ORIGIN),
+    )
+    .await;
+    assert_eq!(status, 401);
+}
+
+#[tokio::test]
+async fn a_visitor_sends_as_themselves_and_reads_their_conversation_without_internal_notes() {
+    let (server, _dir) = TestServer::start().await;
+    let (token, visitor_id, conversation) = visitor(&server).await;
+    let (status, body) = as_visitor(
+        &server,
+        &token,
+        "v1.connect.send",
+        say(&conversation, "Hello!"),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let sent = &body["result"]["data"];
+    assert_eq!(sent["sender"]["type"], "customer");
+    server
+        .ok("v1.connect.send", json!({"conversationId": conversation, "content": {"en": "note: VIP"}, "flags": ["internal"]}))
+        .await;
+    server
+        .ok(
+            "v1.connect.send",
+            json!({"conversationId": conversation, "content": {"en": "Hi, how can I help?"}}),
+        )
+        .await;
+    let (status, body) = as_visitor(
+        &server,
+        &token,
+        "v1.connect.listMessages",
+        json!({"conversationId": conversation}),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let texts: Vec<&str> = body["result"]["data"]["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["content"]["en"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        texts,
+        ["Hello!", "Hi, how can I help?"],
+        "the internal note is removed"
+    );
+    let upstream = server.all_messages(&conversation).await;
+    assert_eq!(upstream.len(), 3);
+    let customer = server
+        .ok(
+            "v1.connect.getOrCreateConversation",
+            json!({"customer": {"externalId": visitor_id}}),
+        )
+        .await;
+    assert_eq!(sent["sender"]["id"], customer["customerId"]);
+}
+
+#[tokio::test]
+async fn every_visitor_refusal_is_403_and_stores_nothing() {
+    let (server, _dir) = TestServer::start().await;
+    let (token, _, conversation) = visitor(&server).await;
+    let (_, _, other_conversation) = visitor(&server).await;
+    let refused = [
+        (
+            "v1.connect.send",
+            say(&other_conversation, "into someone else's chat"),
+        ),
+        (
+            "v1.connect.listMessages",
+            json!({"conversationId": other_conversation}),
+        ),
+        (
+            "v1.connect.send",
+            json!({"conversationId": conversation, "sender": "workspace", "content": {"en": "as the agent"}}),
+        ),
+        (
+            "v1.connect.send",
+            json!({"conversationId": conversation, "customer": {"externalId": "someone_else"}, "content": {"en": "x"}}),
+        ),
+        (
+            "v1.connect.send",
+            json!({"conversationId": conversation, "customerId": "cus_x", "content": {"en": "x"}}),
+        ),
+        (
+            "v1.connect.send",
+            json!({"conversationId": conversation, "channelIdentifier": "other.example", "content": {"en": "x"}}),
+        ),
+        (
+            "v1.connect.send",
+            json!({"conversationId": conversation, "flags": ["internal"], "content": {"en": "x"}}),
+        ),
+        (
+            "v1.connect.send",
+            json!({"conversationId": conversation, "ai": {"agentId": "agent_demo"}, "content": {"en": "x"}}),
+        ),
+        (
+            "v1.connect.send",
+            json!({"conversationId": conversation, "attachmentIds": ["file_not_mine"]}),
+        ),
+        (
+            "v1.connect.send",
+            json!({"conversationId": conversation, "content": {"en": {"text": "Signed in",
+            "suggestionResponse": {"postbackData": "", "type": "AUTH"},
+            "authenticationResponse": {"code": "c", "redirectUri": "https://x.example/cb"}}}}),
+        ),
+        (
+            "v1.connect.getOrCreateConversation",
+            json!({"customer": {"externalId": "x"}}),
+        ),
+        ("v1.connect.deleteConversation", json!({"id": conversation})),
+        (
+            "v1.connect.updateConversation",
+            json!({"id": conversation, "name": "mine"}),
+        ),
+        (
+            "v1.connect.claimGuestConversations",
+            json!({"fingerprint": "0123456789", "customer": {"externalId": "x"}}),
+        ),
+    ];
+    for (path, input) in refused {
+        let (status, body) = as_visitor(&server, &token, path, input.clone()).await;
+        assert_eq!(
+            (status, code(&body)),
+            (403, "FORBIDDEN"),
+            "{path} {input}: {body}"
+        );
+        assert!(!body["error"]["message"].as_str().unwrap().is_empty());
+    }
+    assert!(server.all_messages(&conversation).await.is_empty());
+    assert!(server.all_messages(&other_conversation).await.is_empty());
+}
+
+#[tokio::test]
+async fn forged_expired_and_foreign_tokens_are_401() {
+    let (server, _dir) = TestServer::start().await;
+    let (token, _, conversation) = visitor(&server).await;
+    let mut claims = token::verify(&token, TOKEN_SECRET).unwrap();
+    claims.expires_at = now_millis() - 1;
+    let expired = token::sign(&claims, TOKEN_SECRET);
+    claims.expires_at = now_millis() + 60_000;
+    let forged = token::sign(&claims, b"not the secret");
+    let tampered = format!("{}x", token);
+    for bad in [
+        expired.as_str(),
+        forged.as_str(),
+        tampered.as_str(),
+        "c360v1.garbage",
+    ] {
+        let (status, body) =
+            as_visitor(&server, bad, "v1.connect.send", say(&conversation, "x")).await;
+        assert_eq!(
+            (status, code(&body)),
+            (401, "UNAUTHORIZED"),
+            "{bad}: {body}"
+        );
+    }
+    let (_, body) = as_visitor(
+        &server,
+        &expired,
+        "v1.connect.send",
+        say(&conversation, "x"),
+    )
+    .await;
+    assert!(body["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("expired"));
+    assert!(server.all_messages(&conversation).await.is_empty());
+}
+
+#[tokio::test]
+async fn a_signed_identity_merges_the_guest_history() {
+    let (server, _dir) = TestServer::start().await;
+    let (guest_token, visitor_id, guest_conversation) = visitor(&server).await;
+    as_visitor(
+        &server,
+        &guest_token,
+        "v1.connect.send",
+        say(&guest_conversation, "before login"),
+    )
+    .await;
+    let identity = identity::sign(
+        &json!({"sub": "shop_user_42", "name": "Jane Known", "email": "jane@example.com", "exp": now_millis() / 1000 + 600}),
+        IDENTITY_SECRET,
+    );
+    let (status, session) = open_session(
+        &server,
+        json!({"channelIdentifier": CHANNEL, "visitorId": visitor_id,
+        "identityToken": identity}),
+        Some(SHOP_ORIGIN),
+    )
+    .await;
+    assert_eq!(status, 200, "{session}");
+    assert_eq!(session["identified"], true);
+    assert_eq!(session["visitorId"], visitor_id);
+    let known_conversation = session["conversationId"].as_str().unwrap();
+    assert_ne!(known_conversation, guest_conversation);
+    let token = session["token"].as_str().unwrap();
+    // The guest conversation now belongs to the known customer, under their conversation.
+    let moved = server
+        .ok(
+            "v1.connect.updateConversation",
+            json!({"id": guest_conversation}),
+        )
+        .await;
+    assert_eq!(moved["parentId"], known_conversation);
+    let (status, body) = as_visitor(
+        &server,
+        token,
+        "v1.connect.listMessages",
+        json!({"conversationId": guest_conversation}),
+    )
+    .await;
+    assert_eq!(status, 200, "the merged history stays readable: {body}");
+    assert_eq!(
+        body["result"]["data"]["items"][0]["content"]["en"],
+        "before login"
+    );
+    let (status, _) = as_visitor(
+        &server,
+        token,
+        "v1.connect.send",
+        say(known_conversation, "after login"),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let expired = identity::sign(&json!({"sub": "shop_user_42", "exp": 1}), IDENTITY_SECRET);
+    let (status, body) = open_session(
+        &server,
+        json!({"channelIdentifier": CHANNEL, "identityToken": expired}),
+        Some(SHOP_ORIGIN),
+    )
+    .await;
+    assert_eq!(status, 401, "{body}");
+}
+
+#[tokio::test]
+async fn cors_answers_only_allowed_origins() {
+    let (server, _dir) = TestServer::start().await;
+    let preflight = |origin: &'static str| {
+        server
+            .client
+            .request(reqwest::Method::OPTIONS, server.url("v1.connect.send"))
+            .header("origin", origin)
+            .header("access-control-request-method", "POST")
+            .header(
+                "access-control-request-headers",
+                "authorization,content-type",
+            )
+            .send()
+    };
+    let allowed = preflight(SHOP_ORIGIN).await.unwrap();
+    assert_eq!(
+        allowed
+            .headers()
+            .get("access-control-allow-origin")
+            .unwrap(),
+        SHOP_ORIGIN
+    );
+    let denied = preflight("https://evil.example").await.unwrap();
+    assert!(denied
+        .headers()
+        .get("access-control-allow-origin")
+        .is_none());
+}
+
+async fn visitor_upload(server: &TestServer, token: &str, bytes: &[u8], name: &str) -> Value {
+    let form = reqwest::multipart::Form::new().part(
+        "file",
+        reqwest::multipart::Part::bytes(bytes.to_vec()).file_name(name.to_owned()),
+    );
+    let response = server
+        .client
+        .post(format!("{}/api/v1/connect/attachments", server.base))
+        .bearer_auth(token)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    response.json::<Value>().await.unwrap()["files"][0].clone()
+}
+
+async fn download(server: &TestServer, token: &str, file: &Value) -> u16 {
+    server
+        .client
+        .get(format!(
+            "{}/api/v1/connect/assets/{}",
+            server.base,
+            file["s3Key"].as_str().unwrap()
+        ))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+#[tokio::test]
+async fn visitors_attach_and_download_only_their_own_files() {
+    let (server, _dir) = TestServer::start().await;
+    let (token, _, conversation) = visitor(&server).await;
+    let (other_token, _, other_conversation) = visitor(&server).await;
+    let file = visitor_upload(&server, &token, b"receipt", "receipt.txt").await;
+    let (status, body) = as_visitor(
+        &server,
+        &token,
+        "v1.connect.send",
+        json!({"conversationId": conversation, "attachmentIds": [file["id"]]}),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(download(&server, &token, &file).await, 200);
+    assert_eq!(download(&server, &other_token, &file).await, 403);
+    let (status, _) = as_visitor(
+        &server,
+        &other_token,
+        "v1.connect.send",
+        json!({"conversationId": other_conversation, "attachmentIds": [file["id"]]}),
+    )
+    .await;
+    assert_eq!(status, 403, "another visitor cannot attach it");
+
+    // A file the agent sends becomes downloadable once the visitor has been shown it.
+    let form = reqwest::multipart::Form::new().part(
+        "file",
+        reqwest::multipart::Part::bytes(b"invoice".to_vec()).file_name("invoice.txt"),
+    );
+    let agent_file: Value = server
+        .client
+        .post(format!("{}/api/v1/connect/attachments", server.base))
+        .bearer_auth(common::KEY)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap()
+        .json::<Value>()
+        .await
+        .unwrap()["files"][0]
+        .clone();
+    assert_eq!(
+        download(&server, &token, &agent_file).await,
+        403,
+        "not yet shown"
+    );
+    server
+        .ok(
+            "v1.connect.send",
+            json!({"conversationId": conversation, "attachmentIds": [agent_file["id"]]}),
+        )
+        .await;
+    as_visitor(
+        &server,
+        &token,
+        "v1.connect.listMessages",
+        json!({"conversationId": conversation}),
+    )
+    .await;
+    assert_eq!(download(&server, &token, &agent_file).await, 200);
+    assert_eq!(download(&server, &other_token, &agent_file).await, 403);
+}
+
+#[tokio::test]
+async fn visitors_stream_only_the_configured_agent_in_their_conversation() {
+    let (server, _dir) = TestServer::start().await;
+    let (token, _, conversation) = visitor(&server).await;
+    let (_, _, other_conversation) = visitor(&server).await;
+    let (_, body) = as_visitor(
+        &server,
+        &token,
+        "v1.connect.send",
+        say(&conversation, "Any discounts?"),
+    )
+    .await;
+    let question = body["result"]["data"]["id"].clone();
+    let stream = |input: Value| {
+        server
+            .client
+            .post(format!("{}/api/v1/connect/ai-stream", server.base))
+            .bearer_auth(&token)
+            .json(&input)
+            .send()
+    };
+    let ok = stream(json!({"agentId": common::AGENT, "conversationId": conversation, "lastMessageId": question}))
+        .await
+        .unwrap();
+    assert_eq!(ok.status(), 200);
+    let text = ok.text().await.unwrap();
+    assert!(text.contains("\"type\":\"done\""), "{text}");
+    for refused in [
+        json!({"agentId": "agent_other", "conversationId": conversation}),
+        json!({"agentId": common::AGENT, "conversationId": other_conversation}),
+        json!({"agentId": common::AGENT, "conversationId": conversation, "senderId": "cus_someone"}),
+    ] {
+        let response = stream(refused.clone()).await.unwrap();
+        assert_eq!(response.status(), 403, "{refused}");
+    }
+}
