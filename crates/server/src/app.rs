@@ -10,6 +10,9 @@ use crate::gateway::{session, Gateway};
 use crate::local::LocalConnect;
 use crate::{rest, trpc};
 
+/// Session and AI-stream requests are a few small fields.
+const MAX_SMALL_BODY_BYTES: usize = 16 * 1024;
+
 /// An upload body holds at most 5 files of 25 MB plus multipart framing.
 const MAX_UPLOAD_BODY_BYTES: usize = 5 * 26_214_400 + (1 << 20);
 
@@ -26,7 +29,10 @@ pub fn router(state: AppState, trpc_path: &str) -> Router {
     let mount = trpc_path.trim_end_matches('/');
     let cors = cors_layer(state.gateway.as_deref());
     Router::new()
-        .route("/api/widget/session", post(session::create))
+        .route(
+            "/api/widget/session",
+            post(session::create).layer(DefaultBodyLimit::max(MAX_SMALL_BODY_BYTES)),
+        )
         .route(
             &format!("{mount}/{{path}}"),
             get(trpc::handle)
@@ -39,7 +45,10 @@ pub fn router(state: AppState, trpc_path: &str) -> Router {
             post(rest::upload).layer(DefaultBodyLimit::max(MAX_UPLOAD_BODY_BYTES)),
         )
         .route("/api/v1/connect/assets/{*key}", get(rest::asset))
-        .route("/api/v1/connect/ai-stream", post(rest::ai_stream))
+        .route(
+            "/api/v1/connect/ai-stream",
+            post(rest::ai_stream).layer(DefaultBodyLimit::max(MAX_SMALL_BODY_BYTES)),
+        )
         .route("/healthz", get(|| async { "ok" }))
         .layer(cors)
         .with_state(state)

@@ -74,6 +74,7 @@ async fn run(config: Config, secrets: Secrets) -> Result<(), Box<dyn std::error:
             ai_agent: Some(config.ai_agent.clone()),
             sign_in_configured: false,
             token_ttl: DEFAULT_TOKEN_TTL,
+            rate_limits: Default::default(),
         },
         local.clone(),
         ApiKey::full_access(api_key.clone()),
@@ -102,10 +103,13 @@ async fn run(config: Config, secrets: Secrets) -> Result<(), Box<dyn std::error:
             config.data_dir.join("local-api-key").display()
         );
     }
-    axum::serve(listener, app)
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
-        .await?;
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
+    .await?;
     Ok(())
 }

@@ -62,6 +62,15 @@ pub async fn upload(
         Ok(caller) => caller,
         Err(error) => return error.into_rest_response(),
     };
+    if let (Caller::Visitor(claims), Some(gateway)) = (&caller, &state.gateway) {
+        let limit = gateway.config.rate_limits.uploads_per_visitor;
+        if let Err(error) = gateway
+            .limiter
+            .check(&format!("upload:{}", claims.external_id), limit)
+        {
+            return error.into_rest_response();
+        }
+    }
     let files = match state.local.upload(multipart).await {
         Ok(files) => files,
         Err(error) => return error.into_rest_response(),
@@ -162,6 +171,13 @@ pub async fn ai_stream(
         Err(error) => return error.into_rest_response(),
     };
     if let (Caller::Visitor(claims), Some(gateway)) = (&caller, &state.gateway) {
+        let limit = gateway.config.rate_limits.streams_per_visitor;
+        if let Err(error) = gateway
+            .limiter
+            .check(&format!("stream:{}", claims.external_id), limit)
+        {
+            return error.into_rest_response();
+        }
         if gateway.config.ai_agent.as_deref() != Some(input.agent_id.as_str()) {
             return forbidden("This AI agent is not enabled for visitors.");
         }

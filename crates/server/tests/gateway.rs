@@ -518,3 +518,65 @@ async fn visitors_stream_only_the_configured_agent_in_their_conversation() {
         assert_eq!(response.status(), 403, "{refused}");
     }
 }
+
+#[tokio::test]
+async fn rate_limits_answer_429_with_retry_after_and_store_nothing_more() {
+    use connect360_server::gateway::rate_limit::{Rate, RateLimits};
+    let dir = tempfile::tempdir().unwrap();
+    let limits = RateLimits {
+        sessions_per_address: Rate::per_minute(3),
+        sends_per_visitor: Rate::per_minute(2),
+        ..RateLimits::default()
+    };
+    let server = TestServer::start_with(dir.path().to_path_buf(), limits).await;
+    let (token, _, conversation) = visitor(&server).await;
+    for text in ["one", "two"] {
+        let (status, _) =
+            as_visitor(&server, &token, "v1.connect.send", say(&conversation, text)).await;
+        assert_eq!(status, 200);
+    }
+    let response = server
+        .client
+        .post(server.url("v1.connect.send"))
+        .bearer_auth(&token)
+        .json(&say(&conversation, "three"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 429);
+    assert_eq!(response.headers()["retry-after"], "30");
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(code(&body), "TOO_MANY_REQUESTS");
+    assert_eq!(
+        server.all_messages(&conversation).await.len(),
+        2,
+        "the refused send stored nothing"
+    );
+
+    // A burst of new sessions from one address.
+    let mut statuses = Vec::new();
+    for _ in 0..4 {
+        statuses.push(
+            open_session(
+                &server,
+                json!({"channelIdentifier": CHANNEL}),
+                Some(SHOP_ORIGIN),
+            )
+            .await
+            .0,
+        );
+    }
+    assert_eq!(
+        statuses,
+        [200, 200, 429, 429],
+        "one session was opened above"
+    );
+}
+
+#[tokio::test]
+async fn oversized_session_requests_are_refused() {
+    let (server, _dir) = TestServer::start().await;
+    let huge = json!({"channelIdentifier": CHANNEL, "customer": {"name": "x".repeat(20_000)}});
+    let (status, _) = open_session(&server, huge, Some(SHOP_ORIGIN)).await;
+    assert_eq!(status, 413);
+}

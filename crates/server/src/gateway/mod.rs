@@ -5,6 +5,7 @@
 
 pub mod identity;
 pub mod policy;
+pub mod rate_limit;
 pub mod session;
 pub mod token;
 
@@ -16,6 +17,7 @@ use serde_json::Value;
 use crate::error::ApiError;
 use crate::local::auth::ApiKey;
 use crate::local::LocalConnect;
+use rate_limit::{RateLimiter, RateLimits};
 
 /// How the gateway is configured.
 #[derive(Debug, Clone)]
@@ -34,6 +36,7 @@ pub struct GatewayConfig {
     pub sign_in_configured: bool,
     /// How long a visitor token lives.
     pub token_ttl: Duration,
+    pub rate_limits: RateLimits,
 }
 
 /// Visitor tokens live 15 minutes; the widget renews them transparently.
@@ -44,6 +47,7 @@ pub struct Gateway {
     pub upstream: Arc<LocalConnect>,
     /// The key the gateway acts with upstream; never leaves the server.
     upstream_key: ApiKey,
+    pub limiter: RateLimiter,
 }
 
 impl Gateway {
@@ -52,6 +56,7 @@ impl Gateway {
             config,
             upstream,
             upstream_key,
+            limiter: RateLimiter::default(),
         }
     }
 

@@ -32,8 +32,16 @@ impl Gateway {
         input: Value,
     ) -> Result<Value, ApiError> {
         match path {
-            procedure::SEND => self.visitor_send(claims, parse_input(input)?).await,
-            procedure::LIST_MESSAGES => self.visitor_list(claims, parse_input(input)?).await,
+            procedure::SEND => {
+                let limit = self.config.rate_limits.sends_per_visitor;
+                self.limiter.check(&format!("send:{}", claims.external_id), limit)?;
+                self.visitor_send(claims, parse_input(input)?).await
+            }
+            procedure::LIST_MESSAGES => {
+                let limit = self.config.rate_limits.reads_per_visitor;
+                self.limiter.check(&format!("read:{}", claims.external_id), limit)?;
+                self.visitor_list(claims, parse_input(input)?).await
+            }
             _ => Err(forbidden(format!(
                 "A visitor may not call {path}; only send and listMessages of their own conversation."
             ))),

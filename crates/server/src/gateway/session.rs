@@ -1,6 +1,8 @@
 //! `POST /api/widget/session`: creates or resumes a visitor and issues their token.
 
-use axum::extract::State;
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -80,12 +82,20 @@ fn check_customer(customer: &SessionCustomer) -> Result<(), ApiError> {
 
 pub async fn create(
     State(state): State<AppState>,
+    ConnectInfo(client): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> Response {
     let Some(gateway) = state.gateway.clone() else {
         return ApiError::not_found("Route").into_rest_response();
     };
+    let limit = gateway.config.rate_limits.sessions_per_address;
+    if let Err(error) = gateway
+        .limiter
+        .check(&format!("session:{}", client.ip()), limit)
+    {
+        return error.into_rest_response();
+    }
     match open_session(&gateway, &headers, &body).await {
         Ok(session) => Json(session).into_response(),
         Err(error) => error.into_rest_response(),

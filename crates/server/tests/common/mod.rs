@@ -5,6 +5,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use connect360_server::gateway::rate_limit::RateLimits;
 use connect360_server::gateway::{Gateway, GatewayConfig, DEFAULT_TOKEN_TTL};
 use connect360_server::local::auth::{ApiKey, Permission};
 use connect360_server::local::{ai, AiAgent, LocalConnect, Member, Workspace};
@@ -39,6 +40,11 @@ impl TestServer {
 
     /// A server over an existing data dir (a restart).
     pub async fn start_in(data_dir: PathBuf) -> TestServer {
+        TestServer::start_with(data_dir, RateLimits::default()).await
+    }
+
+    /// A server with particular rate limits.
+    pub async fn start_with(data_dir: PathBuf, limits: RateLimits) -> TestServer {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let base = format!("http://{addr}");
@@ -79,6 +85,7 @@ impl TestServer {
                 ai_agent: Some(AGENT.into()),
                 sign_in_configured: false,
                 token_ttl: DEFAULT_TOKEN_TTL,
+                rate_limits: limits,
             },
             local.clone(),
             ApiKey::full_access(KEY.into()),
@@ -89,7 +96,12 @@ impl TestServer {
         };
         let app = router(state, "/api/trpc");
         let task = tokio::spawn(async move {
-            axum::serve(listener, app).await.unwrap();
+            axum::serve(
+                listener,
+                app.into_make_service_with_connect_info::<SocketAddr>(),
+            )
+            .await
+            .unwrap();
         });
         TestServer {
             base,
