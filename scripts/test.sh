@@ -37,7 +37,8 @@ trunk build --release --locked
 step "size budget (gzip -9)"
 scripts/size-budget.sh dist
 
-step "end-to-end tests (release build in Chromium)"
+step "end-to-end tests (release build in Chromium, against the real server)"
+cargo build -p connect360-server --locked
 counted node --test --test-reporter=spec tests/e2e/
 
 # cargo: "test result: ok. N passed; M failed"; node: "ℹ pass N" / "ℹ fail M".

@@ -69,3 +69,49 @@ export function collectErrors(page) {
   });
   return errors;
 }
+
+/** A free loopback port. */
+export async function freePort() {
+  const probe = createServer();
+  await new Promise((ok) => probe.listen(0, '127.0.0.1', ok));
+  const { port } = probe.address();
+  await new Promise((ok) => probe.close(ok));
+  return port;
+}
+
+/**
+ * Starts the real `connect360-server` (built by the test command) with a fresh data dir and
+ * the release widget; resolves once it prints its URLs. `stop()` ends it.
+ */
+export async function startServer(extraArgs = []) {
+  const { spawn } = await import('node:child_process');
+  const { mkdtemp } = await import('node:fs/promises');
+  const { tmpdir } = await import('node:os');
+  const port = await freePort();
+  const dataDir = await mkdtemp(join(tmpdir(), 'c360-e2e-'));
+  const binary = join(repoRoot, 'target', 'debug', 'connect360-server');
+  const child = spawn(
+    binary,
+    ['--listen', `127.0.0.1:${port}`, '--data-dir', dataDir, '--widget-dir', distDir, ...extraArgs],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let output = '';
+  await new Promise((ok, fail) => {
+    const timer = setTimeout(() => fail(new Error(`server did not start:\n${output}`)), 15000);
+    const onData = (chunk) => {
+      output += chunk;
+      if (output.includes('Connect360 local API')) {
+        clearTimeout(timer);
+        ok();
+      }
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    child.on('exit', (code) => fail(new Error(`server exited with ${code}:\n${output}`)));
+  });
+  return {
+    url: `http://127.0.0.1:${port}/`,
+    output: () => output,
+    stop: () => new Promise((ok) => { child.once('exit', ok); child.kill('SIGTERM'); }),
+  };
+}

@@ -8,7 +8,7 @@ use axum::Router;
 
 use crate::gateway::{session, Gateway};
 use crate::local::LocalConnect;
-use crate::{rest, trpc};
+use crate::{rest, site, trpc};
 
 /// Session and AI-stream requests are a few small fields.
 const MAX_SMALL_BODY_BYTES: usize = 16 * 1024;
@@ -26,9 +26,19 @@ pub struct AppState {
 
 /// The whole application; `trpc_path` is the tRPC mount (default `/api/trpc`).
 pub fn router(state: AppState, trpc_path: &str) -> Router {
+    router_with_widget(state, trpc_path, None)
+}
+
+/// The application, serving the built widget from `widget_dir` under `/widget/` and the demo
+/// shop at `/` when given.
+pub fn router_with_widget(
+    state: AppState,
+    trpc_path: &str,
+    widget_dir: Option<&std::path::Path>,
+) -> Router {
     let mount = trpc_path.trim_end_matches('/');
     let cors = cors_layer(state.gateway.as_deref());
-    Router::new()
+    let app = Router::new()
         .route(
             "/api/widget/session",
             post(session::create).layer(DefaultBodyLimit::max(MAX_SMALL_BODY_BYTES)),
@@ -50,8 +60,14 @@ pub fn router(state: AppState, trpc_path: &str) -> Router {
             post(rest::ai_stream).layer(DefaultBodyLimit::max(MAX_SMALL_BODY_BYTES)),
         )
         .route("/healthz", get(|| async { "ok" }))
-        .layer(cors)
-        .with_state(state)
+        .layer(cors);
+    let app = match widget_dir {
+        Some(dir) => app
+            .nest_service("/widget", site::widget_files(dir))
+            .merge(site::demo_shop()),
+        None => app,
+    };
+    app.with_state(state)
 }
 
 /// CORS for the allowed origins only: browsers elsewhere cannot read any reply.

@@ -36,6 +36,13 @@ pub struct Config {
     /// is always allowed.
     #[arg(long = "allowed-origin", value_name = "ORIGIN")]
     pub allowed_origins: Vec<String>,
+    /// The built widget (`trunk build --release` output), served under /widget/ with the demo
+    /// shop at /.
+    #[arg(long, default_value = "dist")]
+    pub widget_dir: std::path::PathBuf,
+    /// Do not run the demo bot (it greets visitors and answers with rich content).
+    #[arg(long)]
+    pub no_demo_bot: bool,
     /// The site's channelIdentifier; sessions for any other channel are refused.
     #[arg(long, default_value = "example.com")]
     pub channel: String,

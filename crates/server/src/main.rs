@@ -4,12 +4,13 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use clap::Parser;
+use connect360_server::app::router_with_widget;
 use connect360_server::config::{load_or_create_secret, Config, Secrets};
 use connect360_server::gateway::{Gateway, GatewayConfig, DEFAULT_TOKEN_TTL};
 use connect360_server::local::auth::ApiKey;
-use connect360_server::local::{ai, AiAgent, LocalConnect, Member, Workspace};
+use connect360_server::local::{ai, bot, AiAgent, LocalConnect, Member, Workspace};
 use connect360_server::store::Store;
-use connect360_server::{router, AppState};
+use connect360_server::AppState;
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -58,6 +59,9 @@ async fn run(config: Config, secrets: Secrets) -> Result<(), Box<dyn std::error:
     );
     let local = Arc::new(local);
     tokio::spawn(ai::run_worker(local.clone(), ai_jobs));
+    if !config.no_demo_bot {
+        tokio::spawn(bot::run(local.clone(), local.subscribe_customer_messages()));
+    }
 
     let (token_secret, _) = load_or_create_secret(
         secrets.token_secret.as_deref(),
@@ -83,9 +87,23 @@ async fn run(config: Config, secrets: Secrets) -> Result<(), Box<dyn std::error:
         local,
         gateway: Some(Arc::new(gateway)),
     };
-    let app = router(state, &config.trpc_path);
+    let widget_dir = config
+        .widget_dir
+        .is_dir()
+        .then_some(config.widget_dir.as_path());
+    if widget_dir.is_none() {
+        println!(
+            "No built widget in {} (run `trunk build --release`): the demo page is not served.",
+            config.widget_dir.display()
+        );
+    }
+    let app = router_with_widget(state, &config.trpc_path, widget_dir);
     let listener = tokio::net::TcpListener::bind(config.listen).await?;
     let base = config.public_base();
+    if widget_dir.is_some() {
+        println!("Demo shop:            {base}/");
+        println!("Widget files:         {base}/widget/");
+    }
     println!("Connect360 local API: {base}{}", config.trpc_path);
     println!(
         "Visitor sessions:     {base}/api/widget/session (channel {}, origins {})",

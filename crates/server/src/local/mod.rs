@@ -6,6 +6,7 @@
 pub mod ai;
 pub mod ai_stream;
 pub mod auth;
+pub mod bot;
 pub mod files;
 mod procedures;
 
@@ -60,6 +61,8 @@ pub struct LocalConnect {
     data_dir: PathBuf,
     keys: Vec<ApiKey>,
     ai_jobs: mpsc::UnboundedSender<AiJob>,
+    /// Every stored customer message, for the demo bot.
+    customer_messages: tokio::sync::broadcast::Sender<connect360_model::wire::Message>,
 }
 
 /// Whether a procedure is a query (GET) or a mutation (POST); `None` for unknown paths.
@@ -97,8 +100,32 @@ impl LocalConnect {
             data_dir,
             keys,
             ai_jobs,
+            customer_messages: tokio::sync::broadcast::channel(256).0,
         };
         (local, receiver)
+    }
+
+    /// Customer messages as they are stored (the demo bot listens here).
+    pub fn subscribe_customer_messages(
+        &self,
+    ) -> tokio::sync::broadcast::Receiver<connect360_model::wire::Message> {
+        self.customer_messages.subscribe()
+    }
+
+    /// Whether `message` is its sender's first in the conversation.
+    pub fn is_first_customer_message(
+        &self,
+        message: &connect360_model::wire::Message,
+    ) -> Result<bool, ApiError> {
+        self.store.transaction(|tx| {
+            let earlier: i64 = tx.sql.query_row(
+                "SELECT COUNT(*) FROM messages WHERE conversation_id = ?1 AND sender_type = 'customer'
+                 AND seq < (SELECT seq FROM messages WHERE id = ?2)",
+                [&message.conversation_id, &message.id],
+                |r| r.get(0),
+            )?;
+            Ok(earlier == 0)
+        })
     }
 
     /// The key whose secret was presented, or 401.

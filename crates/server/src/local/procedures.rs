@@ -235,6 +235,10 @@ impl LocalConnect {
             messages::insert(tx, &row)?;
             self.to_message(tx, row, &mut HashMap::new())
         })?;
+        if as_customer {
+            // Nobody listening (no bot) is fine.
+            let _ = self.customer_messages.send(message.clone());
+        }
         if let Some(agent) = agent {
             // The AI reply runs asynchronously, after the visitor's message is stored.
             let _ = self.ai_jobs.send(AiJob {

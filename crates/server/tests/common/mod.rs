@@ -45,6 +45,18 @@ impl TestServer {
 
     /// A server with particular rate limits.
     pub async fn start_with(data_dir: PathBuf, limits: RateLimits) -> TestServer {
+        TestServer::start_full(data_dir, limits, false).await
+    }
+
+    /// A server with the demo bot answering visitors.
+    pub async fn start_with_bot() -> (TestServer, tempfile::TempDir) {
+        let dir = tempfile::tempdir().unwrap();
+        let server =
+            TestServer::start_full(dir.path().to_path_buf(), RateLimits::default(), true).await;
+        (server, dir)
+    }
+
+    async fn start_full(data_dir: PathBuf, limits: RateLimits, bot: bool) -> TestServer {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let base = format!("http://{addr}");
@@ -76,6 +88,12 @@ impl TestServer {
         );
         let local = Arc::new(local);
         tokio::spawn(ai::run_worker(local.clone(), jobs));
+        if bot {
+            tokio::spawn(connect360_server::local::bot::run(
+                local.clone(),
+                local.subscribe_customer_messages(),
+            ));
+        }
         let gateway = Gateway::new(
             GatewayConfig {
                 token_secret: TOKEN_SECRET.to_vec(),
