@@ -60,6 +60,7 @@ pub fn router_with_widget(
             post(rest::ai_stream).layer(DefaultBodyLimit::max(MAX_SMALL_BODY_BYTES)),
         )
         .route("/healthz", get(|| async { "ok" }))
+        .merge(crate::console::routes())
         .layer(cors);
     let app = match widget_dir {
         Some(dir) => app

@@ -9,6 +9,7 @@
 pub mod app;
 pub mod clock;
 pub mod config;
+pub mod console;
 pub mod error;
 pub mod gateway;
 pub mod local;

@@ -104,6 +104,7 @@ async fn run(config: Config, secrets: Secrets) -> Result<(), Box<dyn std::error:
         println!("Demo shop:            {base}/");
         println!("Widget files:         {base}/widget/");
     }
+    println!("Agent console:        {base}/console");
     println!("Connect360 local API: {base}{}", config.trpc_path);
     println!(
         "Visitor sessions:     {base}/api/widget/session (channel {}, origins {})",

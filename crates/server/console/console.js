@@ -1,0 +1,187 @@
+// The agent console: lists conversations, shows one, replies as the workspace with text or
+// rich content. Talks to the local Connect360 with the local API key (kept in this tab's
+// sessionStorage only). Message content is only ever written with textContent.
+const $ = (id) => document.getElementById(id);
+const KEY_SLOT = 'connect360.console.key';
+let key = sessionStorage.getItem(KEY_SLOT);
+let current = null;
+let templates = {};
+
+async function api(path, { method = 'GET', body } = {}) {
+  const response = await fetch(path, {
+    method,
+    headers: { authorization: `Bearer ${key}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  const json = await response.json().catch(() => null);
+  return { status: response.status, json };
+}
+
+const trpc = (procedure, input, method = 'POST') =>
+  method === 'GET'
+    ? api(`/api/trpc/v1.connect.${procedure}?input=${encodeURIComponent(JSON.stringify(input))}`)
+    : api(`/api/trpc/v1.connect.${procedure}`, { method, body: input });
+
+function firstValue(content) {
+  for (const lang of ['en', 'ar', 'tr']) if (content?.[lang] != null) return [lang, content[lang]];
+  return [null, null];
+}
+
+function summary(message) {
+  const [, value] = firstValue(message.content);
+  if (typeof value === 'string') return value;
+  if (value?.text) return value.text;
+  if (value?.richCard?.carouselCard) return `Carousel of ${value.richCard.carouselCard.cardContents?.length ?? 0} cards`;
+  if (value?.richCard?.standaloneCard) return `Card: ${value.richCard.standaloneCard.cardContent?.title ?? ''}`;
+  if (value?.image) return 'Image';
+  if (message.attachments?.length) return `${message.attachments.length} attachment(s)`;
+  return '(empty)';
+}
+
+function el(tag, className, text) {
+  const node = document.createElement(tag);
+  if (className) node.className = className;
+  if (text != null) node.textContent = text;
+  return node;
+}
+
+async function loadInbox() {
+  const { status, json } = await api('/console/api/conversations');
+  if (status === 401) return signOut('That key was not accepted.');
+  const list = $('conversations');
+  list.replaceChildren();
+  for (const { conversation, latest, customerName } of json ?? []) {
+    const item = el('li');
+    const button = el('button');
+    button.type = 'button';
+    button.dataset.id = conversation.id;
+    if (current === conversation.id) button.setAttribute('aria-current', 'true');
+    button.append(el('strong', null, customerName || conversation.name || conversation.id));
+    button.append(el('span', 'preview', latest ? summary(latest) : 'No messages yet'));
+    button.addEventListener('click', () => openConversation(conversation.id, customerName || conversation.id));
+    item.append(button);
+    list.append(item);
+  }
+}
+
+async function loadMessages() {
+  if (!current) return;
+  const items = [];
+  let cursor = null;
+  do {
+    const { json } = await trpc('listMessages', { conversationId: current, limit: 100, cursor }, 'GET');
+    const page = json?.result?.data;
+    if (!page) break;
+    items.push(...page.items);
+    cursor = page.nextCursor;
+  } while (cursor);
+  const list = $('messages');
+  const atBottom = list.scrollHeight - list.scrollTop - list.clientHeight < 40;
+  list.replaceChildren();
+  for (const message of items) {
+    const item = el('li', message.sender?.type ?? '');
+    const who = message.sender?.name || message.sender?.type || 'unknown';
+    item.append(el('div', 'meta', `${who} · ${new Date(message.createdAt).toLocaleString()}${message.flags?.length ? ' · ' + message.flags.join(', ') : ''}`));
+    const [, value] = firstValue(message.content);
+    if (typeof value === 'string') item.append(el('div', 'text', value));
+    else if (value) {
+      item.append(el('div', 'text', summary(message)));
+      item.append(el('pre', null, JSON.stringify(value, null, 2)));
+    }
+    for (const file of message.attachments ?? []) item.append(el('div', 'meta', `📎 ${file.name} (${file.type})`));
+    list.append(item);
+  }
+  if (atBottom) list.scrollTop = list.scrollHeight;
+}
+
+async function openConversation(id, title) {
+  current = id;
+  $('thread-title').textContent = title;
+  $('reply').hidden = false;
+  await Promise.all([loadMessages(), loadInbox()]);
+  $('messages').scrollTop = $('messages').scrollHeight;
+}
+
+function showErrors(body) {
+  const box = $('reply-error');
+  box.replaceChildren();
+  const error = body?.error ?? body;
+  box.append(el('p', null, error?.message ?? 'The reply was not sent.'));
+  const violations = error?.data?.violations ?? [];
+  if (violations.length) {
+    const list = el('ul');
+    for (const v of violations) list.append(el('li', null, `${v.rule} ${v.path}: ${v.message}`));
+    box.append(list);
+  }
+}
+
+async function sendReply(event) {
+  event.preventDefault();
+  $('reply-error').replaceChildren();
+  const rich = document.querySelector('input[name="mode"]:checked').value === 'rich';
+  let value;
+  if (rich) {
+    try {
+      value = JSON.parse($('json').value);
+    } catch (error) {
+      return showErrors({ message: `The JSON does not parse: ${error.message}` });
+    }
+  } else {
+    value = $('text').value;
+    if (!value.trim()) return;
+  }
+  const { status, json } = await trpc('send', { conversationId: current, content: { en: value } });
+  if (status !== 200) return showErrors(json);
+  if (!rich) $('text').value = '';
+  await loadMessages();
+  $('messages').scrollTop = $('messages').scrollHeight;
+}
+
+function signOut(message = '') {
+  sessionStorage.removeItem(KEY_SLOT);
+  key = null;
+  $('desk').hidden = true;
+  $('sign-out').hidden = true;
+  $('sign-in').hidden = false;
+  $('sign-in-error').textContent = message;
+}
+
+async function start() {
+  const { status, json } = await api('/console/api/templates');
+  if (status !== 200) return signOut(status === 401 ? 'That key was not accepted.' : 'The console is unavailable.');
+  templates = json;
+  const select = $('template');
+  select.replaceChildren();
+  for (const name of Object.keys(templates)) select.append(el('option', null, name));
+  $('json').value = JSON.stringify(templates[select.value], null, 2);
+  $('sign-in').hidden = true;
+  $('desk').hidden = false;
+  $('sign-out').hidden = false;
+  $('who').textContent = 'Replying as the workspace';
+  await loadInbox();
+  setInterval(() => { loadInbox(); loadMessages(); }, 3000);
+}
+
+$('sign-in').addEventListener('submit', (event) => {
+  event.preventDefault();
+  key = $('key').value.trim();
+  sessionStorage.setItem(KEY_SLOT, key);
+  start();
+});
+$('sign-out').addEventListener('click', () => signOut());
+$('reply').addEventListener('submit', sendReply);
+$('template').addEventListener('change', () => {
+  $('json').value = JSON.stringify(templates[$('template').value], null, 2);
+});
+for (const radio of document.querySelectorAll('input[name="mode"]')) {
+  radio.addEventListener('change', () => {
+    const rich = radio.value === 'rich' && radio.checked;
+    $('rich-mode').hidden = !rich;
+    $('text-mode').hidden = rich;
+  });
+}
+$('text').addEventListener('keydown', (event) => {
+  if (event.key === 'Enter' && !event.shiftKey && !event.isComposing) $('reply').requestSubmit();
+});
+
+if (key) start(); else signOut();

@@ -1,0 +1,150 @@
+//! The agent console at `/console` (local upstream only): a static page and script, and two
+//! small JSON routes behind the local API key — the conversation list with each latest
+//! message, and ready rich-content templates. Replies go through the ordinary tRPC `send`.
+
+use std::collections::HashMap;
+
+use axum::extract::State;
+use axum::http::{header, HeaderMap, HeaderValue};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use serde_json::{json, Map, Value};
+
+use crate::app::AppState;
+use crate::error::ApiError;
+use crate::local::auth::{self, Permission};
+use crate::local::bot;
+use crate::store::{conversations, customers, messages};
+
+const PAGE: &str = include_str!("../console/index.html");
+const SCRIPT: &str = include_str!("../console/console.js");
+const STYLE: &str = include_str!("../console/console.css");
+
+/// At most this many conversations are listed, newest activity first.
+const LISTED: usize = 200;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/console", get(page))
+        .route(
+            "/console/console.js",
+            get(|| async { static_file("text/javascript; charset=utf-8", SCRIPT) }),
+        )
+        .route(
+            "/console/console.css",
+            get(|| async { static_file("text/css; charset=utf-8", STYLE) }),
+        )
+        .route("/console/api/conversations", get(list_conversations))
+        .route("/console/api/templates", get(templates))
+}
+
+async fn page() -> Response {
+    let mut response = Html(PAGE).into_response();
+    response.headers_mut().insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(
+            "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; \
+             img-src 'self' data:; form-action 'none'; frame-ancestors 'none'",
+        ),
+    );
+    response
+}
+
+fn static_file(content_type: &'static str, body: &'static str) -> Response {
+    ([(header::CONTENT_TYPE, content_type)], body).into_response()
+}
+
+fn authorise(state: &AppState, headers: &HeaderMap) -> Result<(), ApiError> {
+    state
+        .local
+        .authenticate(auth::presented_key(headers))?
+        .require(&[Permission::Read])
+}
+
+async fn list_conversations(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    if let Err(error) = authorise(&state, &headers) {
+        return error.into_rest_response();
+    }
+    let local = state.local.clone();
+    let listed = tokio::task::spawn_blocking(move || {
+        local.store.transaction(|tx| {
+            let mut names = HashMap::new();
+            let mut rows = Vec::new();
+            for conversation in conversations::list_recent(tx, LISTED)? {
+                let latest = match messages::latest(tx, &conversation.id)? {
+                    Some(row) => Some(local.to_message(tx, row, &mut names)?),
+                    None => None,
+                };
+                let customer_name = match &conversation.customer_id {
+                    Some(id) => customers::get(tx, id)?.and_then(|c| c.name.or(c.external_id)),
+                    None => None,
+                };
+                rows.push(json!({"conversation": conversation, "latest": latest,
+                                 "customerName": customer_name}));
+            }
+            Ok(rows)
+        })
+    })
+    .await
+    .unwrap_or_else(|e| Err(ApiError::internal(e.to_string())));
+    match listed {
+        Ok(rows) => Json(rows).into_response(),
+        Err(error) => error.into_rest_response(),
+    }
+}
+
+/// Ready-made rich content for the JSON editor; each passes the shared validation.
+pub fn reply_templates() -> Map<String, Value> {
+    let mut templates = Map::new();
+    templates.insert("Text with suggested replies".into(), bot::greeting());
+    templates.insert("Product carousel".into(), bot::product_carousel());
+    templates.insert("Standalone card".into(), bot::order_card());
+    templates.insert(
+        "Rich text".into(),
+        json!({"text": "**Good news:** your refund was approved.\nDetails are [on your account page](https://www.example.com/account).",
+               "containsRichText": true}),
+    );
+    templates.insert(
+        "Live-agent offer".into(),
+        json!({"text": "I can connect you with a member of our team.",
+               "suggestions": [{"liveAgentRequest": {}}, {"reply": {"text": "No thanks", "postbackData": "handoff:decline"}}],
+               "fallback": "Reply \"agent\" to talk to a member of our team."}),
+    );
+    templates.insert(
+        "Sign-in request".into(),
+        json!({"text": "Please sign in so I can look up your orders.",
+               "suggestions": [{"authenticationRequest": {"oauth": {"clientId": "c360-demo-shop",
+                   "codeChallenge": "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM", "codeChallengeMethod": "S256",
+                   "scopes": ["openid", "orders.read"]}}}],
+               "fallback": "Please sign in on our website to see your orders."}),
+    );
+    templates.insert(
+        "Image".into(),
+        json!({"image": {"contentInfo": {"fileUrl": "/demo/img/ridge-2.png", "altText": "The Ridge 2 tent"}},
+               "fallback": "A picture of the Ridge 2 tent."}),
+    );
+    templates
+}
+
+async fn templates(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    match authorise(&state, &headers) {
+        Ok(()) => Json(reply_templates()).into_response(),
+        Err(error) => error.into_rest_response(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use connect360_model::validate::{check_content, Side};
+
+    #[test]
+    fn every_template_passes_the_shared_validation() {
+        for (name, value) in reply_templates() {
+            let content = json!({ "en": value });
+            let violations = check_content(content.as_object(), Side::Agent, true);
+            assert_eq!(violations, vec![], "{name}");
+        }
+    }
+}
