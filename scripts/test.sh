@@ -31,6 +31,9 @@ counted cargo test --workspace --locked
 step "browser tests (wasm-bindgen-test, headless Chromium)"
 counted cargo test -p connect360-widget --target wasm32-unknown-unknown --locked
 
+step "load benchmark (gateway + local upstream on loopback; fails only on errors)"
+LOAD_VISITORS=200 LOAD_SECONDS=20 cargo run --locked -q -p connect360-server --example load
+
 step "release build (trunk, wasm-opt -Oz from binaryen 132)"
 trunk build --release --locked
 
