@@ -52,7 +52,8 @@ pub async fn handle(
 
     let presented = auth::presented_key(&headers);
     if let Some(token) = presented.filter(|p| p.starts_with(token::PREFIX)) {
-        return visitor_calls(&state, token, &calls, batch).await;
+        let idempotency_key = headers.get("idempotency-key").and_then(|v| v.to_str().ok());
+        return visitor_calls(&state, token, &calls, batch, idempotency_key).await;
     }
     let key = match state.local.authenticate(presented) {
         Ok(key) => key.clone(),
@@ -77,7 +78,13 @@ pub async fn handle(
 }
 
 /// Calls made with a visitor token go through the gateway's policy.
-async fn visitor_calls(state: &AppState, token: &str, calls: &[Call], batch: bool) -> Response {
+async fn visitor_calls(
+    state: &AppState,
+    token: &str,
+    calls: &[Call],
+    batch: bool,
+    idempotency_key: Option<&str>,
+) -> Response {
     let claims = match &state.gateway {
         None => Err(ApiError::new(
             ErrorCode::Unauthorized,
@@ -90,8 +97,10 @@ async fn visitor_calls(state: &AppState, token: &str, calls: &[Call], batch: boo
     for call in calls {
         let result = match (&claims, &state.gateway) {
             (Ok(claims), Some(gateway)) => {
+                // One key names one send: in a batch it would name several.
+                let key = idempotency_key.filter(|_| !batch);
                 gateway
-                    .visitor_call(claims, &call.path, call.input.clone())
+                    .visitor_call(claims, &call.path, call.input.clone(), key)
                     .await
             }
             (Err(error), _) => Err(error.clone()),

@@ -580,3 +580,82 @@ async fn oversized_session_requests_are_refused() {
     let (status, _) = open_session(&server, huge, Some(SHOP_ORIGIN)).await;
     assert_eq!(status, 413);
 }
+
+async fn send_with_key(
+    server: &TestServer,
+    token: &str,
+    conversation: &str,
+    text: &str,
+    key: &str,
+) -> (u16, Value) {
+    let response = server
+        .client
+        .post(server.url("v1.connect.send"))
+        .bearer_auth(token)
+        .header("idempotency-key", key)
+        .json(&say(conversation, text))
+        .send()
+        .await
+        .unwrap();
+    (
+        response.status().as_u16(),
+        response.json().await.unwrap_or(Value::Null),
+    )
+}
+
+#[tokio::test]
+async fn an_idempotency_key_sends_once_even_when_repeated_concurrently() {
+    let (server, _dir) = TestServer::start().await;
+    let (token, _, conversation) = visitor(&server).await;
+    let (status, first) = send_with_key(&server, &token, &conversation, "once", "out_1").await;
+    assert_eq!(status, 200, "{first}");
+    let (_, again) = send_with_key(&server, &token, &conversation, "once", "out_1").await;
+    assert_eq!(again["result"]["data"]["id"], first["result"]["data"]["id"]);
+
+    let attempts: Vec<_> = (0..5)
+        .map(|_| {
+            let request = server
+                .client
+                .post(server.url("v1.connect.send"))
+                .bearer_auth(&token)
+                .header("idempotency-key", "out_2")
+                .json(&say(&conversation, "racing"));
+            tokio::spawn(async move {
+                let response = request.send().await.unwrap();
+                assert_eq!(response.status(), 200);
+                response.json::<Value>().await.unwrap()["result"]["data"]["id"]
+                    .as_str()
+                    .unwrap()
+                    .to_owned()
+            })
+        })
+        .collect();
+    let mut ids = std::collections::HashSet::new();
+    for attempt in attempts {
+        ids.insert(attempt.await.unwrap());
+    }
+    assert_eq!(ids.len(), 1, "every racing attempt gets the one message");
+    let texts: Vec<String> = server
+        .all_messages(&conversation)
+        .await
+        .iter()
+        .map(|m| m["content"]["en"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(texts, ["once", "racing"]);
+
+    let (status, _) = send_with_key(&server, &token, &conversation, "x", &"k".repeat(256)).await;
+    assert_eq!(status, 400);
+    let (other_token, _, other_conversation) = visitor(&server).await;
+    let (status, body) =
+        send_with_key(&server, &other_token, &other_conversation, "mine", "out_1").await;
+    assert_eq!(status, 200);
+    assert_ne!(
+        body["result"]["data"]["id"], first["result"]["data"]["id"],
+        "keys are per visitor"
+    );
+    // A refused send releases its key, so the corrected retry goes through.
+    let (status, _) = send_with_key(&server, &token, "conv_not_mine", "x", "out_3").await;
+    assert_eq!(status, 403);
+    let (status, _) = send_with_key(&server, &token, &conversation, "fixed", "out_3").await;
+    assert_eq!(status, 200);
+}

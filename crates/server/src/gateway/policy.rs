@@ -14,7 +14,11 @@ use super::token::VisitorClaims;
 use super::Gateway;
 use crate::error::ApiError;
 use crate::local::parse_input;
-use crate::store::grants;
+use crate::store::grants::{self, Idempotency};
+use connect360_model::wire::limits::MAX_IDEMPOTENCY_KEY_CHARS;
+
+/// How long a repeated send waits for the first one with the same key to finish.
+const IN_FLIGHT_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// The flag that marks a team-only note; never shown to visitors.
 pub const INTERNAL_FLAG: &str = "internal";
@@ -30,12 +34,17 @@ impl Gateway {
         claims: &VisitorClaims,
         path: &str,
         input: Value,
+        idempotency_key: Option<&str>,
     ) -> Result<Value, ApiError> {
         match path {
             procedure::SEND => {
                 let limit = self.config.rate_limits.sends_per_visitor;
                 self.limiter.check(&format!("send:{}", claims.external_id), limit)?;
-                self.visitor_send(claims, parse_input(input)?).await
+                let input = parse_input(input)?;
+                match idempotency_key {
+                    None => self.visitor_send(claims, input).await,
+                    Some(key) => self.idempotent_send(claims, input, key).await,
+                }
             }
             procedure::LIST_MESSAGES => {
                 let limit = self.config.rate_limits.reads_per_visitor;
@@ -68,6 +77,55 @@ impl Gateway {
                 "This conversation does not belong to this visitor.",
             ))
         }
+    }
+
+    /// `send` at most once per visitor and `Idempotency-Key` within 24 h: a repeat gets the
+    /// first result without a new upstream call (`connect360-api.md` §5.3).
+    async fn idempotent_send(
+        &self,
+        claims: &VisitorClaims,
+        input: SendInput,
+        key: &str,
+    ) -> Result<Value, ApiError> {
+        if key.is_empty()
+            || key.chars().count() > MAX_IDEMPOTENCY_KEY_CHARS
+            || !key.chars().all(|c| c.is_ascii_graphic())
+        {
+            return Err(ApiError::bad_request(
+                "Idempotency-Key must be 1 to 255 visible ASCII characters.",
+            ));
+        }
+        let deadline = tokio::time::Instant::now() + IN_FLIGHT_WAIT;
+        loop {
+            let (external, owned_key) = (claims.external_id.clone(), key.to_owned());
+            let state = self
+                .records(move |tx| grants::claim_idempotency_key(tx, &external, &owned_key))
+                .await?;
+            match state {
+                Idempotency::Done(response) => {
+                    return serde_json::from_str(&response)
+                        .map_err(|e| ApiError::internal(format!("stored response: {e}")));
+                }
+                Idempotency::InFlight if tokio::time::Instant::now() < deadline => {
+                    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                }
+                Idempotency::InFlight => {
+                    return Err(ApiError::new(
+                        ErrorCode::ServiceUnavailable,
+                        "A send with this Idempotency-Key is still in progress; retry shortly.",
+                    ));
+                }
+                Idempotency::Claimed => break,
+            }
+        }
+        let result = self.visitor_send(claims, input).await;
+        let response = result.as_ref().ok().map(Value::to_string);
+        let (external, owned_key) = (claims.external_id.clone(), key.to_owned());
+        self.records(move |tx| {
+            grants::finish_idempotency_key(tx, &external, &owned_key, response.as_deref())
+        })
+        .await?;
+        result
     }
 
     async fn visitor_send(

@@ -77,3 +77,61 @@ pub fn may_download(tx: &Tx<'_>, external_id: &str, s3_key: &str) -> Result<bool
         .optional()?
         .is_some())
 }
+
+/// What a visitor's `Idempotency-Key` stands for right now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Idempotency {
+    /// First use: this caller sends and then records the response.
+    Claimed,
+    /// A send with this key is still in flight.
+    InFlight,
+    /// Already sent: the first response, as JSON text.
+    Done(String),
+}
+
+/// Claims `key` for this visitor unless it was used within the last 24 hours.
+pub fn claim_idempotency_key(
+    tx: &Tx<'_>,
+    external_id: &str,
+    key: &str,
+) -> Result<Idempotency, ApiError> {
+    let cutoff = crate::clock::format_millis(crate::clock::now_millis() - 24 * 3_600_000);
+    tx.sql.execute(
+        "DELETE FROM gateway_idempotency WHERE created_at < ?1",
+        [&cutoff],
+    )?;
+    let inserted = tx.sql.execute(
+        "INSERT OR IGNORE INTO gateway_idempotency (external_id, key, created_at) VALUES (?1, ?2, ?3)",
+        params![external_id, key, tx.now()],
+    )?;
+    if inserted == 1 {
+        return Ok(Idempotency::Claimed);
+    }
+    let response: Option<String> = tx.sql.query_row(
+        "SELECT response FROM gateway_idempotency WHERE external_id = ?1 AND key = ?2",
+        params![external_id, key],
+        |r| r.get(0),
+    )?;
+    Ok(response.map_or(Idempotency::InFlight, Idempotency::Done))
+}
+
+/// Records the response of a claimed key, or releases the claim (`None`) after a failure so
+/// a retry can send.
+pub fn finish_idempotency_key(
+    tx: &Tx<'_>,
+    external_id: &str,
+    key: &str,
+    response: Option<&str>,
+) -> Result<(), ApiError> {
+    match response {
+        Some(response) => tx.sql.execute(
+            "UPDATE gateway_idempotency SET response = ?3 WHERE external_id = ?1 AND key = ?2",
+            params![external_id, key, response],
+        )?,
+        None => tx.sql.execute(
+            "DELETE FROM gateway_idempotency WHERE external_id = ?1 AND key = ?2",
+            params![external_id, key],
+        )?,
+    };
+    Ok(())
+}

@@ -24,6 +24,7 @@ use crate::error::ApiError;
 const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/0001_init.sql"),
     include_str!("../../migrations/0002_gateway.sql"),
+    include_str!("../../migrations/0003_idempotency.sql"),
 ];
 
 pub struct Store {
