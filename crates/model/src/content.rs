@@ -22,6 +22,53 @@ pub struct AgentContent {
     pub representative: Option<Representative>,
 }
 
+impl AgentContent {
+    /// The suggestion at `path` inside this value, as the widget names it when it asks the
+    /// gateway to start a sign-in: `suggestions[0]`,
+    /// `richCard.standaloneCard.cardContent.suggestions[1]` or
+    /// `richCard.carouselCard.cardContents[2].suggestions[0]`.
+    pub fn suggestion_at(&self, path: &str) -> Option<&Suggestion> {
+        if let Some(rest) = path.strip_prefix("suggestions") {
+            return self.suggestions.get(whole_index(rest)?);
+        }
+        let Body::RichCard(card) = &self.body else {
+            return None;
+        };
+        match card {
+            RichCard::StandaloneCard(standalone) => {
+                let rest = path.strip_prefix("richCard.standaloneCard.cardContent.suggestions")?;
+                standalone.card_content.suggestions.get(whole_index(rest)?)
+            }
+            RichCard::CarouselCard(carousel) => {
+                let rest = path.strip_prefix("richCard.carouselCard.cardContents")?;
+                let (card, rest) = leading_index(rest)?;
+                let rest = rest.strip_prefix(".suggestions")?;
+                carousel
+                    .card_contents
+                    .get(card)?
+                    .suggestions
+                    .get(whole_index(rest)?)
+            }
+        }
+    }
+}
+
+/// `[n]` followed by the rest of a path.
+fn leading_index(path: &str) -> Option<(usize, &str)> {
+    let (digits, rest) = path.strip_prefix('[')?.split_once(']')?;
+    if digits.is_empty() || digits.len() > 3 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    Some((digits.parse().ok()?, rest))
+}
+
+/// Exactly `[n]`.
+fn whole_index(path: &str) -> Option<usize> {
+    leading_index(path)
+        .filter(|(_, rest)| rest.is_empty())
+        .map(|(i, _)| i)
+}
+
 /// Exactly one of `text`, `image`, `richCard` (rule M1).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]

@@ -318,3 +318,56 @@ fn valid_rich_fixtures_round_trip_through_the_typed_model() {
         }
     }
 }
+
+/// The agent value of a fixture in English, decoded.
+fn agent_content(name: &str) -> connect360_model::content::AgentContent {
+    let f = fixture(name);
+    let value = &f.message.content["en"];
+    match connect360_model::validate::decode_agent_value(value, "en", Options::default()).value {
+        Some(AgentValue::Rich(content)) => *content,
+        other => panic!("{name}: not rich content: {other:?}"),
+    }
+}
+
+#[test]
+fn suggestions_are_found_by_their_path_in_the_value() {
+    use connect360_model::content::{Suggestion, SuggestionResponseType};
+    let sign_in = agent_content("F09-sign-in");
+    assert!(matches!(
+        sign_in.suggestion_at("suggestions[0]"),
+        Some(Suggestion::AuthenticationRequest(_))
+    ));
+    let carousel = agent_content("F05-carousel-medium");
+    let latte = carousel
+        .suggestion_at("richCard.carouselCard.cardContents[1].suggestions[0]")
+        .unwrap();
+    assert_eq!(latte.postback_data(), "order:latte");
+    let facts = carousel
+        .suggestion_at("richCard.carouselCard.cardContents[0].suggestions[1]")
+        .unwrap();
+    assert_eq!(facts.response_type(), SuggestionResponseType::Action);
+    assert_eq!(
+        carousel
+            .suggestion_at("suggestions[0]")
+            .unwrap()
+            .postback_data(),
+        "menu:all"
+    );
+    let card = agent_content("F04-standalone-card");
+    assert!(card
+        .suggestion_at("richCard.standaloneCard.cardContent.suggestions[0]")
+        .is_some());
+    for bad in [
+        "suggestions[9]",
+        "suggestions[]",
+        "suggestions[-1]",
+        "suggestions[0].x",
+        "suggestions[0",
+        "suggestions[00001]",
+        "richCard.carouselCard.cardContents[7].suggestions[0]",
+        "richCard.standaloneCard.cardContent.suggestions[0]",
+        "",
+    ] {
+        assert!(carousel.suggestion_at(bad).is_none(), "{bad}");
+    }
+}

@@ -185,7 +185,15 @@ fn error_envelopes_carry_codes_statuses_and_violations() {
     ] {
         let e = TrpcErrorEnvelope::new(code, "x", Some("v1.connect.send"));
         assert_eq!((e.error.data.http_status, e.error.code), (status, rpc));
+        if code != ErrorCode::ParseError {
+            assert_eq!(ErrorCode::from_http_status(status), code, "{status}");
+        }
     }
+    // A status with no code of its own is handled as a server failure.
+    assert_eq!(
+        ErrorCode::from_http_status(409),
+        ErrorCode::InternalServerError
+    );
     let json = serde_json::to_value(TrpcErrorEnvelope::new(
         ErrorCode::NotFound,
         "Conversation not found.",

@@ -72,21 +72,21 @@ async fn start_server(dir: &std::path::Path) -> String {
     };
     let key = ApiKey::full_access("plato_load".into());
     let (local, jobs) = LocalConnect::new(
-        Store::open(dir).unwrap(),
+        Arc::new(Store::open(dir).unwrap()),
         workspace,
         vec![key.clone()],
         dir.into(),
     );
     let local = Arc::new(local);
     tokio::spawn(ai::run_worker(local.clone(), jobs));
-    let gateway = Gateway::new(
+    let gateway = Gateway::in_front_of_local(
         GatewayConfig {
             token_secret: b"load-token-secret".to_vec(),
             identity_secret: None,
             allowed_origins: vec![],
             channel: "example.com".into(),
             ai_agent: Some("agent_demo".into()),
-            sign_in_configured: false,
+            oauth: None,
             token_ttl: DEFAULT_TOKEN_TTL,
             // Every simulated visitor comes from 127.0.0.1.
             rate_limits: RateLimits {
@@ -99,7 +99,7 @@ async fn start_server(dir: &std::path::Path) -> String {
     );
     let app = router(
         AppState {
-            local,
+            local: Some(local),
             gateway: Some(Arc::new(gateway)),
         },
         "/api/trpc",
@@ -208,6 +208,7 @@ async fn main() {
     let seconds = env_number("LOAD_SECONDS", 60);
     let dir = tempfile::tempdir().unwrap();
     let base = start_server(dir.path()).await;
+    connect360_server::upstream::install_tls_provider();
     let client = reqwest::Client::builder()
         .pool_max_idle_per_host(512)
         .build()

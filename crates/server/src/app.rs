@@ -6,7 +6,10 @@ use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
 use axum::Router;
 
-use crate::gateway::{session, Gateway};
+use connect360_model::wire::ErrorCode;
+
+use crate::error::ApiError;
+use crate::gateway::{oauth, session, Gateway};
 use crate::local::LocalConnect;
 use crate::{rest, site, trpc};
 
@@ -19,9 +22,25 @@ const MAX_UPLOAD_BODY_BYTES: usize = 5 * 26_214_400 + (1 << 20);
 /// What every handler can reach.
 #[derive(Clone)]
 pub struct AppState {
-    pub local: Arc<LocalConnect>,
+    /// The local Connect360 (`--upstream local`); `None` when the gateway forwards to a
+    /// remote Connect360, where it accepts visitor tokens only.
+    pub local: Option<Arc<LocalConnect>>,
     /// The visitor gateway; `None` serves the local Connect360 API to key holders only.
     pub gateway: Option<Arc<Gateway>>,
+}
+
+impl AppState {
+    /// The local Connect360 for a caller holding an API key, or 401: a forwarding gateway is
+    /// never an open proxy for its own key.
+    pub fn local_for_key_holders(&self) -> Result<&Arc<LocalConnect>, ApiError> {
+        self.local.as_ref().ok_or_else(|| {
+            ApiError::new(
+                ErrorCode::Unauthorized,
+                "This gateway forwards to Connect360 and accepts visitor tokens only; \
+                 call Connect360 directly with your API key.",
+            )
+        })
+    }
 }
 
 /// The whole application; `trpc_path` is the tRPC mount (default `/api/trpc`).
@@ -38,11 +57,17 @@ pub fn router_with_widget(
 ) -> Router {
     let mount = trpc_path.trim_end_matches('/');
     let cors = cors_layer(state.gateway.as_deref());
+    let small_body = || DefaultBodyLimit::max(MAX_SMALL_BODY_BYTES);
     let app = Router::new()
         .route(
             "/api/widget/session",
-            post(session::create).layer(DefaultBodyLimit::max(MAX_SMALL_BODY_BYTES)),
+            post(session::create).layer(small_body()),
         )
+        .route(
+            "/api/widget/oauth/start",
+            post(oauth::start).layer(small_body()),
+        )
+        .route("/api/widget/oauth/callback", get(oauth::callback))
         .route(
             &format!("{mount}/{{path}}"),
             get(trpc::handle)
@@ -57,11 +82,15 @@ pub fn router_with_widget(
         .route("/api/v1/connect/assets/{*key}", get(rest::asset))
         .route(
             "/api/v1/connect/ai-stream",
-            post(rest::ai_stream).layer(DefaultBodyLimit::max(MAX_SMALL_BODY_BYTES)),
+            post(rest::ai_stream).layer(small_body()),
         )
-        .route("/healthz", get(|| async { "ok" }))
-        .merge(crate::console::routes())
-        .layer(cors);
+        .route("/healthz", get(|| async { "ok" }));
+    // The console works on the local Connect360's records: not in front of a remote one.
+    let app = match state.local {
+        Some(_) => app.merge(crate::console::routes()),
+        None => app,
+    }
+    .layer(cors);
     let app = match widget_dir {
         Some(dir) => app
             .nest_service("/widget", site::widget_files(dir))

@@ -7,7 +7,8 @@ use clap::Parser;
 
 use crate::clock::random_token;
 
-/// Connect360 Chat server: a local, SQLite-backed Connect360 with its tRPC API.
+/// Connect360 Chat server: the visitor gateway, in front of a local, SQLite-backed Connect360
+/// (the default) or a remote Connect360.
 #[derive(Debug, Clone, Parser)]
 #[command(
     name = "connect360-server",
@@ -16,6 +17,7 @@ use crate::clock::random_token;
     long_about = None,
     after_help = "Environment:\n  \
     CONNECT360_LOCAL_API_KEY    the local Connect360's API key (generated and stored in the data dir if unset)\n  \
+    PLATO_API_KEY               the API key for a remote --upstream (required then; never sent to browsers)\n  \
     CONNECT360_TOKEN_SECRET     signs visitor tokens (generated and stored in the data dir if unset)\n  \
     CONNECT360_IDENTITY_SECRET  HS256 secret the merchant signs logged-in users' identity tokens with"
 )]
@@ -23,15 +25,28 @@ pub struct Config {
     /// Address to listen on.
     #[arg(long, default_value = "127.0.0.1:8787")]
     pub listen: SocketAddr,
+    /// The URL browsers reach this server at, for links it hands out (sign-in redirect,
+    /// upload URLs); default http://<listen>.
+    #[arg(long, value_name = "URL")]
+    pub public_url: Option<String>,
+    /// Where the gateway's calls go: `local` (the built-in Connect360) or the base URL of a
+    /// remote Connect360 such as https://api.plato.ae (https; http only to this machine).
+    #[arg(long, default_value = "local", value_name = "local|URL")]
+    pub upstream: String,
     /// Where the SQLite database, uploads and generated secrets live.
     #[arg(long, default_value = ".connect360")]
     pub data_dir: PathBuf,
     /// Mount path of the tRPC API.
     #[arg(long, default_value = "/api/trpc")]
     pub trpc_path: String,
-    /// The AI agent visitors may stream replies from (the local demo agent's id).
-    #[arg(long, default_value = "agent_demo")]
-    pub ai_agent: String,
+    /// The AI agent visitors may stream replies from; default with the local upstream: its
+    /// demo agent `agent_demo`; with a remote one: none.
+    #[arg(long, value_name = "ID")]
+    pub ai_agent: Option<String>,
+    /// The OAuth 2.0 authorization endpoint (https) for sign-in suggestions; without it
+    /// sign-in requests show their fallback text.
+    #[arg(long, value_name = "URL")]
+    pub oauth_authorize_url: Option<String>,
     /// A browser origin allowed to open chat sessions (repeatable); this server's own origin
     /// is always allowed.
     #[arg(long = "allowed-origin", value_name = "ORIGIN")]
@@ -58,6 +73,8 @@ pub struct Secrets {
     pub token_secret: Option<String>,
     /// `CONNECT360_IDENTITY_SECRET`
     pub identity_secret: Option<String>,
+    /// `PLATO_API_KEY`
+    pub plato_api_key: Option<String>,
 }
 
 impl Secrets {
@@ -67,6 +84,7 @@ impl Secrets {
             local_api_key: var("CONNECT360_LOCAL_API_KEY"),
             token_secret: var("CONNECT360_TOKEN_SECRET"),
             identity_secret: var("CONNECT360_IDENTITY_SECRET"),
+            plato_api_key: var("PLATO_API_KEY"),
         }
     }
 }
@@ -74,7 +92,15 @@ impl Secrets {
 impl Config {
     /// The base URL clients reach this server at.
     pub fn public_base(&self) -> String {
-        format!("http://{}", self.listen)
+        match &self.public_url {
+            Some(url) => url.trim_end_matches('/').to_owned(),
+            None => format!("http://{}", self.listen),
+        }
+    }
+
+    /// Whether the gateway runs in front of the built-in local Connect360.
+    pub fn local_upstream(&self) -> bool {
+        self.upstream == "local"
     }
 
     /// The configured origins plus this server's own.

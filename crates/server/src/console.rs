@@ -3,6 +3,7 @@
 //! message, and ready rich-content templates. Replies go through the ordinary tRPC `send`.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue};
@@ -14,7 +15,7 @@ use serde_json::{json, Map, Value};
 use crate::app::AppState;
 use crate::error::ApiError;
 use crate::local::auth::{self, Permission};
-use crate::local::bot;
+use crate::local::{bot, LocalConnect};
 use crate::store::{conversations, customers, messages};
 
 const PAGE: &str = include_str!("../console/index.html");
@@ -55,18 +56,23 @@ fn static_file(content_type: &'static str, body: &'static str) -> Response {
     ([(header::CONTENT_TYPE, content_type)], body).into_response()
 }
 
-fn authorise(state: &AppState, headers: &HeaderMap) -> Result<(), ApiError> {
-    state
-        .local
+/// The local Connect360, for a caller whose key may read.
+fn authorise<'a>(
+    state: &'a AppState,
+    headers: &HeaderMap,
+) -> Result<&'a Arc<LocalConnect>, ApiError> {
+    let local = state.local_for_key_holders()?;
+    local
         .authenticate(auth::presented_key(headers))?
-        .require(&[Permission::Read])
+        .require(&[Permission::Read])?;
+    Ok(local)
 }
 
 async fn list_conversations(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    if let Err(error) = authorise(&state, &headers) {
-        return error.into_rest_response();
-    }
-    let local = state.local.clone();
+    let local = match authorise(&state, &headers) {
+        Ok(local) => local.clone(),
+        Err(error) => return error.into_rest_response(),
+    };
     let listed = tokio::task::spawn_blocking(move || {
         local.store.transaction(|tx| {
             let mut names = HashMap::new();
@@ -129,7 +135,7 @@ pub fn reply_templates() -> Map<String, Value> {
 
 async fn templates(State(state): State<AppState>, headers: HeaderMap) -> Response {
     match authorise(&state, &headers) {
-        Ok(()) => Json(reply_templates()).into_response(),
+        Ok(_) => Json(reply_templates()).into_response(),
         Err(error) => error.into_rest_response(),
     }
 }

@@ -4,7 +4,8 @@
 //! Modules: [`config`] (command line and secrets), [`store`] (SQLite and migrations),
 //! [`local`] (the Connect360 procedures over the store), [`gateway`] (visitor sessions,
 //! tokens and policy), [`trpc`] (the tRPC HTTP wire format), [`rest`] (uploads, assets, AI stream),
-//! [`error`] (error envelopes), [`clock`] (ids and timestamps), [`app`] (the router).
+//! [`upstream`] (where the gateway's calls go: local or a remote Connect360), [`error`] (error
+//! envelopes), [`clock`] (ids and timestamps), [`app`] (the router).
 
 pub mod app;
 pub mod clock;
@@ -17,6 +18,7 @@ pub mod rest;
 pub mod site;
 pub mod store;
 pub mod trpc;
+pub mod upstream;
 
 pub use app::{router, AppState};
 pub use config::Config;

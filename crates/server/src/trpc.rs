@@ -55,8 +55,11 @@ pub async fn handle(
         let idempotency_key = headers.get("idempotency-key").and_then(|v| v.to_str().ok());
         return visitor_calls(&state, token, &calls, batch, idempotency_key).await;
     }
-    let key = match state.local.authenticate(presented) {
-        Ok(key) => key.clone(),
+    let authenticated = state
+        .local_for_key_holders()
+        .and_then(|local| Ok((local.clone(), local.authenticate(presented)?.clone())));
+    let (local, key) = match authenticated {
+        Ok(found) => found,
         Err(error) => {
             let replies: Vec<(Result<Value, ApiError>, &Call)> =
                 calls.iter().map(|c| (Err(error.clone()), c)).collect();
@@ -66,7 +69,7 @@ pub async fn handle(
 
     let mut replies = Vec::with_capacity(calls.len());
     for call in &calls {
-        let local = state.local.clone();
+        let local = local.clone();
         let key = key.clone();
         let (path, input) = (call.path.clone(), call.input.clone());
         let result = tokio::task::spawn_blocking(move || local.call(&key, &path, input))

@@ -114,6 +114,22 @@ impl ErrorCode {
         }
     }
 
+    /// The code a client reads from a bare HTTP status (a reply without a tRPC envelope).
+    pub fn from_http_status(status: u16) -> ErrorCode {
+        match status {
+            400 => ErrorCode::BadRequest,
+            401 => ErrorCode::Unauthorized,
+            403 => ErrorCode::Forbidden,
+            404 => ErrorCode::NotFound,
+            405 => ErrorCode::MethodNotSupported,
+            413 => ErrorCode::PayloadTooLarge,
+            429 => ErrorCode::TooManyRequests,
+            502 => ErrorCode::BadGateway,
+            503 => ErrorCode::ServiceUnavailable,
+            _ => ErrorCode::InternalServerError,
+        }
+    }
+
     pub fn http_status(self) -> u16 {
         match self {
             ErrorCode::ParseError | ErrorCode::BadRequest => 400,

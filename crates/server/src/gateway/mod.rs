@@ -1,9 +1,12 @@
 //! The visitor gateway: `POST /api/widget/session` issues short-lived signed visitor tokens,
 //! and [`policy`] confines each token to what a visitor may do, adding the API key upstream.
 //!
-//! The upstream is the in-process local Connect360 (`--upstream local`).
+//! The upstream ([`crate::upstream`]) is the in-process local Connect360 (`--upstream local`)
+//! or a remote Connect360 (`--upstream https://…`); the gateway's own records (grants,
+//! idempotency keys, sign-in states) live in the data dir's SQLite file either way.
 
 pub mod identity;
+pub mod oauth;
 pub mod policy;
 pub mod rate_limit;
 pub mod session;
@@ -15,8 +18,8 @@ use std::time::Duration;
 use serde_json::Value;
 
 use crate::error::ApiError;
-use crate::local::auth::ApiKey;
-use crate::local::LocalConnect;
+use crate::store::Store;
+use crate::upstream::Upstream;
 use rate_limit::{RateLimiter, RateLimits};
 
 /// How the gateway is configured.
@@ -32,8 +35,8 @@ pub struct GatewayConfig {
     pub channel: String,
     /// The AI agent visitors may stream from (`--ai-agent`).
     pub ai_agent: Option<String>,
-    /// Whether an OAuth authorization endpoint is configured (`--oauth-authorize-url`).
-    pub sign_in_configured: bool,
+    /// Sign-in suggestions' OAuth relay (`--oauth-authorize-url`); none: sign-in is off.
+    pub oauth: Option<oauth::OAuthConfig>,
     /// How long a visitor token lives.
     pub token_ttl: Duration,
     pub rate_limits: RateLimits,
@@ -44,30 +47,44 @@ pub const DEFAULT_TOKEN_TTL: Duration = Duration::from_secs(15 * 60);
 
 pub struct Gateway {
     pub config: GatewayConfig,
-    pub upstream: Arc<LocalConnect>,
-    /// The key the gateway acts with upstream; never leaves the server.
-    upstream_key: ApiKey,
+    /// Where visitors' calls go, with the API key added there.
+    pub upstream: Upstream,
+    /// The gateway's own records.
+    records: Arc<Store>,
     pub limiter: RateLimiter,
 }
 
 impl Gateway {
-    pub fn new(config: GatewayConfig, upstream: Arc<LocalConnect>, upstream_key: ApiKey) -> Self {
+    pub fn new(config: GatewayConfig, upstream: Upstream, records: Arc<Store>) -> Self {
         Gateway {
             config,
             upstream,
-            upstream_key,
+            records,
             limiter: RateLimiter::default(),
         }
     }
 
+    /// A gateway in front of the in-process local Connect360, acting with `key`; its records
+    /// share the local store's file.
+    pub fn in_front_of_local(
+        config: GatewayConfig,
+        local: Arc<crate::local::LocalConnect>,
+        key: crate::local::auth::ApiKey,
+    ) -> Self {
+        let records = local.store.clone();
+        Gateway::new(
+            config,
+            Upstream::Local {
+                connect: local,
+                key,
+            },
+            records,
+        )
+    }
+
     /// Calls a procedure upstream with the gateway's key.
     pub async fn call_upstream(&self, path: &str, input: Value) -> Result<Value, ApiError> {
-        let local = self.upstream.clone();
-        let key = self.upstream_key.clone();
-        let path = path.to_owned();
-        tokio::task::spawn_blocking(move || local.call(&key, &path, input))
-            .await
-            .unwrap_or_else(|e| Err(ApiError::internal(format!("the upstream call failed: {e}"))))
+        self.upstream.call(path, input).await
     }
 
     /// Runs `body` against the gateway's own records.
@@ -75,10 +92,31 @@ impl Gateway {
         &self,
         body: impl FnOnce(&crate::store::Tx<'_>) -> Result<T, ApiError> + Send + 'static,
     ) -> Result<T, ApiError> {
-        let local = self.upstream.clone();
-        tokio::task::spawn_blocking(move || local.store.transaction(body))
+        let store = self.records.clone();
+        tokio::task::spawn_blocking(move || store.transaction(body))
             .await
             .unwrap_or_else(|e| Err(ApiError::internal(e.to_string())))
+    }
+
+    /// The claims of the visitor token in `Authorization`/`x-api-key`, or 401.
+    pub fn visitor_from_headers(
+        &self,
+        headers: &axum::http::HeaderMap,
+    ) -> Result<token::VisitorClaims, ApiError> {
+        let presented = crate::local::auth::presented_key(headers)
+            .filter(|p| p.starts_with(token::PREFIX))
+            .ok_or_else(|| {
+                ApiError::new(
+                    connect360_model::wire::ErrorCode::Unauthorized,
+                    "A visitor token is required.",
+                )
+            })?;
+        token::verify(presented, &self.config.token_secret).map_err(|e| {
+            ApiError::new(
+                connect360_model::wire::ErrorCode::Unauthorized,
+                e.to_string(),
+            )
+        })
     }
 
     pub fn origin_allowed(&self, origin: &str) -> bool {

@@ -217,7 +217,7 @@ async fn open_session(
         conversation_id: conversation.id,
         expires_at: format_millis(expires_at),
         identified,
-        sign_in_configured: gateway.config.sign_in_configured,
+        sign_in_configured: gateway.config.oauth.is_some(),
         ai_agent_id: gateway.config.ai_agent.clone(),
     })
 }

@@ -67,6 +67,18 @@ impl LocalConnect {
     }
 }
 
+impl LocalConnect {
+    /// The reply to `input` as an SSE body, one frame per event as it is produced.
+    pub fn ai_stream_body(self: &Arc<Self>, input: AiStreamInput) -> axum::body::Body {
+        use tokio_stream::StreamExt;
+        let (sender, receiver) = tokio::sync::mpsc::channel::<AiStreamEvent>(16);
+        tokio::spawn(stream_reply(self.clone(), input, sender));
+        let frames = tokio_stream::wrappers::ReceiverStream::new(receiver)
+            .map(|event| Ok::<_, std::convert::Infallible>(event.to_frame()));
+        axum::body::Body::from_stream(frames)
+    }
+}
+
 /// Streams the reply into `events`; the receiver side is the HTTP body.
 pub async fn stream_reply(
     local: Arc<LocalConnect>,

@@ -88,6 +88,39 @@ impl LocalConnect {
         self.files_dir().join(id)
     }
 
+    /// The file stored under `s3_key`, or 404.
+    pub async fn asset(&self, s3_key: &str) -> Result<crate::upstream::Asset, ApiError> {
+        let key = s3_key.to_owned();
+        let store = self.store.clone();
+        let file = tokio::task::spawn_blocking(move || {
+            store.transaction(|tx| crate::store::files::by_s3_key(tx, &key))
+        })
+        .await
+        .unwrap_or_else(|e| Err(ApiError::internal(e.to_string())))?
+        .ok_or_else(|| ApiError::not_found("File"))?;
+        let bytes = tokio::fs::read(self.file_path(&file.id))
+            .await
+            .map_err(|_| ApiError::not_found("File"))?;
+        Ok(crate::upstream::Asset {
+            mime_type: file.mime_type,
+            name: file.name,
+            length: Some(bytes.len() as u64),
+            body: axum::body::Body::from(bytes),
+        })
+    }
+
+    /// Stores the files of a `multipart/form-data` request.
+    pub async fn upload_request(
+        &self,
+        request: axum::extract::Request,
+    ) -> Result<Vec<FileRef>, ApiError> {
+        use axum::extract::FromRequest;
+        let multipart = Multipart::from_request(request, &())
+            .await
+            .map_err(|e| ApiError::bad_request(format!("Invalid upload: {e}")))?;
+        self.upload(multipart).await
+    }
+
     /// Receives every `file`/`files` part; on any refusal removes what was written.
     pub async fn upload(&self, mut multipart: Multipart) -> Result<Vec<FileRef>, ApiError> {
         tokio::fs::create_dir_all(self.files_dir())

@@ -11,6 +11,7 @@ pub mod files;
 mod procedures;
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use serde::de::DeserializeOwned;
 use serde_json::Value;
@@ -55,7 +56,8 @@ impl Workspace {
 }
 
 pub struct LocalConnect {
-    pub store: Store,
+    /// Shared with the gateway, whose records (grants, idempotency) live in the same file.
+    pub store: Arc<Store>,
     pub workspace: Workspace,
     /// Uploaded files live in `<data_dir>/files`.
     data_dir: PathBuf,
@@ -88,7 +90,7 @@ impl LocalConnect {
     /// A local Connect360; the receiver yields the AI replies `send.ai` asks for, to be run
     /// by [`ai::run_worker`].
     pub fn new(
-        store: Store,
+        store: Arc<Store>,
         workspace: Workspace,
         keys: Vec<ApiKey>,
         data_dir: PathBuf,

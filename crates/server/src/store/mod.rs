@@ -25,6 +25,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/0001_init.sql"),
     include_str!("../../migrations/0002_gateway.sql"),
     include_str!("../../migrations/0003_idempotency.sql"),
+    include_str!("../../migrations/0004_oauth.sql"),
 ];
 
 pub struct Store {

@@ -81,7 +81,7 @@ impl TestServer {
             },
         ];
         let (local, jobs) = LocalConnect::new(
-            Store::open(&data_dir).unwrap(),
+            Arc::new(Store::open(&data_dir).unwrap()),
             workspace,
             keys,
             data_dir.clone(),
@@ -94,14 +94,14 @@ impl TestServer {
                 local.subscribe_customer_messages(),
             ));
         }
-        let gateway = Gateway::new(
+        let gateway = Gateway::in_front_of_local(
             GatewayConfig {
                 token_secret: TOKEN_SECRET.to_vec(),
                 identity_secret: Some(IDENTITY_SECRET.to_vec()),
                 allowed_origins: vec![SHOP_ORIGIN.into()],
                 channel: CHANNEL.into(),
                 ai_agent: Some(AGENT.into()),
-                sign_in_configured: false,
+                oauth: None,
                 token_ttl: DEFAULT_TOKEN_TTL,
                 rate_limits: limits,
             },
@@ -109,7 +109,7 @@ impl TestServer {
             ApiKey::full_access(KEY.into()),
         );
         let state = AppState {
-            local,
+            local: Some(local),
             gateway: Some(Arc::new(gateway)),
         };
         let app = router(state, "/api/trpc");
@@ -126,7 +126,10 @@ impl TestServer {
             addr,
             data_dir,
             task,
-            client: reqwest::Client::new(),
+            client: {
+                connect360_server::upstream::install_tls_provider();
+                reqwest::Client::new()
+            },
         }
     }
 

@@ -1,0 +1,434 @@
+//! The sign-in relay for `authenticationRequest` suggestions (`rich-messages.md` §5.8): an
+//! OAuth 2.0 authorization-code flow with PKCE in which the agent keeps the code verifier.
+//!
+//! `start` re-reads the suggestion from the stored message (the browser cannot alter the client
+//! id, challenge or scopes) and binds a single-use `state` to the visitor, conversation, message,
+//! suggestion and language; `callback` consumes that state once and posts the result as the
+//! customer's reply. Only the SHA-256 of a state is stored.
+
+use axum::extract::{Query, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{Html, IntoResponse, Response};
+use axum::Json;
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine;
+use connect360_model::content::{CodeChallengeMethod, Suggestion};
+use connect360_model::lang::Lang;
+use connect360_model::validate::{decode_agent_value, AgentValue, Options};
+use connect360_model::wire::{procedure, ErrorCode, MessagePage, SenderType};
+use rusqlite::OptionalExtension;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use sha2::{Digest, Sha256};
+
+use super::Gateway;
+use crate::app::AppState;
+use crate::clock::{now_millis, random_token};
+use crate::error::ApiError;
+use crate::local::parse_input;
+
+/// A state is good for ten minutes (§5.8 step 2).
+const STATE_TTL_MILLIS: i64 = 10 * 60 * 1000;
+/// 43 base-62 characters: about 256 random bits (at least 128 are required).
+const STATE_CHARS: usize = 43;
+
+/// Where visitors sign in, and where the authorization server sends them back.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OAuthConfig {
+    /// The authorization endpoint (`--oauth-authorize-url`, https).
+    pub authorize_url: url::Url,
+    /// This gateway's `/api/widget/oauth/callback`, as browsers reach it.
+    pub redirect_uri: String,
+}
+
+impl OAuthConfig {
+    /// Checks the endpoint: https only (a visitor's credentials go there).
+    pub fn new(authorize_url: &str, public_url: &str) -> Result<Self, String> {
+        let url = url::Url::parse(authorize_url)
+            .map_err(|e| format!("--oauth-authorize-url {authorize_url:?}: {e}"))?;
+        if url.scheme() != "https" {
+            return Err(format!(
+                "--oauth-authorize-url must be an https URL, not {authorize_url:?}"
+            ));
+        }
+        Ok(OAuthConfig {
+            authorize_url: url,
+            redirect_uri: format!(
+                "{}/api/widget/oauth/callback",
+                public_url.trim_end_matches('/')
+            ),
+        })
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct StartRequest {
+    pub conversation_id: String,
+    pub message_id: String,
+    pub lang: String,
+    /// The suggestion's path inside the value, e.g. `suggestions[0]`.
+    pub suggestion: String,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StartResponse {
+    pub authorization_url: String,
+}
+
+/// `POST /api/widget/oauth/start`
+pub async fn start(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Response {
+    let Some(gateway) = state.gateway.clone() else {
+        return ApiError::not_found("Route").into_rest_response();
+    };
+    match start_sign_in(&gateway, &headers, &body).await {
+        Ok(url) => Json(StartResponse {
+            authorization_url: url,
+        })
+        .into_response(),
+        Err(error) => error.into_rest_response(),
+    }
+}
+
+async fn start_sign_in(
+    gateway: &Gateway,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<String, ApiError> {
+    let claims = gateway.visitor_from_headers(headers)?;
+    let oauth = gateway.config.oauth.clone().ok_or_else(|| {
+        ApiError::new(
+            ErrorCode::NotFound,
+            "Sign-in is not configured on this site.",
+        )
+    })?;
+    let limit = gateway.config.rate_limits.sends_per_visitor;
+    gateway
+        .limiter
+        .check(&format!("sign-in:{}", claims.external_id), limit)?;
+    let request: StartRequest = serde_json::from_slice(body)
+        .map_err(|e| ApiError::bad_request(format!("Invalid sign-in request: {e}")))
+        .and_then(|v: serde_json::Value| parse_input(v))?;
+    let lang = Lang::from_code(&request.lang)
+        .ok_or_else(|| ApiError::bad_request("lang must be en, ar or tr."))?;
+    gateway
+        .require_own_conversation(&claims, &request.conversation_id)
+        .await?;
+
+    // The message as stored: an inclusive cursor on its id returns it first.
+    let page = gateway
+        .call_upstream(
+            procedure::LIST_MESSAGES,
+            json!({"conversationId": request.conversation_id, "cursor": request.message_id, "limit": 1}),
+        )
+        .await
+        .map_err(|e| match e.code {
+            ErrorCode::BadRequest => ApiError::not_found("Message"),
+            _ => e,
+        })?;
+    let page: MessagePage = serde_json::from_value(page)
+        .map_err(|e| ApiError::internal(format!("unexpected upstream reply: {e}")))?;
+    let message = page
+        .items
+        .into_iter()
+        .find(|m| m.id == request.message_id)
+        .filter(|m| m.sender.kind != SenderType::Customer)
+        .ok_or_else(|| ApiError::not_found("Message"))?;
+    let value = message
+        .content
+        .get(lang.code())
+        .ok_or_else(|| ApiError::bad_request(format!("The message has no {lang:?} content.")))?;
+    let Some(AgentValue::Rich(content)) =
+        decode_agent_value(value, lang.code(), Options::default()).value
+    else {
+        return Err(ApiError::bad_request(
+            "The message has no valid suggestions.",
+        ));
+    };
+    let Some(Suggestion::AuthenticationRequest(request_oauth)) =
+        content.suggestion_at(&request.suggestion)
+    else {
+        return Err(ApiError::bad_request(format!(
+            "{} is not a sign-in suggestion of this message.",
+            request.suggestion
+        )));
+    };
+
+    let state = random_token(STATE_CHARS);
+    let row = (
+        state_hash(&state),
+        claims.external_id.clone(),
+        request.conversation_id.clone(),
+        request.message_id.clone(),
+        request.suggestion.clone(),
+        lang.code().to_owned(),
+        now_millis() + STATE_TTL_MILLIS,
+    );
+    gateway
+        .records(move |tx| {
+            // Expired states are of no use to anyone: drop them as new ones come.
+            tx.sql.execute(
+                "DELETE FROM gateway_oauth_states WHERE expires_at < ?1",
+                [now_millis() - STATE_TTL_MILLIS],
+            )?;
+            tx.sql.execute(
+                "INSERT INTO gateway_oauth_states
+                 (state_hash, external_id, conversation_id, message_id, suggestion, lang, expires_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                rusqlite::params![row.0, row.1, row.2, row.3, row.4, row.5, row.6],
+            )?;
+            Ok(())
+        })
+        .await?;
+
+    let oauth_request = &request_oauth.oauth;
+    let mut url = oauth.authorize_url.clone();
+    {
+        let mut query = url.query_pairs_mut();
+        query
+            .append_pair("response_type", "code")
+            .append_pair("client_id", &oauth_request.client_id)
+            .append_pair("redirect_uri", &oauth.redirect_uri)
+            .append_pair("scope", &oauth_request.scopes.join(" "))
+            .append_pair("state", &state)
+            .append_pair("code_challenge", &oauth_request.code_challenge);
+        if let Some(method) = oauth_request.code_challenge_method {
+            query.append_pair(
+                "code_challenge_method",
+                match method {
+                    CodeChallengeMethod::S256 => "S256",
+                    CodeChallengeMethod::Plain => "plain",
+                },
+            );
+        }
+    }
+    Ok(url.into())
+}
+
+fn state_hash(state: &str) -> String {
+    STANDARD.encode(Sha256::digest(state.as_bytes()))
+}
+
+/// What the authorization server sends back.
+#[derive(Debug, Deserialize)]
+pub struct CallbackQuery {
+    #[serde(default)]
+    pub state: Option<String>,
+    #[serde(default)]
+    pub code: Option<String>,
+    #[serde(default)]
+    pub error: Option<String>,
+    #[serde(default)]
+    pub error_description: Option<String>,
+}
+
+/// A state's binding, read once.
+struct Bound {
+    external_id: String,
+    conversation_id: String,
+    message_id: String,
+    lang: String,
+}
+
+/// `GET /api/widget/oauth/callback`
+pub async fn callback(
+    State(state): State<AppState>,
+    Query(query): Query<CallbackQuery>,
+) -> Response {
+    let Some(gateway) = state.gateway.clone() else {
+        return ApiError::not_found("Route").into_rest_response();
+    };
+    match finish_sign_in(&gateway, query).await {
+        Ok((lang, signed_in)) => closing_page(StatusCode::OK, lang, signed_in),
+        Err((status, lang)) => closing_page(status, lang, Outcome::Invalid),
+    }
+}
+
+/// What the closing page says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Outcome {
+    SignedIn,
+    NotCompleted,
+    Invalid,
+}
+
+async fn finish_sign_in(
+    gateway: &Gateway,
+    query: CallbackQuery,
+) -> Result<(Lang, Outcome), (StatusCode, Lang)> {
+    let oauth = gateway
+        .config
+        .oauth
+        .clone()
+        .ok_or((StatusCode::NOT_FOUND, Lang::En))?;
+    let state = query
+        .state
+        .filter(|s| s.len() == STATE_CHARS)
+        .ok_or((StatusCode::BAD_REQUEST, Lang::En))?;
+    let hash = state_hash(&state);
+    // Consumed before anything is posted: a second use of the same state finds nothing.
+    let bound = gateway
+        .records(move |tx| {
+            let bound = tx
+                .sql
+                .query_row(
+                    "UPDATE gateway_oauth_states SET used = 1
+                     WHERE state_hash = ?1 AND used = 0 AND expires_at >= ?2
+                     RETURNING external_id, conversation_id, message_id, lang",
+                    rusqlite::params![hash, now_millis()],
+                    |r| {
+                        Ok(Bound {
+                            external_id: r.get(0)?,
+                            conversation_id: r.get(1)?,
+                            message_id: r.get(2)?,
+                            lang: r.get(3)?,
+                        })
+                    },
+                )
+                .optional()?;
+            Ok(bound)
+        })
+        .await
+        .map_err(|_| (StatusCode::INTERNAL_SERVER_ERROR, Lang::En))?
+        .ok_or((StatusCode::BAD_REQUEST, Lang::En))?;
+    let lang = Lang::from_code(&bound.lang).unwrap_or(Lang::En);
+
+    let (text, outcome, response) = match (query.code, query.error) {
+        (Some(code), None) if !code.is_empty() && code.len() <= 2048 => (
+            "Signed in",
+            Outcome::SignedIn,
+            json!({"code": code, "redirectUri": oauth.redirect_uri}),
+        ),
+        (_, error) => {
+            let error = error
+                .filter(|e| !e.is_empty())
+                .unwrap_or_else(|| "invalid_request".into());
+            let mut details = json!({"error": clip(&error, 200)});
+            if let Some(description) = query.error_description.filter(|d| !d.is_empty()) {
+                details["errorDescription"] = json!(clip(&description, 1000));
+            }
+            (
+                "Sign-in not completed",
+                Outcome::NotCompleted,
+                json!({"errorDetails": details}),
+            )
+        }
+    };
+    let mut content = serde_json::Map::new();
+    content.insert(
+        lang.code().to_owned(),
+        json!({"text": text, "suggestionResponse": {"postbackData": "", "type": "AUTH"},
+               "authenticationResponse": response}),
+    );
+    gateway
+        .call_upstream(
+            procedure::SEND,
+            json!({"conversationId": bound.conversation_id, "parentId": bound.message_id,
+                   "sender": "customer", "customer": {"externalId": bound.external_id},
+                   "channelIdentifier": gateway.config.channel, "content": content}),
+        )
+        .await
+        .map_err(|error| {
+            tracing::warn!(%error, "posting a sign-in result failed");
+            (StatusCode::BAD_GATEWAY, lang)
+        })?;
+    Ok((lang, outcome))
+}
+
+/// At most `max` characters of an authorization server's text.
+fn clip(text: &str, max: usize) -> String {
+    text.chars().filter(|c| !c.is_control()).take(max).collect()
+}
+
+/// The script that closes the popup; allowed by its hash, so the page needs no other script.
+const CLOSE_SCRIPT: &str = "window.close();";
+
+/// A page that says what happened and closes itself. It shows nothing it was sent.
+fn closing_page(status: StatusCode, lang: Lang, outcome: Outcome) -> Response {
+    let (title, body) = match (lang, outcome) {
+        (Lang::En, Outcome::SignedIn) => {
+            ("Signed in", "You are signed in. You can close this window.")
+        }
+        (Lang::En, Outcome::NotCompleted) => (
+            "Sign-in not completed",
+            "Sign-in was not completed. You can close this window.",
+        ),
+        (Lang::En, Outcome::Invalid) => (
+            "Sign-in link expired",
+            "This sign-in link is no longer valid. Close this window and try again from the chat.",
+        ),
+        (Lang::Ar, Outcome::SignedIn) => {
+            ("تم تسجيل الدخول", "تم تسجيل دخولك. يمكنك إغلاق هذه النافذة.")
+        }
+        (Lang::Ar, Outcome::NotCompleted) => (
+            "لم يكتمل تسجيل الدخول",
+            "لم يكتمل تسجيل الدخول. يمكنك إغلاق هذه النافذة.",
+        ),
+        (Lang::Ar, Outcome::Invalid) => (
+            "انتهت صلاحية الرابط",
+            "رابط تسجيل الدخول هذا لم يعد صالحًا. أغلق هذه النافذة وحاول مرة أخرى من المحادثة.",
+        ),
+        (Lang::Tr, Outcome::SignedIn) => (
+            "Giriş yapıldı",
+            "Giriş yaptınız. Bu pencereyi kapatabilirsiniz.",
+        ),
+        (Lang::Tr, Outcome::NotCompleted) => (
+            "Giriş tamamlanmadı",
+            "Giriş tamamlanmadı. Bu pencereyi kapatabilirsiniz.",
+        ),
+        (Lang::Tr, Outcome::Invalid) => (
+            "Giriş bağlantısı geçersiz",
+            "Bu giriş bağlantısı artık geçerli değil. Pencereyi kapatıp sohbetten yeniden deneyin.",
+        ),
+    };
+    let dir = if lang == Lang::Ar { "rtl" } else { "ltr" };
+    let page = format!(
+        "<!doctype html><html lang=\"{}\" dir=\"{dir}\"><head><meta charset=\"utf-8\">\
+         <meta name=\"viewport\" content=\"width=device-width\"><title>{title}</title></head>\
+         <body><p>{body}</p><script>{CLOSE_SCRIPT}</script></body></html>",
+        lang.code()
+    );
+    let script_hash = STANDARD.encode(Sha256::digest(CLOSE_SCRIPT.as_bytes()));
+    let mut response = (status, Html(page)).into_response();
+    let headers = response.headers_mut();
+    if let Ok(csp) = HeaderValue::from_str(&format!(
+        "default-src 'none'; script-src 'sha256-{script_hash}'; frame-ancestors 'none'"
+    )) {
+        headers.insert(header::CONTENT_SECURITY_POLICY, csp);
+    }
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_https_authorization_endpoints_are_accepted() {
+        let config =
+            OAuthConfig::new("https://id.example/authorize", "https://chat.example/").unwrap();
+        assert_eq!(
+            config.redirect_uri,
+            "https://chat.example/api/widget/oauth/callback"
+        );
+        assert!(OAuthConfig::new("http://id.example/authorize", "https://chat.example").is_err());
+        assert!(OAuthConfig::new("javascript:alert(1)", "https://chat.example").is_err());
+    }
+
+    #[test]
+    fn states_are_stored_as_hashes() {
+        let state = random_token(STATE_CHARS);
+        assert_ne!(state_hash(&state), state);
+        assert_eq!(state_hash(&state), state_hash(&state));
+    }
+}

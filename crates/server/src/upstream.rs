@@ -1,0 +1,377 @@
+//! Where the gateway's calls go (`--upstream`): the in-process local Connect360, or a remote
+//! Connect360 reached over HTTPS with `PLATO_API_KEY`. The key lives here and in nothing the
+//! gateway returns; upstream errors come back as the same envelopes local mode produces, and an
+//! unreachable upstream is 502 `BAD_GATEWAY` (`connect360-api.md` §1.5).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::body::Body;
+use axum::extract::Request;
+use axum::http::{header, HeaderMap};
+use connect360_model::wire::{
+    AiStreamInput, ErrorCode, FileRef, RestError, TrpcErrorEnvelope, UploadResponse,
+};
+use serde_json::Value;
+
+use crate::error::ApiError;
+use crate::local::auth::ApiKey;
+use crate::local::{is_query, LocalConnect};
+
+/// How long a tRPC call or an asset's headers may take upstream.
+const CALL_TIMEOUT: Duration = Duration::from_secs(30);
+/// An upload carries up to 125 MB.
+const UPLOAD_TIMEOUT: Duration = Duration::from_secs(300);
+/// A stream (asset body, AI reply) may pause this long between chunks.
+const READ_TIMEOUT: Duration = Duration::from_secs(60);
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+
+pub enum Upstream {
+    /// The in-process local Connect360, called with the gateway's key.
+    Local {
+        connect: Arc<LocalConnect>,
+        key: ApiKey,
+    },
+    Remote(RemoteConnect),
+}
+
+/// A downloaded file, ready to be served to a browser.
+pub struct Asset {
+    pub mime_type: String,
+    pub name: String,
+    pub length: Option<u64>,
+    pub body: Body,
+}
+
+impl Upstream {
+    /// Runs the tRPC procedure `path` upstream.
+    pub async fn call(&self, path: &str, input: Value) -> Result<Value, ApiError> {
+        match self {
+            Upstream::Local { connect, key } => {
+                let (connect, key, path) = (connect.clone(), key.clone(), path.to_owned());
+                tokio::task::spawn_blocking(move || connect.call(&key, &path, input))
+                    .await
+                    .unwrap_or_else(|e| Err(ApiError::internal(format!("the call failed: {e}"))))
+            }
+            Upstream::Remote(remote) => remote.call(path, input).await,
+        }
+    }
+
+    /// Stores the files of a multipart upload request.
+    pub async fn upload(&self, request: Request) -> Result<Vec<FileRef>, ApiError> {
+        match self {
+            Upstream::Local { connect, .. } => connect.upload_request(request).await,
+            Upstream::Remote(remote) => remote.upload(request).await,
+        }
+    }
+
+    /// The file stored under `s3_key`.
+    pub async fn asset(&self, s3_key: &str) -> Result<Asset, ApiError> {
+        match self {
+            Upstream::Local { connect, .. } => connect.asset(s3_key).await,
+            Upstream::Remote(remote) => remote.asset(s3_key).await,
+        }
+    }
+
+    /// The AI reply as server-sent events, streamed as they come.
+    pub async fn ai_stream(&self, input: AiStreamInput) -> Result<Body, ApiError> {
+        match self {
+            Upstream::Local { connect, .. } => Ok(connect.ai_stream_body(input)),
+            Upstream::Remote(remote) => remote.ai_stream(&input).await,
+        }
+    }
+}
+
+/// A remote Connect360 (`https://api.plato.ae` in production).
+pub struct RemoteConnect {
+    client: reqwest::Client,
+    /// Scheme, host and port, without a trailing slash.
+    base: String,
+    /// The tRPC mount, e.g. `/api/trpc`.
+    trpc_mount: String,
+    api_key: String,
+}
+
+/// Makes rustls use ring for every HTTP client in this process (reqwest is built without a
+/// default provider); a second call is a no-op.
+pub fn install_tls_provider() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}
+
+/// Why a `--upstream` URL is refused.
+#[derive(Debug, thiserror::Error)]
+pub enum UpstreamUrlError {
+    #[error("--upstream {0:?} is not a URL: {1}")]
+    NotAUrl(String, url::ParseError),
+    #[error("--upstream must be https (plain http only to this machine), not {0:?}")]
+    Insecure(String),
+    #[error("--upstream {0:?} must be a bare origin such as https://api.plato.ae")]
+    NotAnOrigin(String),
+}
+
+/// Checks an upstream base URL: https, or http to a loopback address only (the API key must
+/// never cross a network in clear). Returns the origin without a trailing slash.
+pub fn check_upstream_url(raw: &str) -> Result<String, UpstreamUrlError> {
+    let url = url::Url::parse(raw).map_err(|e| UpstreamUrlError::NotAUrl(raw.into(), e))?;
+    let loopback = match url.host() {
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    };
+    match url.scheme() {
+        "https" => {}
+        "http" if loopback => {}
+        _ => return Err(UpstreamUrlError::Insecure(raw.into())),
+    }
+    if url.path() != "/" || url.query().is_some() || !url.username().is_empty() {
+        return Err(UpstreamUrlError::NotAnOrigin(raw.into()));
+    }
+    Ok(url.as_str().trim_end_matches('/').to_owned())
+}
+
+impl RemoteConnect {
+    /// A client for `base` (already checked by [`check_upstream_url`]).
+    pub fn new(base: String, trpc_mount: &str, api_key: String) -> Result<Self, reqwest::Error> {
+        install_tls_provider();
+        let client = reqwest::Client::builder()
+            .connect_timeout(CONNECT_TIMEOUT)
+            .read_timeout(READ_TIMEOUT)
+            // The gateway follows no redirects: the key must go to the configured host only.
+            .redirect(reqwest::redirect::Policy::none())
+            .user_agent(concat!("connect360-gateway/", env!("CARGO_PKG_VERSION")))
+            .build()?;
+        Ok(RemoteConnect {
+            client,
+            base,
+            trpc_mount: trpc_mount.trim_end_matches('/').to_owned(),
+            api_key,
+        })
+    }
+
+    async fn call(&self, path: &str, input: Value) -> Result<Value, ApiError> {
+        let url = format!("{}{}/{path}", self.base, self.trpc_mount);
+        let request = match is_query(path) {
+            Some(true) => self.client.get(url).query(&[("input", input.to_string())]),
+            Some(false) => self.client.post(url).json(&input),
+            None => return Err(ApiError::not_found(&format!("Procedure \"{path}\""))),
+        };
+        let response = request
+            .bearer_auth(&self.api_key)
+            .timeout(CALL_TIMEOUT)
+            .send()
+            .await
+            .map_err(unreachable)?;
+        let status = response.status();
+        let retry_after = retry_after(response.headers());
+        let body: Value = response.json().await.map_err(|e| {
+            bad_gateway(format!(
+                "Connect360 answered HTTP {status} with a body that is not JSON ({e})."
+            ))
+        })?;
+        if status.is_success() {
+            return match body {
+                Value::Object(mut envelope) => envelope
+                    .get_mut("result")
+                    .and_then(|r| r.get_mut("data"))
+                    .map(Value::take)
+                    .ok_or_else(|| bad_gateway("Connect360 answered without result.data.")),
+                _ => Err(bad_gateway("Connect360 answered without result.data.")),
+            };
+        }
+        if let Some(error) = refused_key(status) {
+            return Err(error);
+        }
+        let mut error = match serde_json::from_value::<TrpcErrorEnvelope>(body) {
+            Ok(envelope) => {
+                let data = envelope.error.data;
+                let code = match data.code {
+                    ErrorCode::Other => ErrorCode::from_http_status(status.as_u16()),
+                    known => known,
+                };
+                let mut error = ApiError::new(code, envelope.error.message);
+                error.violations = data.violations;
+                error
+            }
+            Err(_) => ApiError::new(
+                ErrorCode::from_http_status(status.as_u16()),
+                format!("Connect360 answered HTTP {status}."),
+            ),
+        };
+        error.retry_after = retry_after;
+        Err(error)
+    }
+
+    /// Forwards the multipart body as it came (streamed, not buffered), then reads the files.
+    async fn upload(&self, request: Request) -> Result<Vec<FileRef>, ApiError> {
+        let content_type = request
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .cloned()
+            .ok_or_else(|| ApiError::bad_request("An upload must be multipart/form-data."))?;
+        // The route's body limit (5 × 25 MB plus framing) holds while streaming too.
+        let body = axum::RequestExt::with_limited_body(request).into_body();
+        let body = reqwest::Body::wrap_stream(body.into_data_stream());
+        let response = self
+            .client
+            .post(format!("{}/api/v1/connect/attachments", self.base))
+            .bearer_auth(&self.api_key)
+            .header(header::CONTENT_TYPE, content_type)
+            .body(body)
+            .timeout(UPLOAD_TIMEOUT)
+            .send()
+            .await
+            .map_err(unreachable)?;
+        let response = rest_success(response).await?;
+        let uploaded: UploadResponse = response
+            .json()
+            .await
+            .map_err(|e| bad_gateway(format!("Connect360's upload reply is not readable: {e}")))?;
+        Ok(uploaded.files)
+    }
+
+    async fn asset(&self, s3_key: &str) -> Result<Asset, ApiError> {
+        let path: String = s3_key
+            .split('/')
+            .map(|segment| {
+                url::form_urlencoded::byte_serialize(segment.as_bytes())
+                    .collect::<String>()
+                    .replace('+', "%20")
+            })
+            .collect::<Vec<_>>()
+            .join("/");
+        let response = self
+            .client
+            .get(format!("{}/api/v1/connect/assets/{path}", self.base))
+            .bearer_auth(&self.api_key)
+            .send()
+            .await
+            .map_err(unreachable)?;
+        let response = rest_success(response).await?;
+        let mime_type = response
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("application/octet-stream")
+            .to_owned();
+        Ok(Asset {
+            mime_type,
+            name: s3_key.rsplit('/').next().unwrap_or("file").to_owned(),
+            length: response.content_length(),
+            body: Body::from_stream(response.bytes_stream()),
+        })
+    }
+
+    /// Forwards the stream chunk by chunk: nothing is buffered or compressed on the way.
+    async fn ai_stream(&self, input: &AiStreamInput) -> Result<Body, ApiError> {
+        let response = self
+            .client
+            .post(format!("{}/api/v1/connect/ai-stream", self.base))
+            .bearer_auth(&self.api_key)
+            .json(input)
+            .send()
+            .await
+            .map_err(unreachable)?;
+        let response = rest_success(response).await?;
+        Ok(Body::from_stream(response.bytes_stream()))
+    }
+}
+
+/// A REST reply that is not 2xx becomes the same error, read from `{"message"}` or `{"error"}`.
+async fn rest_success(response: reqwest::Response) -> Result<reqwest::Response, ApiError> {
+    let status = response.status();
+    if status.is_success() {
+        return Ok(response);
+    }
+    if let Some(error) = refused_key(status) {
+        return Err(error);
+    }
+    let retry_after = retry_after(response.headers());
+    let text = response
+        .json::<RestError>()
+        .await
+        .ok()
+        .map(|body| body.text().to_owned())
+        .filter(|text| !text.is_empty())
+        .unwrap_or_else(|| format!("Connect360 answered HTTP {status}."));
+    let mut error = ApiError::new(ErrorCode::from_http_status(status.as_u16()), text);
+    error.retry_after = retry_after;
+    Err(error)
+}
+
+/// Upstream 401/403 mean the gateway's own key is wrong or under-privileged: nothing a visitor
+/// can fix, so they see a 502 and the operator a log line naming `PLATO_API_KEY`.
+fn refused_key(status: reqwest::StatusCode) -> Option<ApiError> {
+    let what = match status.as_u16() {
+        401 => "refused the gateway's API key",
+        403 => "says the gateway's API key lacks a permission",
+        _ => return None,
+    };
+    tracing::error!("Connect360 {what} (HTTP {status}); check PLATO_API_KEY");
+    Some(bad_gateway(format!(
+        "Connect360 {what}; the site's chat is misconfigured."
+    )))
+}
+
+fn retry_after(headers: &HeaderMap) -> Option<u64> {
+    headers
+        .get(header::RETRY_AFTER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse().ok())
+}
+
+fn bad_gateway(message: impl Into<String>) -> ApiError {
+    ApiError::new(ErrorCode::BadGateway, message)
+}
+
+fn unreachable(error: reqwest::Error) -> ApiError {
+    // The error's text never carries the key: it names the URL, which holds no secret.
+    let what = if error.is_timeout() {
+        "did not answer in time"
+    } else if error.is_connect() {
+        "could not be reached"
+    } else {
+        "failed"
+    };
+    tracing::warn!(%error, "upstream request {what}");
+    bad_gateway(format!("Connect360 {what}; please try again."))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn upstream_urls_must_be_https_or_loopback_http() {
+        assert_eq!(
+            check_upstream_url("https://api.plato.ae/").unwrap(),
+            "https://api.plato.ae"
+        );
+        assert_eq!(
+            check_upstream_url("http://127.0.0.1:9000").unwrap(),
+            "http://127.0.0.1:9000"
+        );
+        assert!(check_upstream_url("http://localhost:9000").is_ok());
+        assert!(check_upstream_url("http://[::1]:9000").is_ok());
+        assert!(matches!(
+            check_upstream_url("http://api.plato.ae"),
+            Err(UpstreamUrlError::Insecure(_))
+        ));
+        assert!(matches!(
+            check_upstream_url("ftp://127.0.0.1"),
+            Err(UpstreamUrlError::Insecure(_))
+        ));
+        assert!(matches!(
+            check_upstream_url("https://api.plato.ae/api/trpc"),
+            Err(UpstreamUrlError::NotAnOrigin(_))
+        ));
+        assert!(matches!(
+            check_upstream_url("https://user:pw@api.plato.ae"),
+            Err(UpstreamUrlError::NotAnOrigin(_))
+        ));
+        assert!(matches!(
+            check_upstream_url("not a url"),
+            Err(UpstreamUrlError::NotAUrl(..))
+        ));
+    }
+}
