@@ -113,21 +113,24 @@ pub enum UpstreamUrlError {
 /// never cross a network in clear). Returns the origin without a trailing slash.
 pub fn check_upstream_url(raw: &str) -> Result<String, UpstreamUrlError> {
     let url = url::Url::parse(raw).map_err(|e| UpstreamUrlError::NotAUrl(raw.into(), e))?;
+    if !is_https_or_loopback_http(&url) {
+        return Err(UpstreamUrlError::Insecure(raw.into()));
+    }
+    if url.path() != "/" || url.query().is_some() || !url.username().is_empty() {
+        return Err(UpstreamUrlError::NotAnOrigin(raw.into()));
+    }
+    Ok(url.as_str().trim_end_matches('/').to_owned())
+}
+
+/// https anywhere, or plain http to this machine only (development and tests).
+pub fn is_https_or_loopback_http(url: &url::Url) -> bool {
     let loopback = match url.host() {
         Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
         Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
         Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
         None => false,
     };
-    match url.scheme() {
-        "https" => {}
-        "http" if loopback => {}
-        _ => return Err(UpstreamUrlError::Insecure(raw.into())),
-    }
-    if url.path() != "/" || url.query().is_some() || !url.username().is_empty() {
-        return Err(UpstreamUrlError::NotAnOrigin(raw.into()));
-    }
-    Ok(url.as_str().trim_end_matches('/').to_owned())
+    url.scheme() == "https" || (url.scheme() == "http" && loopback)
 }
 
 impl RemoteConnect {

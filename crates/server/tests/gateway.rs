@@ -4,26 +4,12 @@
 mod common;
 
 use common::{
-    as_visitor, code, open_session, TestServer, CHANNEL, IDENTITY_SECRET, SHOP_ORIGIN, TOKEN_SECRET,
+    as_visitor, code, open_session, visitor, TestServer, CHANNEL, IDENTITY_SECRET, SHOP_ORIGIN,
+    TOKEN_SECRET,
 };
 use connect360_server::clock::now_millis;
 use connect360_server::gateway::{identity, token};
 use serde_json::{json, Value};
-
-async fn visitor(server: &TestServer) -> (String, String, String) {
-    let (status, body) = open_session(
-        server,
-        json!({"channelIdentifier": CHANNEL}),
-        Some(SHOP_ORIGIN),
-    )
-    .await;
-    assert_eq!(status, 200, "{body}");
-    (
-        body["token"].as_str().unwrap().to_owned(),
-        body["visitorId"].as_str().unwrap().to_owned(),
-        body["conversationId"].as_str().unwrap().to_owned(),
-    )
-}
 
 fn say(conversation: &str, text: &str) -> Value {
     json!({"conversationId": conversation, "content": {"en": text}})

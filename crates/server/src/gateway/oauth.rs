@@ -42,11 +42,12 @@ pub struct OAuthConfig {
 }
 
 impl OAuthConfig {
-    /// Checks the endpoint: https only (a visitor's credentials go there).
+    /// Checks the endpoint: https (a visitor's credentials go there), or http to this machine
+    /// for development.
     pub fn new(authorize_url: &str, public_url: &str) -> Result<Self, String> {
         let url = url::Url::parse(authorize_url)
             .map_err(|e| format!("--oauth-authorize-url {authorize_url:?}: {e}"))?;
-        if url.scheme() != "https" {
+        if !crate::upstream::is_https_or_loopback_http(&url) {
             return Err(format!(
                 "--oauth-authorize-url must be an https URL, not {authorize_url:?}"
             ));
@@ -139,10 +140,9 @@ async fn start_sign_in(
         .find(|m| m.id == request.message_id)
         .filter(|m| m.sender.kind != SenderType::Customer)
         .ok_or_else(|| ApiError::not_found("Message"))?;
-    let value = message
-        .content
-        .get(lang.code())
-        .ok_or_else(|| ApiError::bad_request(format!("The message has no {lang:?} content.")))?;
+    let value = message.content.get(lang.code()).ok_or_else(|| {
+        ApiError::bad_request(format!("The message has no \"{}\" content.", lang.code()))
+    })?;
     let Some(AgentValue::Rich(content)) =
         decode_agent_value(value, lang.code(), Options::default()).value
     else {
@@ -422,6 +422,9 @@ mod tests {
             "https://chat.example/api/widget/oauth/callback"
         );
         assert!(OAuthConfig::new("http://id.example/authorize", "https://chat.example").is_err());
+        assert!(
+            OAuthConfig::new("http://127.0.0.1:8787/demo/sign-in", "https://chat.example").is_ok()
+        );
         assert!(OAuthConfig::new("javascript:alert(1)", "https://chat.example").is_err());
     }
 

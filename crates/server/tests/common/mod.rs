@@ -5,6 +5,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use connect360_server::gateway::oauth::OAuthConfig;
 use connect360_server::gateway::rate_limit::RateLimits;
 use connect360_server::gateway::{Gateway, GatewayConfig, DEFAULT_TOKEN_TTL};
 use connect360_server::local::auth::{ApiKey, Permission};
@@ -21,6 +22,7 @@ pub const SHOP_ORIGIN: &str = "http://shop.example";
 pub const CHANNEL: &str = "example.com";
 pub const TOKEN_SECRET: &[u8] = b"test-token-secret";
 pub const IDENTITY_SECRET: &[u8] = b"test-identity-secret";
+pub const AUTHORIZE_URL: &str = "https://id.shop.example/oauth/authorize?tenant=shop";
 
 pub struct TestServer {
     pub base: String,
@@ -45,18 +47,33 @@ impl TestServer {
 
     /// A server with particular rate limits.
     pub async fn start_with(data_dir: PathBuf, limits: RateLimits) -> TestServer {
-        TestServer::start_full(data_dir, limits, false).await
+        TestServer::start_full(data_dir, limits, false, false).await
+    }
+
+    /// A server whose sign-in suggestions go to [`AUTHORIZE_URL`].
+    pub async fn start_with_sign_in() -> (TestServer, tempfile::TempDir) {
+        let dir = tempfile::tempdir().unwrap();
+        let server =
+            TestServer::start_full(dir.path().to_path_buf(), RateLimits::default(), false, true)
+                .await;
+        (server, dir)
     }
 
     /// A server with the demo bot answering visitors.
     pub async fn start_with_bot() -> (TestServer, tempfile::TempDir) {
         let dir = tempfile::tempdir().unwrap();
         let server =
-            TestServer::start_full(dir.path().to_path_buf(), RateLimits::default(), true).await;
+            TestServer::start_full(dir.path().to_path_buf(), RateLimits::default(), true, false)
+                .await;
         (server, dir)
     }
 
-    async fn start_full(data_dir: PathBuf, limits: RateLimits, bot: bool) -> TestServer {
+    async fn start_full(
+        data_dir: PathBuf,
+        limits: RateLimits,
+        bot: bool,
+        sign_in: bool,
+    ) -> TestServer {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let base = format!("http://{addr}");
@@ -101,7 +118,7 @@ impl TestServer {
                 allowed_origins: vec![SHOP_ORIGIN.into()],
                 channel: CHANNEL.into(),
                 ai_agent: Some(AGENT.into()),
-                oauth: None,
+                oauth: sign_in.then(|| OAuthConfig::new(AUTHORIZE_URL, &base).unwrap()),
                 token_ttl: DEFAULT_TOKEN_TTL,
                 rate_limits: limits,
             },
@@ -263,4 +280,20 @@ pub async fn as_visitor(
 /// The error code of a tRPC error envelope.
 pub fn code(body: &Value) -> &str {
     body["error"]["data"]["code"].as_str().unwrap_or("")
+}
+
+/// A new visitor's session: (token, visitor id, conversation id).
+pub async fn visitor(server: &TestServer) -> (String, String, String) {
+    let (status, body) = open_session(
+        server,
+        json!({"channelIdentifier": CHANNEL}),
+        Some(SHOP_ORIGIN),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    (
+        body["token"].as_str().unwrap().to_owned(),
+        body["visitorId"].as_str().unwrap().to_owned(),
+        body["conversationId"].as_str().unwrap().to_owned(),
+    )
 }

@@ -1,0 +1,392 @@
+//! The gateway in forwarding mode, for real: two `connect360-server` processes, one running the
+//! local Connect360 and one whose `--upstream` is the first's URL, holding its key only in
+//! `PLATO_API_KEY`. A visitor talks to the second; the first is checked with the key.
+
+use std::process::Stdio;
+use std::time::Duration;
+
+use serde_json::{json, Value};
+use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::process::{Child, Command};
+
+const KEY: &str = "plato_forwarding_test_key";
+const SHOP: &str = "http://shop.example";
+
+/// A running server process; killed when dropped.
+struct Process {
+    child: Child,
+    base: String,
+    _data: tempfile::TempDir,
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// Starts the server binary with `args` and `env`, and waits for it to listen.
+async fn spawn(args: &[&str], env: &[(&str, &str)]) -> Process {
+    let data = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let listen = format!("127.0.0.1:{port}");
+    let mut command = Command::new(env!("CARGO_BIN_EXE_connect360-server"));
+    command
+        .args(["--listen", &listen, "--data-dir"])
+        .arg(data.path())
+        .args(["--widget-dir", "/nonexistent", "--allowed-origin", SHOP])
+        .args(args)
+        .env_remove("PLATO_API_KEY")
+        .env_remove("CONNECT360_LOCAL_API_KEY")
+        .envs(env.iter().copied())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .kill_on_drop(true);
+    let mut child = command.spawn().unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let ready = tokio::time::timeout(Duration::from_secs(20), async {
+        while let Some(line) = lines.next_line().await.unwrap() {
+            if line.starts_with("Listening on") {
+                return true;
+            }
+        }
+        false
+    })
+    .await;
+    assert_eq!(ready, Ok(true), "the server did not start");
+    // Keep draining its output so it never blocks on a full pipe.
+    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+    Process {
+        child,
+        base: format!("http://{listen}"),
+        _data: data,
+    }
+}
+
+/// The local Connect360 (no demo bot, so conversations hold only what the test writes).
+async fn upstream() -> Process {
+    spawn(&["--no-demo-bot"], &[("CONNECT360_LOCAL_API_KEY", KEY)]).await
+}
+
+/// A gateway forwarding to `upstream` with `key`.
+async fn gateway(upstream: &Process, key: &str) -> Process {
+    spawn(
+        &["--upstream", &upstream.base, "--ai-agent", "agent_demo"],
+        &[("PLATO_API_KEY", key)],
+    )
+    .await
+}
+
+fn client() -> reqwest::Client {
+    connect360_server::upstream::install_tls_provider();
+    reqwest::Client::new()
+}
+
+async fn json_of(response: reqwest::Response) -> (u16, Value) {
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
+/// Opens a visitor session at the gateway: (token, conversation id).
+async fn session(gateway: &Process) -> (String, String) {
+    let (status, body) = json_of(
+        client()
+            .post(format!("{}/api/widget/session", gateway.base))
+            .header("origin", SHOP)
+            .json(&json!({"channelIdentifier": "example.com", "customer": {"name": "Jane"}}))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    (
+        body["token"].as_str().unwrap().to_owned(),
+        body["conversationId"].as_str().unwrap().to_owned(),
+    )
+}
+
+/// A tRPC call: with a visitor token or an API key.
+async fn call(base: &str, credential: &str, path: &str, input: Value) -> (u16, Value) {
+    let url = format!("{base}/api/trpc/{path}");
+    let request = if path.ends_with("listMessages") {
+        client().get(url).query(&[("input", input.to_string())])
+    } else {
+        client().post(url).json(&input)
+    };
+    json_of(request.bearer_auth(credential).send().await.unwrap()).await
+}
+
+fn items(page: &Value) -> Vec<Value> {
+    page["result"]["data"]["items"].as_array().unwrap().clone()
+}
+
+#[tokio::test]
+async fn a_visitor_chats_through_a_forwarding_gateway() {
+    let upstream = upstream().await;
+    let gateway = gateway(&upstream, KEY).await;
+    let (token, conversation) = session(&gateway).await;
+
+    // The conversation was created upstream for this visitor.
+    let (status, page) = call(
+        &upstream.base,
+        KEY,
+        "v1.connect.listMessages",
+        json!({"conversationId": conversation}),
+    )
+    .await;
+    assert_eq!(status, 200, "{page}");
+
+    let (status, sent) = call(
+        &gateway.base,
+        &token,
+        "v1.connect.send",
+        json!({"conversationId": conversation, "content": {"en": "Where is my order?"}}),
+    )
+    .await;
+    assert_eq!(status, 200, "{sent}");
+    assert_eq!(sent["result"]["data"]["sender"]["type"], "customer");
+    assert_eq!(sent["result"]["data"]["sender"]["name"], "Jane");
+
+    // A team-only note upstream never reaches the visitor.
+    let (status, _) = call(
+        &upstream.base,
+        KEY,
+        "v1.connect.send",
+        json!({"conversationId": conversation, "content": {"en": "VIP customer"}, "flags": ["internal"]}),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let (status, page) = call(
+        &upstream.base,
+        KEY,
+        "v1.connect.send",
+        json!({"conversationId": conversation, "content": {"en": "It ships today."}}),
+    )
+    .await;
+    assert_eq!(status, 200, "{page}");
+    let (status, page) = call(
+        &gateway.base,
+        &token,
+        "v1.connect.listMessages",
+        json!({"conversationId": conversation}),
+    )
+    .await;
+    assert_eq!(status, 200, "{page}");
+    let texts: Vec<String> = items(&page)
+        .iter()
+        .map(|m| m["content"]["en"].as_str().unwrap_or("").to_owned())
+        .collect();
+    assert_eq!(texts, ["Where is my order?", "It ships today."]);
+
+    // Upload through the gateway, attach, download through the gateway.
+    let form = reqwest::multipart::Form::new().part(
+        "file",
+        reqwest::multipart::Part::bytes(b"order 1042".to_vec()).file_name("receipt.txt"),
+    );
+    let (status, uploaded) = json_of(
+        client()
+            .post(format!("{}/api/v1/connect/attachments", gateway.base))
+            .bearer_auth(&token)
+            .multipart(form)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, 200, "{uploaded}");
+    let file = uploaded["files"][0].clone();
+    assert_eq!(file["name"], "receipt.txt");
+    let (status, sent) = call(
+        &gateway.base,
+        &token,
+        "v1.connect.send",
+        json!({"conversationId": conversation, "attachmentIds": [file["id"]]}),
+    )
+    .await;
+    assert_eq!(status, 200, "{sent}");
+    let download = client()
+        .get(format!(
+            "{}/api/v1/connect/assets/{}",
+            gateway.base,
+            file["s3Key"].as_str().unwrap()
+        ))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(download.status(), 200);
+    assert_eq!(download.headers()["x-content-type-options"], "nosniff");
+    assert_eq!(
+        download.headers()["content-disposition"],
+        "inline; filename=\"receipt.txt\""
+    );
+    assert_eq!(download.bytes().await.unwrap().as_ref(), b"order 1042");
+
+    // The AI reply streams through, unbuffered, and is stored upstream.
+    let last_id = sent["result"]["data"]["id"].as_str().unwrap().to_owned();
+    let stream = client()
+        .post(format!("{}/api/v1/connect/ai-stream", gateway.base))
+        .bearer_auth(&token)
+        .json(&json!({"agentId": "agent_demo", "conversationId": conversation, "lastMessageId": last_id}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(stream.status(), 200);
+    assert_eq!(stream.headers()["content-type"], "text/event-stream");
+    let body = stream.text().await.unwrap();
+    let events: Vec<Value> = body
+        .lines()
+        .filter_map(|l| l.strip_prefix("data: "))
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert!(events.len() > 2, "{body}");
+    let done = events.last().unwrap();
+    assert_eq!(done["type"], "done", "{body}");
+    let stored = items(
+        &call(
+            &upstream.base,
+            KEY,
+            "v1.connect.listMessages",
+            json!({"conversationId": conversation}),
+        )
+        .await
+        .1,
+    );
+    let reply = stored
+        .iter()
+        .find(|m| m["id"] == done["messageId"])
+        .unwrap();
+    assert_eq!(reply["sender"]["type"], "ai");
+    assert_eq!(reply["content"]["en"], done["text"]);
+}
+
+#[tokio::test]
+async fn a_forwarding_gateway_refuses_key_holders_and_passes_upstream_errors_through() {
+    let upstream = upstream().await;
+    let gateway = gateway(&upstream, KEY).await;
+    let (token, conversation) = session(&gateway).await;
+
+    // The gateway's key is never lent out: a key holder must go to Connect360 directly.
+    let (status, body) = call(
+        &gateway.base,
+        KEY,
+        "v1.connect.listMessages",
+        json!({"conversationId": conversation}),
+    )
+    .await;
+    assert_eq!(status, 401, "{body}");
+    assert!(body["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("visitor tokens only"));
+    let console = client()
+        .get(format!("{}/console", gateway.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(console.status(), 404);
+
+    // Upstream validation errors arrive in the same envelope, with their code.
+    let (status, body) = call(
+        &gateway.base,
+        &token,
+        "v1.connect.listMessages",
+        json!({"conversationId": conversation, "cursor": "msg_nope"}),
+    )
+    .await;
+    assert_eq!((status, common_code(&body)), (400, "BAD_REQUEST"), "{body}");
+    assert_eq!(body["error"]["message"], "Invalid cursor.");
+    let (status, body) = call(
+        &gateway.base,
+        &token,
+        "v1.connect.send",
+        json!({"conversationId": conversation, "content": {"fr": "Bonjour"}}),
+    )
+    .await;
+    assert_eq!((status, common_code(&body)), (400, "BAD_REQUEST"), "{body}");
+    // The gateway's own policy still applies before anything is forwarded.
+    let (status, body) = call(
+        &gateway.base,
+        &token,
+        "v1.connect.send",
+        json!({"conversationId": "conv_someone_else", "content": {"en": "hi"}}),
+    )
+    .await;
+    assert_eq!((status, common_code(&body)), (403, "FORBIDDEN"), "{body}");
+    let stored = items(
+        &call(
+            &upstream.base,
+            KEY,
+            "v1.connect.listMessages",
+            json!({"conversationId": conversation}),
+        )
+        .await
+        .1,
+    );
+    assert!(stored.is_empty(), "nothing was stored: {stored:?}");
+}
+
+fn common_code(body: &Value) -> &str {
+    body["error"]["data"]["code"].as_str().unwrap_or("")
+}
+
+#[tokio::test]
+async fn an_unreachable_upstream_or_a_refused_key_is_a_502() {
+    let mut upstream = upstream().await;
+    let wrong_key = gateway(&upstream, "plato_wrong").await;
+    let (status, body) = json_of(
+        client()
+            .post(format!("{}/api/widget/session", wrong_key.base))
+            .json(&json!({"channelIdentifier": "example.com"}))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, 502, "{body}");
+    assert!(!body.to_string().contains("plato_wrong"));
+
+    let gateway = gateway(&upstream, KEY).await;
+    let (token, conversation) = session(&gateway).await;
+    upstream.child.kill().await.unwrap();
+    let (status, body) = call(
+        &gateway.base,
+        &token,
+        "v1.connect.listMessages",
+        json!({"conversationId": conversation}),
+    )
+    .await;
+    assert_eq!((status, common_code(&body)), (502, "BAD_GATEWAY"), "{body}");
+}
+
+#[tokio::test]
+async fn a_gateway_will_not_start_without_a_key_or_with_a_cleartext_upstream() {
+    for (upstream, key, says) in [
+        ("https://api.plato.ae", None, "PLATO_API_KEY"),
+        ("http://api.plato.ae", Some("plato_x"), "https"),
+        ("https://api.plato.ae/api", Some("plato_x"), "bare origin"),
+    ] {
+        let data = tempfile::tempdir().unwrap();
+        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_connect360-server"));
+        command
+            .args([
+                "--listen",
+                "127.0.0.1:0",
+                "--upstream",
+                upstream,
+                "--data-dir",
+            ])
+            .arg(data.path())
+            .env_remove("PLATO_API_KEY");
+        if let Some(key) = key {
+            command.env("PLATO_API_KEY", key);
+        }
+        let output = command.output().unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(!output.status.success(), "{upstream} started");
+        assert!(stderr.contains(says), "{upstream}: {stderr}");
+    }
+}
