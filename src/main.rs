@@ -4,7 +4,7 @@
 fn main() {
     console_error_panic_hook::set_once();
     match connect360_widget::mount::mount_on_page() {
-        Ok(handle) => handle.forget(),
+        Ok(mounted) => mounted.handle.forget(),
         Err(error) => leptos::logging::error!("Connect360 Chat could not start: {error}"),
     }
 }

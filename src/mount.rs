@@ -10,8 +10,9 @@ use leptos::prelude::*;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{CssStyleSheet, Element, HtmlElement, ShadowRootInit, ShadowRootMode};
 
-use crate::i18n::ui_language;
-use crate::ui::{App, WidgetSettings};
+use crate::config::WidgetConfig;
+use crate::store::Chat;
+use crate::ui::App;
 
 /// The widget's stylesheet, adopted into the shadow root.
 pub const STYLESHEET: &str = include_str!("../style/widget.css");
@@ -44,8 +45,14 @@ impl From<JsValue> for MountError {
 /// The handle of a mounted widget; dropping it unmounts the widget.
 pub type WidgetHandle = leptos::mount::UnmountHandle<leptos::tachys::view::any_view::AnyViewState>;
 
+/// A mounted widget: dropping `handle` unmounts it; `chat` is its state and actions.
+pub struct Mounted {
+    pub handle: WidgetHandle,
+    pub chat: Chat,
+}
+
 /// Mounts the widget into an open shadow root on `host` (reusing one already attached).
-pub fn mount_widget(host: &Element, settings: WidgetSettings) -> Result<WidgetHandle, MountError> {
+pub fn mount_widget(host: &Element, config: WidgetConfig) -> Result<Mounted, MountError> {
     let shadow = match host.shadow_root() {
         Some(shadow) => shadow,
         None => host.attach_shadow(&ShadowRootInit::new(ShadowRootMode::Open))?,
@@ -59,14 +66,23 @@ pub fn mount_widget(host: &Element, settings: WidgetSettings) -> Result<WidgetHa
     let root: HtmlElement = document.create_element("div")?.unchecked_into();
     root.set_class_name("c360-root");
     shadow.append_child(&root)?;
-    Ok(mount_to(root, move || {
-        view! { <App settings=settings/> }.into_any()
-    }))
+    let created = std::rc::Rc::new(std::cell::Cell::new(None));
+    let slot = created.clone();
+    let handle = mount_to(root, move || {
+        // Created inside the mounted view, so its signals live and die with it.
+        let chat = Chat::new(config);
+        slot.set(Some(chat));
+        view! { <App chat=chat/> }.into_any()
+    });
+    let chat = created
+        .take()
+        .ok_or_else(|| MountError::Dom("the widget did not render".into()))?;
+    Ok(Mounted { handle, chat })
 }
 
 /// Mounts into the page's `#connect360-chat` element (created at the end of `<body>` when
-/// missing), with the UI language of the browser.
-pub fn mount_on_page() -> Result<WidgetHandle, MountError> {
+/// missing), configured by its `data-*` attributes.
+pub fn mount_on_page() -> Result<Mounted, MountError> {
     let window = web_sys::window().ok_or(MountError::NoDocument)?;
     let document = window.document().ok_or(MountError::NoDocument)?;
     let host = match document.get_element_by_id(HOST_ID) {
@@ -81,9 +97,12 @@ pub fn mount_on_page() -> Result<WidgetHandle, MountError> {
             host
         }
     };
-    let locale = window.navigator().language();
-    let settings = WidgetSettings {
-        lang: ui_language(locale.as_deref()),
-    };
-    mount_widget(&host, settings)
+    let location = window.location();
+    let config = WidgetConfig::read(
+        |name| host.get_attribute(name),
+        &location.origin().unwrap_or_default(),
+        &location.hostname().unwrap_or_default(),
+        window.navigator().language().as_deref(),
+    );
+    mount_widget(&host, config)
 }

@@ -1,11 +1,18 @@
 //! Browser tests (wasm-bindgen-test in headless Chromium): the widget mounts into an open
 //! shadow root, adopts its stylesheet, and its controls work there (events are not delegated,
-//! which would break them inside a shadow root).
+//! which would break them inside a shadow root); the transcript, composer, outbox and live
+//! region behave as the visitor needs.
+//!
+//! The endpoint is a closed loopback port, so nothing here reaches a server: what the poller
+//! would deliver is handed to `Chat::receive`, exactly as the poller does. Each test uses its
+//! own channel, so their stored sessions and outboxes never mix.
 #![cfg(target_arch = "wasm32")]
 
 use connect360_model::Lang;
+use connect360_widget::config::WidgetConfig;
 use connect360_widget::mount::mount_widget;
-use connect360_widget::ui::WidgetSettings;
+use connect360_widget::mount::Mounted;
+use connect360_widget::store::Chat;
 use leptos::task::tick;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
@@ -28,11 +35,32 @@ fn find(shadow: &ShadowRoot, selector: &str) -> HtmlElement {
         .unchecked_into()
 }
 
+/// Nothing listens on port 9 (discard) here: every request fails fast as a network error.
+const UNREACHABLE: &str = "http://127.0.0.1:9";
+
+fn config(lang: Lang, channel: &str) -> WidgetConfig {
+    WidgetConfig::new(UNREACHABLE, channel, lang)
+}
+
+fn mount_in(host: &Element, config: WidgetConfig) -> Mounted {
+    mount_widget(host, config).expect("mounts")
+}
+
 fn mounted(lang: Lang) -> (Element, ShadowRoot, connect360_widget::mount::WidgetHandle) {
+    let (host, shadow, mounted) = mounted_with(config(lang, &unique_channel()));
+    (host, shadow, mounted.handle)
+}
+
+fn mounted_with(config: WidgetConfig) -> (Element, ShadowRoot, Mounted) {
     let host = fresh_host();
-    let handle = mount_widget(&host, WidgetSettings { lang }).expect("mounts");
+    let mounted = mount_in(&host, config);
     let shadow = host.shadow_root().expect("an open shadow root");
-    (host, shadow, handle)
+    (host, shadow, mounted)
+}
+
+/// A channel no other test uses (stored state is scoped by endpoint and channel).
+fn unique_channel() -> String {
+    format!("test-{}.example", (js_sys::Math::random() * 1e15) as u64)
 }
 
 #[wasm_bindgen_test]
@@ -121,14 +149,14 @@ async fn opening_moves_focus_into_the_panel_and_escape_returns_it_to_the_launche
     let (_host, shadow, _handle) = mounted(Lang::En);
     find(&shadow, "button.c360-launcher").click();
     sleep(50).await;
-    assert_eq!(focused_class(&shadow).as_deref(), Some("c360-close"));
+    assert_eq!(focused_class(&shadow).as_deref(), Some("c360-input"));
     let panel = find(&shadow, "#c360-panel");
     let init = KeyboardEventInit::new();
     init.set_key("Escape");
     init.set_bubbles(true);
     init.set_composed(true);
     let event = KeyboardEvent::new_with_keyboard_event_init_dict("keydown", &init).unwrap();
-    find(&shadow, "button.c360-close")
+    find(&shadow, "textarea.c360-input")
         .dispatch_event(&event)
         .unwrap();
     tick().await;
@@ -156,4 +184,275 @@ async fn dropping_the_handle_unmounts_the_widget() {
     drop(handle);
     tick().await;
     assert!(shadow.query_selector(".c360-launcher").unwrap().is_none());
+}
+
+fn message(
+    id: &str,
+    kind: &str,
+    name: &str,
+    text: &str,
+    at: &str,
+) -> connect360_model::wire::Message {
+    serde_json::from_value(serde_json::json!({
+        "id": id, "conversationId": "conv_1", "parentId": null,
+        "content": {"en": text}, "attachments": [],
+        "sender": {"type": kind, "id": format!("{kind}_1"), "name": name, "image": null},
+        "flags": [], "createdAt": at
+    }))
+    .unwrap()
+}
+
+fn texts(shadow: &ShadowRoot, selector: &str) -> Vec<String> {
+    let list = shadow.query_selector_all(selector).unwrap();
+    (0..list.length())
+        .map(|i| list.get(i).unwrap().text_content().unwrap_or_default())
+        .collect()
+}
+
+fn type_into(input: &HtmlElement, text: &str) {
+    let area: &web_sys::HtmlTextAreaElement = input.unchecked_ref();
+    area.set_value(text);
+    let init = web_sys::EventInit::new();
+    init.set_bubbles(true);
+    let event = web_sys::Event::new_with_event_init_dict("input", &init).unwrap();
+    input.dispatch_event(&event).unwrap();
+}
+
+fn press(target: &HtmlElement, key: &str, shift: bool, composing: bool) {
+    let init = KeyboardEventInit::new();
+    init.set_key(key);
+    init.set_shift_key(shift);
+    init.set_is_composing(composing);
+    init.set_bubbles(true);
+    init.set_cancelable(true);
+    let event = KeyboardEvent::new_with_keyboard_event_init_dict("keydown", &init).unwrap();
+    target.dispatch_event(&event).unwrap();
+}
+
+#[wasm_bindgen_test]
+async fn received_messages_render_in_server_order_once_grouped_by_sender() {
+    let (_host, shadow, mounted) = mounted_with(config(Lang::En, &unique_channel()));
+    let chat: Chat = mounted.chat;
+    let mut rich = message("m1", "workspace", "Sam", "", "2026-11-20T10:00:00.000Z");
+    rich.content.insert(
+        "en".into(),
+        serde_json::json!({"text": "Hello! **How** can I help?", "containsRichText": true}),
+    );
+    chat.receive(vec![
+        rich,
+        message(
+            "m2",
+            "workspace",
+            "Sam",
+            "We are **online**.",
+            "2026-11-20T10:01:00.000Z",
+        ),
+        message(
+            "m3",
+            "customer",
+            "Jane",
+            "Where is my order?",
+            "2026-11-20T10:02:00.000Z",
+        ),
+    ]);
+    // A poll repeats the cursor message and brings one more.
+    chat.receive(vec![
+        message(
+            "m3",
+            "customer",
+            "Jane",
+            "Where is my order?",
+            "2026-11-20T10:02:00.000Z",
+        ),
+        message(
+            "m4",
+            "ai",
+            "Acme AI",
+            "It ships today.",
+            "2026-11-21T09:00:00.000Z",
+        ),
+    ]);
+    tick().await;
+    assert_eq!(
+        texts(&shadow, ".c360-bubble"),
+        [
+            "Hello! How can I help?",
+            "We are **online**.",
+            "Where is my order?",
+            "It ships today."
+        ]
+    );
+    // Sam's two messages form one group; the AI starts another on a new day.
+    assert_eq!(texts(&shadow, ".c360-sender-name"), ["Sam", "Acme AI"]);
+    assert_eq!(shadow.query_selector_all(".c360-day").unwrap().length(), 2);
+    assert_eq!(
+        shadow
+            .query_selector_all(".c360-row--mine")
+            .unwrap()
+            .length(),
+        1
+    );
+    // Rich text only where containsRichText asks for it; plain text is never markup.
+    assert_eq!(texts(&shadow, ".c360-bubble strong"), ["How"]);
+    let log = find(&shadow, ".c360-transcript");
+    assert_eq!(log.get_attribute("role").as_deref(), Some("log"));
+}
+
+#[wasm_bindgen_test]
+async fn incoming_messages_count_as_unread_while_closed_and_are_announced() {
+    let (_host, shadow, mounted) = mounted_with(config(Lang::En, &unique_channel()));
+    let chat = mounted.chat;
+    chat.receive(vec![message(
+        "m1",
+        "workspace",
+        "Sam",
+        "Your parcel left.",
+        "2026-11-20T10:00:00.000Z",
+    )]);
+    chat.receive(vec![message(
+        "m2",
+        "workspace",
+        "Sam",
+        "It arrives Monday.",
+        "2026-11-20T10:00:01.000Z",
+    )]);
+    tick().await;
+    let launcher = find(&shadow, "button.c360-launcher");
+    assert_eq!(
+        find(&shadow, ".c360-badge").text_content().as_deref(),
+        Some("2")
+    );
+    assert_eq!(
+        launcher.get_attribute("aria-label").as_deref(),
+        Some("Open chat (2 unread messages)")
+    );
+    let live = shadow.query_selector_all("[aria-live=polite]").unwrap();
+    let announcer = find(&shadow, ".c360-sr-only");
+    assert_eq!(
+        announcer.get_attribute("aria-live").as_deref(),
+        Some("polite")
+    );
+    assert_eq!(
+        announcer.text_content().as_deref(),
+        Some("Sam: It arrives Monday.")
+    );
+    assert!(live.length() >= 1);
+    // The visitor's own messages are never announced or counted.
+    chat.receive(vec![message(
+        "m3",
+        "customer",
+        "Jane",
+        "Thanks",
+        "2026-11-20T10:00:02.000Z",
+    )]);
+    tick().await;
+    assert_eq!(
+        announcer.text_content().as_deref(),
+        Some("Sam: It arrives Monday.")
+    );
+    launcher.click();
+    tick().await;
+    assert!(
+        shadow.query_selector(".c360-badge").unwrap().is_none(),
+        "opening reads them"
+    );
+}
+
+#[wasm_bindgen_test]
+async fn enter_sends_shift_enter_and_composition_do_not() {
+    let (_host, shadow, _mounted) = mounted_with(config(Lang::En, &unique_channel()));
+    find(&shadow, "button.c360-launcher").click();
+    tick().await;
+    let input = find(&shadow, "textarea.c360-input");
+    let send = find(&shadow, "button.c360-send");
+    assert!(
+        send.unchecked_ref::<web_sys::HtmlButtonElement>()
+            .disabled(),
+        "nothing to send"
+    );
+    type_into(&input, "   ");
+    tick().await;
+    assert!(
+        send.unchecked_ref::<web_sys::HtmlButtonElement>()
+            .disabled(),
+        "blank is nothing"
+    );
+
+    type_into(&input, "Hello there");
+    tick().await;
+    press(&input, "Enter", true, false);
+    press(&input, "Enter", false, true);
+    tick().await;
+    assert!(
+        texts(&shadow, ".c360-bubble").is_empty(),
+        "Shift+Enter and IME Enter do not send"
+    );
+    press(&input, "Enter", false, false);
+    tick().await;
+    assert_eq!(texts(&shadow, ".c360-bubble--pending"), ["Hello there"]);
+    assert_eq!(texts(&shadow, ".c360-status"), ["Sending…"]);
+    let area: &web_sys::HtmlTextAreaElement = input.unchecked_ref();
+    assert_eq!(area.value(), "", "the composer is cleared");
+}
+
+#[wasm_bindgen_test]
+async fn the_counter_appears_near_the_limit() {
+    let (_host, shadow, _mounted) = mounted_with(config(Lang::En, &unique_channel()));
+    let input = find(&shadow, "textarea.c360-input");
+    assert_eq!(input.get_attribute("maxlength").as_deref(), Some("3072"));
+    let counter = find(&shadow, ".c360-counter");
+    type_into(&input, &"a".repeat(100));
+    tick().await;
+    assert!(counter.hidden());
+    type_into(&input, &"a".repeat(3000));
+    tick().await;
+    assert!(!counter.hidden());
+    assert_eq!(
+        counter.text_content().as_deref(),
+        Some("72 characters left")
+    );
+}
+
+#[wasm_bindgen_test]
+async fn unsent_messages_survive_a_reload_in_order() {
+    let config = config(Lang::En, &unique_channel());
+    let (_host, shadow, mounted) = mounted_with(config.clone());
+    assert!(mounted.chat.send_text("first"));
+    assert!(mounted.chat.send_text("second"));
+    assert!(!mounted.chat.send_text("  "), "blank is refused");
+    assert!(
+        !mounted.chat.send_text(&"x".repeat(3073)),
+        "over the limit is refused"
+    );
+    tick().await;
+    assert_eq!(texts(&shadow, ".c360-bubble--pending"), ["first", "second"]);
+    // A reload: the page's widget goes away and a new one starts from storage.
+    drop(mounted);
+    tick().await;
+    let (_host, shadow, _again) = mounted_with(config);
+    tick().await;
+    assert_eq!(texts(&shadow, ".c360-bubble--pending"), ["first", "second"]);
+}
+
+#[wasm_bindgen_test]
+async fn arabic_messages_and_chrome_render_right_to_left() {
+    let (_host, shadow, mounted) = mounted_with(config(Lang::Ar, &unique_channel()));
+    let arabic: connect360_model::wire::Message = serde_json::from_value(serde_json::json!({
+        "id": "m1", "content": {"ar": "مرحبا", "en": "Hello"},
+        "sender": {"type": "workspace", "id": "mem_1", "name": "سارة"},
+        "createdAt": "2026-11-20T10:00:00.000Z"
+    }))
+    .unwrap();
+    mounted.chat.receive(vec![arabic]);
+    tick().await;
+    let bubble = find(&shadow, ".c360-bubble");
+    assert_eq!(bubble.get_attribute("dir").as_deref(), Some("rtl"));
+    assert_eq!(bubble.get_attribute("lang").as_deref(), Some("ar"));
+    assert_eq!(bubble.text_content().as_deref(), Some("مرحبا"));
+    assert_eq!(
+        find(&shadow, "textarea.c360-input")
+            .get_attribute("placeholder")
+            .as_deref(),
+        Some("اكتب رسالة…")
+    );
 }

@@ -1,20 +1,27 @@
-//! The launcher: a round button that opens and closes the panel.
+//! The launcher: a round button that opens and closes the panel, with the unread count.
 
-use connect360_model::Lang;
 use leptos::prelude::*;
 
-use crate::i18n::Text;
+use crate::i18n::{unread_label, Text};
+use crate::store::Chat;
 use crate::ui::panel::PANEL_ID;
 use crate::ui::PanelState;
 
 #[component]
-pub fn Launcher(state: PanelState, lang: Lang) -> impl IntoView {
-    let open = state.open;
+pub fn Launcher(state: PanelState) -> impl IntoView {
+    let chat = expect_context::<Chat>();
+    let lang = chat.lang();
+    let open = chat.open;
+    let unread = chat.unread;
     let label = move || {
-        if open.get() {
+        let action = if open.get() {
             Text::CloseChat.get(lang)
         } else {
             Text::OpenChat.get(lang)
+        };
+        match unread.get() {
+            0 => action.to_owned(),
+            n => format!("{action} ({})", unread_label(n, lang)),
         }
     };
     view! {
@@ -30,6 +37,14 @@ pub fn Launcher(state: PanelState, lang: Lang) -> impl IntoView {
             <svg class="c360-launcher-icon" viewBox="0 0 24 24" aria-hidden="true" focusable="false">
                 <path d="M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H9l-5 4v-4a2 2 0 0 1-2-2V6a2 2 0 0 1 2-2z"></path>
             </svg>
+            <Show when=move || { unread.get() > 0 }>
+                <span class="c360-badge" aria-hidden="true">
+                    {move || match unread.get() {
+                        n if n > 99 => "99+".to_owned(),
+                        n => n.to_string(),
+                    }}
+                </span>
+            </Show>
         </button>
     }
 }

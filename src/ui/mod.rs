@@ -1,87 +1,93 @@
-//! Leptos components: the root [`App`], the [`launcher`] button and the chat [`panel`].
-//! Components never call HTTP; they read and write the store (to come) only.
+//! Leptos components: the root [`App`], the [`launcher`] button and the chat [`panel`] with its
+//! [`transcript`], [`message`] bubbles and [`composer`]. Components never call HTTP: they read
+//! the [`crate::store::Chat`] from context and call its actions.
 
+pub mod composer;
 pub mod launcher;
+pub mod message;
 pub mod panel;
+pub mod rich_text;
+pub mod time;
+pub mod transcript;
 
-use connect360_model::Lang;
 use leptos::html;
 use leptos::prelude::*;
 use web_sys::FocusOptions;
 
+use crate::store::Chat;
 use launcher::Launcher;
 use panel::Panel;
 
-/// What the embedding page configured.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct WidgetSettings {
-    /// The UI language (chrome strings, `lang`/`dir` of the widget).
-    pub lang: Lang,
-}
-
-/// Open/closed state of the panel, with focus moved the way a keyboard user expects: into
-/// the panel when it opens, back to the launcher when it closes. Focus never scrolls the page.
+/// Open/closed state of the panel, with focus moved the way a keyboard user expects: into the
+/// composer when it opens, back to the launcher when it closes. Focus never scrolls the page.
 #[derive(Clone, Copy)]
 pub struct PanelState {
-    pub open: RwSignal<bool>,
+    pub chat: Chat,
     pub launcher: NodeRef<html::Button>,
-    pub first_focus: NodeRef<html::Button>,
+    pub composer: NodeRef<html::Textarea>,
 }
 
 impl PanelState {
-    fn new() -> Self {
+    fn new(chat: Chat) -> Self {
         PanelState {
-            open: RwSignal::new(false),
+            chat,
             launcher: NodeRef::new(),
-            first_focus: NodeRef::new(),
+            composer: NodeRef::new(),
         }
     }
 
     pub fn toggle(self) {
-        if self.open.get_untracked() {
+        if self.chat.open.get_untracked() {
             self.close();
         } else {
-            self.open.set(true);
+            self.chat.set_open(true);
             // The panel is shown on the next render; focus it then.
-            request_animation_frame(move || focus_without_scrolling(self.first_focus));
+            let composer = self.composer;
+            request_animation_frame(move || {
+                // The widget may be gone by the next frame.
+                if let Some(input) = composer.try_get_untracked().flatten() {
+                    focus_without_scrolling(&input);
+                }
+            });
         }
     }
 
     pub fn close(self) {
-        if self.open.get_untracked() {
-            self.open.set(false);
-            focus_without_scrolling(self.launcher);
+        if self.chat.open.get_untracked() {
+            self.chat.set_open(false);
+            if let Some(launcher) = self.launcher.get_untracked() {
+                focus_without_scrolling(&launcher);
+            }
         }
     }
 }
 
-fn focus_without_scrolling(target: NodeRef<html::Button>) {
-    if let Some(element) = target.get_untracked() {
-        let options = FocusOptions::new();
-        options.set_prevent_scroll(true);
-        let _ = element.focus_with_options(&options);
-    }
+fn focus_without_scrolling(element: &web_sys::HtmlElement) {
+    let options = FocusOptions::new();
+    options.set_prevent_scroll(true);
+    let _ = element.focus_with_options(&options);
 }
 
 /// The widget: a launcher and the panel it opens. Esc anywhere in the widget closes the panel.
 #[component]
-pub fn App(settings: WidgetSettings) -> impl IntoView {
-    let panel = PanelState::new();
-    let lang = settings.lang;
+pub fn App(chat: Chat) -> impl IntoView {
+    provide_context(chat);
+    let panel = PanelState::new(chat);
+    let lang = chat.lang();
     view! {
         <div
             class="c360-widget"
             lang=lang.code()
             dir=lang.direction().as_str()
             on:keydown=move |event: leptos::ev::KeyboardEvent| {
-                if event.key() == "Escape" && panel.open.get_untracked() {
+                if event.key() == "Escape" && chat.open.get_untracked() {
                     event.stop_propagation();
                     panel.close();
                 }
             }
         >
-            <Panel state=panel lang=lang/>
-            <Launcher state=panel lang=lang/>
+            <Panel state=panel/>
+            <Launcher state=panel/>
         </div>
     }
 }

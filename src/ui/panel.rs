@@ -1,31 +1,51 @@
-//! The chat panel: header with title and close button, and the (for now empty) transcript.
+//! The chat panel: header (title, what to expect or the connection state, close), the
+//! transcript, the composer, and the one live region that announces incoming messages.
 
-use connect360_model::Lang;
 use leptos::prelude::*;
 
+use super::composer::Composer;
+use super::transcript::TranscriptView;
+use super::PanelState;
 use crate::i18n::Text;
-use crate::ui::PanelState;
+use crate::store::{Chat, Connection};
 
 /// The panel's element id, referenced by the launcher's `aria-controls`.
 pub const PANEL_ID: &str = "c360-panel";
 
 #[component]
-pub fn Panel(state: PanelState, lang: Lang) -> impl IntoView {
+pub fn Panel(state: PanelState) -> impl IntoView {
+    let chat = expect_context::<Chat>();
+    let lang = chat.lang();
     let title_id = "c360-panel-title";
+    let title = chat
+        .config()
+        .texts
+        .title
+        .unwrap_or_else(|| Text::Title.get(lang).to_owned());
+    let status = move || match chat.connection.get() {
+        Connection::Reconnecting => Text::Reconnecting.get(lang),
+        Connection::Connecting if !chat.loaded.get() => Text::Connecting.get(lang),
+        _ => Text::Presence.get(lang),
+    };
+    let reconnecting = move || chat.connection.get() == Connection::Reconnecting;
     view! {
         <section
             id=PANEL_ID
             class="c360-panel"
             role="dialog"
             aria-labelledby=title_id
-            hidden=move || !state.open.get()
+            hidden=move || !chat.open.get()
         >
             <header class="c360-header">
-                <h2 class="c360-title" id=title_id>{Text::Title.get(lang)}</h2>
+                <div class="c360-heading">
+                    <h2 class="c360-title" id=title_id>{title}</h2>
+                    <p class="c360-presence" class:c360-presence--warning=reconnecting role="status">
+                        {status}
+                    </p>
+                </div>
                 <button
                     type="button"
                     class="c360-close"
-                    node_ref=state.first_focus
                     aria-label=Text::CloseChat.get(lang)
                     on:click=move |_| state.close()
                 >
@@ -34,8 +54,10 @@ pub fn Panel(state: PanelState, lang: Lang) -> impl IntoView {
                     </svg>
                 </button>
             </header>
-            <div class="c360-transcript" role="log" aria-live="polite">
-                <p class="c360-greeting">{Text::Greeting.get(lang)}</p>
+            <TranscriptView/>
+            <Composer input=state.composer/>
+            <div class="c360-sr-only" aria-live="polite" aria-atomic="true">
+                {move || chat.announcement.get()}
             </div>
         </section>
     }

@@ -14,6 +14,7 @@ mod envelope;
 mod guest;
 mod message;
 mod patch;
+mod widget;
 
 pub use ai_stream::{AiStreamEvent, AiStreamInput, SseDecoder};
 pub use attachment::{FileRef, UploadResponse};
@@ -30,6 +31,9 @@ pub use message::{
     AiRequest, ListMessagesInput, Message, MessagePage, SendAs, SendInput, Sender, SenderType,
 };
 pub use patch::Patch;
+pub use widget::{
+    SessionCustomer, SessionRequest, SessionResponse, SignInStartRequest, SignInStartResponse,
+};
 
 /// A JSON object (`metadata`, `claimMetadata`, …).
 pub type Json = serde_json::Map<String, serde_json::Value>;

@@ -15,9 +15,11 @@ use base64::Engine;
 use connect360_model::content::{CodeChallengeMethod, Suggestion};
 use connect360_model::lang::Lang;
 use connect360_model::validate::{decode_agent_value, AgentValue, Options};
-use connect360_model::wire::{procedure, ErrorCode, MessagePage, SenderType};
+use connect360_model::wire::{
+    procedure, ErrorCode, MessagePage, SenderType, SignInStartRequest, SignInStartResponse,
+};
 use rusqlite::OptionalExtension;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use serde_json::json;
 use sha2::{Digest, Sha256};
 
@@ -62,22 +64,6 @@ impl OAuthConfig {
     }
 }
 
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct StartRequest {
-    pub conversation_id: String,
-    pub message_id: String,
-    pub lang: String,
-    /// The suggestion's path inside the value, e.g. `suggestions[0]`.
-    pub suggestion: String,
-}
-
-#[derive(Debug, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct StartResponse {
-    pub authorization_url: String,
-}
-
 /// `POST /api/widget/oauth/start`
 pub async fn start(
     State(state): State<AppState>,
@@ -88,7 +74,7 @@ pub async fn start(
         return ApiError::not_found("Route").into_rest_response();
     };
     match start_sign_in(&gateway, &headers, &body).await {
-        Ok(url) => Json(StartResponse {
+        Ok(url) => Json(SignInStartResponse {
             authorization_url: url,
         })
         .into_response(),
@@ -112,7 +98,7 @@ async fn start_sign_in(
     gateway
         .limiter
         .check(&format!("sign-in:{}", claims.external_id), limit)?;
-    let request: StartRequest = serde_json::from_slice(body)
+    let request: SignInStartRequest = serde_json::from_slice(body)
         .map_err(|e| ApiError::bad_request(format!("Invalid sign-in request: {e}")))
         .and_then(|v: serde_json::Value| parse_input(v))?;
     let lang = Lang::from_code(&request.lang)

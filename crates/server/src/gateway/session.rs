@@ -6,8 +6,9 @@ use axum::extract::{ConnectInfo, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use connect360_model::wire::{procedure, Conversation, ErrorCode};
-use serde::{Deserialize, Serialize};
+use connect360_model::wire::{
+    procedure, Conversation, ErrorCode, SessionCustomer, SessionRequest, SessionResponse,
+};
 use serde_json::json;
 
 use super::token::{self, VisitorClaims};
@@ -17,41 +18,6 @@ use crate::clock::{format_millis, now_millis, random_token};
 use crate::error::ApiError;
 use crate::local::parse_input;
 use crate::store::grants;
-
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct SessionRequest {
-    pub channel_identifier: String,
-    #[serde(default)]
-    pub visitor_id: Option<String>,
-    #[serde(default)]
-    pub identity_token: Option<String>,
-    #[serde(default)]
-    pub customer: Option<SessionCustomer>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct SessionCustomer {
-    #[serde(default)]
-    pub name: Option<String>,
-    #[serde(default)]
-    pub email: Option<String>,
-}
-
-#[derive(Debug, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct SessionResponse {
-    pub token: String,
-    pub visitor_id: String,
-    pub conversation_id: String,
-    /// ISO-8601; renew before then.
-    pub expires_at: String,
-    /// Whether the visitor is a merchant-identified customer.
-    pub identified: bool,
-    pub sign_in_configured: bool,
-    pub ai_agent_id: Option<String>,
-}
 
 /// A guest id is `guest_` plus 16 to 64 letters and digits; anything else gets a new one.
 fn valid_visitor_id(id: &str) -> bool {

@@ -1,0 +1,63 @@
+//! The gateway's own browser-facing routes (`connect360-api.md` §1.6): widget sessions and the
+//! start of a sign-in. Shared so the widget and the gateway cannot drift.
+
+use serde::{Deserialize, Serialize};
+
+/// `POST /api/widget/session`.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SessionRequest {
+    pub channel_identifier: String,
+    /// A visitor id from an earlier session on this browser, to resume it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub visitor_id: Option<String>,
+    /// A merchant-signed identity (HS256 JWT) of a logged-in user.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub identity_token: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub customer: Option<SessionCustomer>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SessionCustomer {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+}
+
+/// The session a visitor's token opens.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SessionResponse {
+    pub token: String,
+    pub visitor_id: String,
+    pub conversation_id: String,
+    /// ISO-8601; renew before then.
+    pub expires_at: String,
+    /// Whether the visitor is a merchant-identified customer.
+    #[serde(default)]
+    pub identified: bool,
+    #[serde(default)]
+    pub sign_in_configured: bool,
+    #[serde(default)]
+    pub ai_agent_id: Option<String>,
+}
+
+/// `POST /api/widget/oauth/start` (`rich-messages.md` §5.8).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SignInStartRequest {
+    pub conversation_id: String,
+    pub message_id: String,
+    pub lang: String,
+    /// The suggestion's path inside the value, e.g. `suggestions[0]`.
+    pub suggestion: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SignInStartResponse {
+    pub authorization_url: String,
+}

@@ -1,0 +1,234 @@
+//! Transport: the gateway's routes over `fetch` — the widget session, tRPC `send` and
+//! `listMessages` with the visitor token — with one typed error and the retry rules of
+//! `connect360-api.md` §5.2. Nothing here touches the DOM or reactive state.
+
+use std::fmt;
+
+use connect360_model::wire::{
+    procedure, ErrorCode, ListMessagesInput, Message, MessagePage, RestError, SendInput,
+    SessionRequest, SessionResponse, TrpcErrorEnvelope, TrpcSuccess,
+};
+use serde::de::DeserializeOwned;
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{AbortSignal, Headers, RequestInit, Response};
+
+/// A request that has not answered in this time is given up (and retried by the caller).
+const REQUEST_TIMEOUT_MS: u32 = 15_000;
+
+/// The tRPC mount on the gateway.
+const TRPC_MOUNT: &str = "/api/trpc";
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum ApiError {
+    /// No answer: offline, refused, reset or timed out. The outcome of a send is unknown.
+    Network,
+    /// The server answered with an error.
+    Http {
+        status: u16,
+        code: ErrorCode,
+        message: String,
+        /// `Retry-After`, in seconds.
+        retry_after: Option<u32>,
+    },
+    /// A 2xx answer that is not what the contract says.
+    Malformed,
+    /// The widget was removed while the request was under way; nothing more is done.
+    Stopped,
+}
+
+impl ApiError {
+    /// Network errors, timeouts, 429 and 5xx are worth retrying; 4xx never are.
+    pub fn retryable(&self) -> bool {
+        match self {
+            ApiError::Network => true,
+            ApiError::Http { status, .. } => *status == 429 || *status >= 500,
+            ApiError::Malformed | ApiError::Stopped => false,
+        }
+    }
+
+    /// The token is missing, expired or forged: a new session is needed.
+    pub fn needs_new_session(&self) -> bool {
+        matches!(self, ApiError::Http { status: 401, .. })
+    }
+
+    pub fn retry_after_seconds(&self) -> Option<u32> {
+        match self {
+            ApiError::Http { retry_after, .. } => *retry_after,
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ApiError::Network => f.write_str("the chat server could not be reached"),
+            ApiError::Http {
+                status, message, ..
+            } => write!(f, "HTTP {status}: {message}"),
+            ApiError::Malformed => f.write_str("the chat server sent an unexpected answer"),
+            ApiError::Stopped => f.write_str("the widget was removed"),
+        }
+    }
+}
+
+/// The gateway at one endpoint.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Api {
+    endpoint: String,
+}
+
+impl Api {
+    pub fn new(endpoint: &str) -> Api {
+        Api {
+            endpoint: endpoint.trim_end_matches('/').to_owned(),
+        }
+    }
+
+    /// `POST /api/widget/session`: opens or resumes the visitor's session.
+    pub async fn open_session(
+        &self,
+        request: &SessionRequest,
+    ) -> Result<SessionResponse, ApiError> {
+        let body = serde_json::to_string(request).map_err(|_| ApiError::Malformed)?;
+        let url = format!("{}/api/widget/session", self.endpoint);
+        let reply = fetch("POST", &url, None, Some(&body), None).await?;
+        if reply.ok() {
+            return serde_json::from_str(&reply.body).map_err(|_| ApiError::Malformed);
+        }
+        Err(reply.rest_error())
+    }
+
+    /// `send` as the visitor; `idempotency_key` makes a repeat return the first result.
+    pub async fn send(
+        &self,
+        token: &str,
+        input: &SendInput,
+        idempotency_key: &str,
+    ) -> Result<Message, ApiError> {
+        let body = serde_json::to_string(input).map_err(|_| ApiError::Malformed)?;
+        let url = format!("{}{TRPC_MOUNT}/{}", self.endpoint, procedure::SEND);
+        let reply = fetch(
+            "POST",
+            &url,
+            Some(token),
+            Some(&body),
+            Some(idempotency_key),
+        )
+        .await?;
+        reply.trpc()
+    }
+
+    /// One `listMessages` page of the visitor's conversation.
+    pub async fn list_messages(
+        &self,
+        token: &str,
+        input: &ListMessagesInput,
+    ) -> Result<MessagePage, ApiError> {
+        let json = serde_json::to_string(input).map_err(|_| ApiError::Malformed)?;
+        let encoded: String = js_sys::encode_uri_component(&json).into();
+        let url = format!(
+            "{}{TRPC_MOUNT}/{}?input={encoded}",
+            self.endpoint,
+            procedure::LIST_MESSAGES
+        );
+        fetch("GET", &url, Some(token), None, None).await?.trpc()
+    }
+}
+
+/// A finished HTTP exchange.
+struct Reply {
+    status: u16,
+    body: String,
+    retry_after: Option<u32>,
+}
+
+impl Reply {
+    fn ok(&self) -> bool {
+        (200..300).contains(&self.status)
+    }
+
+    /// A tRPC reply: `result.data`, or the error envelope as an [`ApiError`].
+    fn trpc<T: DeserializeOwned>(self) -> Result<T, ApiError> {
+        if self.ok() {
+            return serde_json::from_str::<TrpcSuccess<T>>(&self.body)
+                .map(|s| s.result.data)
+                .map_err(|_| ApiError::Malformed);
+        }
+        match serde_json::from_str::<TrpcErrorEnvelope>(&self.body) {
+            Ok(envelope) => Err(ApiError::Http {
+                status: self.status,
+                code: envelope.error.data.code,
+                message: envelope.error.message,
+                retry_after: self.retry_after,
+            }),
+            Err(_) => Err(self.rest_error()),
+        }
+    }
+
+    /// A REST error body (`{"message"}` or `{"error"}`), or just the status.
+    fn rest_error(self) -> ApiError {
+        let message = serde_json::from_str::<RestError>(&self.body)
+            .map(|e| e.text().to_owned())
+            .unwrap_or_default();
+        ApiError::Http {
+            status: self.status,
+            code: ErrorCode::from_http_status(self.status),
+            message,
+            retry_after: self.retry_after,
+        }
+    }
+}
+
+async fn fetch(
+    method: &str,
+    url: &str,
+    token: Option<&str>,
+    body: Option<&str>,
+    idempotency_key: Option<&str>,
+) -> Result<Reply, ApiError> {
+    let window = web_sys::window().ok_or(ApiError::Network)?;
+    let headers = Headers::new().map_err(|_| ApiError::Network)?;
+    let set = |name: &str, value: &str| headers.set(name, value).map_err(|_| ApiError::Malformed);
+    if body.is_some() {
+        set("content-type", "application/json")?;
+    }
+    if let Some(token) = token {
+        set("authorization", &format!("Bearer {token}"))?;
+    }
+    if let Some(key) = idempotency_key {
+        set("idempotency-key", key)?;
+    }
+    let init = RequestInit::new();
+    init.set_method(method);
+    init.set_headers(&headers);
+    if let Some(body) = body {
+        init.set_body(&JsValue::from_str(body));
+    }
+    // No cookies: the token is the only credential.
+    init.set_credentials(web_sys::RequestCredentials::Omit);
+    init.set_signal(Some(&AbortSignal::timeout_with_u32(REQUEST_TIMEOUT_MS)));
+    let response: Response = JsFuture::from(window.fetch_with_str_and_init(url, &init))
+        .await
+        .map_err(|_| ApiError::Network)?
+        .dyn_into()
+        .map_err(|_| ApiError::Network)?;
+    let retry_after = response
+        .headers()
+        .get("retry-after")
+        .ok()
+        .flatten()
+        .and_then(|v| v.trim().parse().ok());
+    let text = response.text().map_err(|_| ApiError::Network)?;
+    let body = JsFuture::from(text)
+        .await
+        .map_err(|_| ApiError::Network)?
+        .as_string()
+        .unwrap_or_default();
+    Ok(Reply {
+        status: response.status(),
+        body,
+        retry_after,
+    })
+}

@@ -1,0 +1,570 @@
+//! The conversation as reactive state, and the tasks that keep it in step with the server:
+//! the session (opened on first interaction, resumed from storage, renewed before expiry),
+//! the outbox sender (in order, idempotent, retried), and the poller (fast while open, slow
+//! while closed, paused while hidden, backing off on errors).
+//!
+//! Data flows one way: [`crate::api`] → here → `ui`; the UI calls the actions here and never
+//! the API.
+
+pub mod alarm;
+pub mod outbox;
+pub mod persist;
+pub mod retry;
+pub mod transcript;
+
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+
+use connect360_model::wire::{
+    CustomerInput, ListMessagesInput, Message, SendAs, SendInput, SenderType, SessionRequest,
+};
+use connect360_model::Lang;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use serde_json::{Map, Value};
+
+use crate::api::{Api, ApiError};
+use crate::config::WidgetConfig;
+use alarm::{sleep, Alarm};
+use outbox::{Outbox, OutboxItem};
+use persist::{Persisted, StoredSession};
+use retry::{poll_backoff_ms, poll_interval_ms, send_retry_delay_ms, SEND_RETRIES};
+use transcript::{Pending, SendState, Transcript};
+
+/// A composer message is at most this long (the widget's own limit).
+pub const MAX_MESSAGE_CHARS: usize = 3072;
+/// A history page (the API's maximum).
+const PAGE_LIMIT: i64 = 100;
+/// History loaded at start: at most this many pages (older messages are not fetched).
+const MAX_HISTORY_PAGES: usize = 20;
+/// A token this close to expiry is renewed before use.
+const TOKEN_RENEW_MARGIN_MS: f64 = 60_000.0;
+
+/// How the connection to the server is doing, as the visitor sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Connection {
+    /// Nothing asked yet (no interaction, no stored session).
+    #[default]
+    Idle,
+    Connecting,
+    Online,
+    /// Requests are failing; the widget keeps trying by itself.
+    Reconnecting,
+}
+
+/// The chat's reactive state and actions; cheap to copy into every component.
+#[derive(Clone, Copy)]
+pub struct Chat {
+    pub transcript: RwSignal<Transcript>,
+    pub connection: RwSignal<Connection>,
+    /// Incoming messages the visitor has not seen (panel closed or tab hidden).
+    pub unread: RwSignal<u32>,
+    /// Whether the panel is open.
+    pub open: RwSignal<bool>,
+    /// The live region's text: the newest incoming message, with its sender.
+    pub announcement: RwSignal<String>,
+    /// The history has been loaded once (the transcript is not just empty because loading).
+    pub loaded: RwSignal<bool>,
+    inner: StoredValue<Rc<Inner>, LocalStorage>,
+}
+
+struct Inner {
+    api: Api,
+    config: WidgetConfig,
+    persisted: Persisted,
+    session: RefCell<Option<StoredSession>>,
+    outbox: RefCell<Outbox>,
+    /// Wakes the poller (after a send, on open, when the tab becomes visible).
+    poll_alarm: Alarm,
+    /// Wakes the sender (a new message, a retry, the network back).
+    send_alarm: Alarm,
+    started: Cell<bool>,
+    /// Counter for local ids within this page.
+    sequence: Cell<u32>,
+}
+
+impl Chat {
+    /// The chat for `config`. Nothing is requested until [`Chat::start`], which the UI calls
+    /// on the visitor's first interaction, or at once when this browser already has a session
+    /// or unsent messages.
+    pub fn new(config: WidgetConfig) -> Chat {
+        let persisted = Persisted::new(&config.endpoint, &config.channel);
+        let outbox = persisted.outbox();
+        let session = persisted.session();
+        let mut transcript = Transcript::default();
+        for item in outbox.items() {
+            transcript.add_pending(pending_of(item));
+        }
+        let resume = session.is_some() || !outbox.is_empty();
+        let chat = Chat {
+            transcript: RwSignal::new(transcript),
+            connection: RwSignal::new(Connection::Idle),
+            unread: RwSignal::new(0),
+            open: RwSignal::new(false),
+            announcement: RwSignal::new(String::new()),
+            loaded: RwSignal::new(false),
+            inner: StoredValue::new_local(Rc::new(Inner {
+                api: Api::new(&config.endpoint),
+                config,
+                persisted,
+                session: RefCell::new(session),
+                outbox: RefCell::new(outbox),
+                poll_alarm: Alarm::default(),
+                send_alarm: Alarm::default(),
+                started: Cell::new(false),
+                sequence: Cell::new(0),
+            })),
+        };
+        if resume {
+            chat.start();
+        }
+        chat
+    }
+
+    /// The non-reactive state; for UI callers, which run only while the widget is mounted.
+    fn inner(&self) -> Rc<Inner> {
+        self.inner.get_value()
+    }
+
+    /// The non-reactive state, for tasks that may outlive the widget (it was unmounted while
+    /// a request was in flight): they stop instead of touching disposed state.
+    fn alive(&self) -> Result<Rc<Inner>, ApiError> {
+        self.inner.try_get_value().ok_or(ApiError::Stopped)
+    }
+
+    pub fn config(&self) -> WidgetConfig {
+        self.inner().config.clone()
+    }
+
+    pub fn lang(&self) -> Lang {
+        self.inner().config.lang
+    }
+
+    /// Whether the gateway relays sign-in suggestions (else they show their fallback).
+    pub fn sign_in_configured(&self) -> bool {
+        self.inner()
+            .session
+            .borrow()
+            .as_ref()
+            .is_some_and(|s| s.sign_in_configured)
+    }
+
+    /// Starts the session, the poller and the sender (once).
+    pub fn start(&self) {
+        let inner = self.inner();
+        if inner.started.replace(true) {
+            return;
+        }
+        self.connection.set(Connection::Connecting);
+        let chat = *self;
+        spawn_local(async move { chat.poll_loop().await });
+        spawn_local(async move { chat.send_loop().await });
+        listen_for_wakeups(*self);
+    }
+
+    /// Opens or closes the panel; opening counts as reading everything.
+    pub fn set_open(&self, open: bool) {
+        self.open.set(open);
+        if open {
+            self.unread.set(0);
+            self.start();
+            self.inner().poll_alarm.wake();
+        }
+    }
+
+    /// Queues `text` (trimmed; at most [`MAX_MESSAGE_CHARS`]) and shows it as sending. Returns
+    /// whether it was accepted.
+    pub fn send_text(&self, text: &str) -> bool {
+        let text = text.trim();
+        if text.is_empty() || text.chars().count() > MAX_MESSAGE_CHARS {
+            return false;
+        }
+        self.start();
+        let inner = self.inner();
+        let conversation_id = inner
+            .session
+            .borrow()
+            .as_ref()
+            .map(|s| s.conversation_id.clone())
+            .unwrap_or_default();
+        let item = OutboxItem {
+            id: new_local_id(&inner.sequence),
+            conversation_id,
+            text: text.to_owned(),
+            created_at: js_sys::Date::now(),
+            failed: false,
+        };
+        self.transcript.update(|t| t.add_pending(pending_of(&item)));
+        inner.outbox.borrow_mut().push(item);
+        inner.persisted.save_outbox(&inner.outbox.borrow());
+        inner.send_alarm.wake();
+        true
+    }
+
+    /// Puts a failed message back in the queue.
+    pub fn retry(&self, local_id: &str) {
+        let inner = self.inner();
+        inner.outbox.borrow_mut().set_failed(local_id, false);
+        inner.persisted.save_outbox(&inner.outbox.borrow());
+        self.transcript
+            .update(|t| t.set_state(local_id, SendState::Sending));
+        inner.send_alarm.wake();
+    }
+
+    /// Drops a failed message for good.
+    pub fn discard(&self, local_id: &str) {
+        let inner = self.inner();
+        inner.outbox.borrow_mut().remove(local_id);
+        inner.persisted.save_outbox(&inner.outbox.borrow());
+        self.transcript.update(|t| t.discard(local_id));
+    }
+
+    /// A usable session: the stored one while its token is fresh, else a new or resumed one.
+    async fn session(&self, force_new: bool) -> Result<StoredSession, ApiError> {
+        let inner = self.alive()?;
+        let current = inner.session.borrow().clone();
+        if let Some(session) = &current {
+            if !force_new && session.expires_at - js_sys::Date::now() > TOKEN_RENEW_MARGIN_MS {
+                return Ok(session.clone());
+            }
+        }
+        let request = SessionRequest {
+            channel_identifier: inner.config.channel.clone(),
+            visitor_id: current.as_ref().map(|s| s.visitor_id.clone()),
+            ..Default::default()
+        };
+        let opened = inner.api.open_session(&request).await?;
+        let session = StoredSession {
+            expires_at: js_sys::Date::parse(&opened.expires_at),
+            visitor_id: opened.visitor_id,
+            conversation_id: opened.conversation_id,
+            token: opened.token,
+            identified: opened.identified,
+            sign_in_configured: opened.sign_in_configured,
+            ai_agent_id: opened.ai_agent_id,
+        };
+        if current
+            .as_ref()
+            .is_some_and(|c| c.conversation_id != session.conversation_id)
+        {
+            // Another conversation (the visitor was forgotten server-side): start over.
+            self.transcript.try_update(Transcript::clear_history);
+        }
+        inner.persisted.save_session(&session);
+        *inner.session.borrow_mut() = Some(session.clone());
+        Ok(session)
+    }
+
+    /// Runs `call` with a fresh token, renewing the session once on a 401.
+    async fn authorised<T, F, Fut>(&self, call: F) -> Result<T, ApiError>
+    where
+        F: Fn(Api, StoredSession) -> Fut,
+        Fut: std::future::Future<Output = Result<T, ApiError>>,
+    {
+        let api = self.alive()?.api.clone();
+        let session = self.session(false).await?;
+        match call(api.clone(), session).await {
+            Err(error) if error.needs_new_session() => {
+                let session = self.session(true).await?;
+                call(api, session).await
+            }
+            other => other,
+        }
+    }
+
+    async fn poll_loop(self) {
+        let Ok(alarm) = self.alive().map(|i| i.poll_alarm.clone()) else {
+            return;
+        };
+        let mut failures = 0u32;
+        while self.alive().is_ok() {
+            let outcome = if self.loaded.try_get_untracked().unwrap_or_default() {
+                self.poll_once().await
+            } else {
+                self.load_history().await
+            };
+            match outcome {
+                Ok(()) => {
+                    if failures > 0
+                        || self.connection.try_get_untracked().unwrap_or_default()
+                            != Connection::Online
+                    {
+                        self.connection.try_set(Connection::Online);
+                        // The network is back: what ran out of retries goes out again.
+                        self.requeue_failed_by_network();
+                    }
+                    failures = 0;
+                    match poll_interval_ms(
+                        self.open.try_get_untracked().unwrap_or_default(),
+                        page_visible(),
+                    ) {
+                        Some(ms) => alarm.sleep(ms).await,
+                        // Hidden: wait for the visibility change (or a send) to wake us.
+                        None => alarm.sleep(u32::MAX / 2).await,
+                    }
+                }
+                Err(ApiError::Stopped) => return,
+                Err(error) => {
+                    failures += 1;
+                    self.connection.try_set(Connection::Reconnecting);
+                    if matches!(&error, ApiError::Http { status: 400, .. }) {
+                        // The cursor is no longer valid: reload the history.
+                        self.loaded.try_set(false);
+                        self.transcript.try_update(Transcript::clear_history);
+                    }
+                    alarm
+                        .sleep(poll_backoff_ms(failures, &error, js_sys::Math::random()))
+                        .await;
+                }
+            }
+        }
+    }
+
+    /// Loads the conversation from the start, following `nextCursor`.
+    async fn load_history(&self) -> Result<(), ApiError> {
+        let mut cursor: Option<String> = None;
+        let mut pages = Vec::new();
+        for _ in 0..MAX_HISTORY_PAGES {
+            let page = self
+                .authorised(|api, session| {
+                    let input = ListMessagesInput {
+                        conversation_id: session.conversation_id.clone(),
+                        limit: Some(PAGE_LIMIT),
+                        cursor: cursor.clone(),
+                    };
+                    async move { api.list_messages(&session.token, &input).await }
+                })
+                .await?;
+            cursor = page.next_cursor;
+            pages.extend(page.items);
+            if cursor.is_none() {
+                break;
+            }
+        }
+        self.transcript.try_update(|t| {
+            t.has_older = cursor.is_some();
+            t.append(pages);
+        });
+        self.loaded.try_set(true);
+        Ok(())
+    }
+
+    /// One poll from the newest id held (dropping the cursor message), following pages.
+    async fn poll_once(&self) -> Result<(), ApiError> {
+        let Some(mut cursor) = self
+            .transcript
+            .try_with_untracked(|t| t.newest_id().map(str::to_owned))
+            .flatten()
+        else {
+            return self.load_history().await;
+        };
+        loop {
+            let page = self
+                .authorised(|api, session| {
+                    let input = ListMessagesInput {
+                        conversation_id: session.conversation_id.clone(),
+                        limit: Some(PAGE_LIMIT),
+                        cursor: Some(cursor.clone()),
+                    };
+                    async move { api.list_messages(&session.token, &input).await }
+                })
+                .await?;
+            self.receive(page.items);
+            match page.next_cursor {
+                Some(next) => cursor = next,
+                None => return Ok(()),
+            }
+        }
+    }
+
+    /// New messages from the server (a poll): shown once each, counted as unread while the
+    /// visitor is not looking, the newest incoming one announced.
+    pub fn receive(&self, messages: Vec<Message>) {
+        let mut added = Vec::new();
+        self.transcript.try_update(|t| added = t.append(messages));
+        self.notice_incoming(&added);
+    }
+
+    /// Counts unread incoming messages and announces the newest one.
+    fn notice_incoming(&self, added: &[Message]) {
+        let incoming: Vec<&Message> = added
+            .iter()
+            .filter(|m| m.sender.kind != SenderType::Customer)
+            .collect();
+        let Some(newest) = incoming.last() else {
+            return;
+        };
+        let seen = self.open.try_get_untracked().unwrap_or_default() && page_visible();
+        if !seen {
+            self.unread.try_update(|n| *n += incoming.len() as u32);
+        }
+        let Ok(lang) = self.alive().map(|i| i.config.lang) else {
+            return;
+        };
+        let name = newest
+            .sender
+            .name
+            .clone()
+            .unwrap_or_else(|| crate::i18n::Text::SupportTeam.get(lang).to_owned());
+        let text = transcript::plain_text_of(newest)
+            .map(str::to_owned)
+            .unwrap_or_else(|| crate::i18n::Text::NewMessage.get(lang).to_owned());
+        self.announcement.try_set(format!("{name}: {text}"));
+    }
+
+    /// Sends the outbox in order, forever.
+    async fn send_loop(self) {
+        let Ok(alarm) = self.alive().map(|i| i.send_alarm.clone()) else {
+            return;
+        };
+        while let Ok(inner) = self.alive() {
+            let next = inner.outbox.borrow().next().cloned();
+            drop(inner);
+            match next {
+                Some(item) => self.deliver(item).await,
+                None => alarm.sleep(u32::MAX / 2).await,
+            }
+        }
+    }
+
+    /// Sends one outbox item, retrying what is worth retrying.
+    async fn deliver(&self, item: OutboxItem) {
+        let mut retry = 0;
+        let config = self.config();
+        loop {
+            let result = self
+                .authorised(|api, session| {
+                    let input = send_input(&item, &session, &config);
+                    let key = item.id.clone();
+                    async move { api.send(&session.token, &input, &key).await }
+                })
+                .await;
+            match result {
+                Err(ApiError::Stopped) => return,
+                Ok(message) => {
+                    let Ok(inner) = self.alive() else {
+                        return;
+                    };
+                    inner.outbox.borrow_mut().remove(&item.id);
+                    inner.persisted.save_outbox(&inner.outbox.borrow());
+                    self.transcript.try_update(|t| t.confirm(&item.id, message));
+                    inner.poll_alarm.wake();
+                    return;
+                }
+                Err(error) if error.retryable() && retry < SEND_RETRIES => {
+                    self.connection.try_set(Connection::Reconnecting);
+                    sleep(send_retry_delay_ms(retry, &error, js_sys::Math::random())).await;
+                    retry += 1;
+                }
+                Err(_) => {
+                    // Waits for the visitor's retry, or (network errors) for the network.
+                    let Ok(inner) = self.alive() else {
+                        return;
+                    };
+                    inner.outbox.borrow_mut().set_failed(&item.id, true);
+                    inner.persisted.save_outbox(&inner.outbox.borrow());
+                    self.transcript
+                        .try_update(|t| t.set_state(&item.id, SendState::Failed));
+                    return;
+                }
+            }
+        }
+    }
+
+    /// After an outage, messages that only ran out of retries are sent again by themselves.
+    fn requeue_failed_by_network(&self) {
+        let Ok(inner) = self.alive() else {
+            return;
+        };
+        let failed: Vec<String> = inner
+            .outbox
+            .borrow()
+            .items()
+            .iter()
+            .filter(|i| i.failed)
+            .map(|i| i.id.clone())
+            .collect();
+        if failed.is_empty() {
+            return;
+        }
+        inner.outbox.borrow_mut().retry_all();
+        inner.persisted.save_outbox(&inner.outbox.borrow());
+        self.transcript.try_update(|t| {
+            for id in &failed {
+                t.set_state(id, SendState::Sending);
+            }
+        });
+        inner.send_alarm.wake();
+    }
+}
+
+/// The visitor's `send`: their text under the UI language, as the customer, on the site's
+/// channel. The gateway enforces the same; a guest names their own customer, a signed-in
+/// visitor is known to the gateway by their token.
+fn send_input(item: &OutboxItem, session: &StoredSession, config: &WidgetConfig) -> SendInput {
+    let mut content = Map::new();
+    content.insert(
+        config.lang.code().to_owned(),
+        Value::String(item.text.clone()),
+    );
+    let customer = (!session.identified).then(|| CustomerInput {
+        external_id: Some(session.visitor_id.clone()),
+        ..Default::default()
+    });
+    SendInput {
+        conversation_id: session.conversation_id.clone(),
+        content: Some(content),
+        sender: Some(SendAs::Customer),
+        customer,
+        channel_identifier: Some(config.channel.clone()),
+        ..Default::default()
+    }
+}
+
+fn pending_of(item: &OutboxItem) -> Pending {
+    Pending {
+        local_id: item.id.clone(),
+        text: item.text.clone(),
+        created_at: item.created_at,
+        state: if item.failed {
+            SendState::Failed
+        } else {
+            SendState::Sending
+        },
+    }
+}
+
+/// A local id, unique across reloads and tabs: time, a counter and randomness.
+fn new_local_id(sequence: &Cell<u32>) -> String {
+    let n = sequence.get().wrapping_add(1);
+    sequence.set(n);
+    let random = (js_sys::Math::random() * 1e12) as u64;
+    format!("local_{:x}{n:x}{random:x}", js_sys::Date::now() as u64)
+}
+
+fn page_visible() -> bool {
+    web_sys::window()
+        .and_then(|w| w.document())
+        .is_none_or(|d| d.visibility_state() != web_sys::VisibilityState::Hidden)
+}
+
+/// Polls at once when the tab becomes visible or the network comes back.
+fn listen_for_wakeups(chat: Chat) {
+    use wasm_bindgen::closure::Closure;
+    use wasm_bindgen::JsCast;
+    let Some(window) = web_sys::window() else {
+        return;
+    };
+    let wake = Closure::<dyn Fn()>::new(move || {
+        let inner = chat.inner();
+        inner.poll_alarm.wake();
+        inner.send_alarm.wake();
+    });
+    let handler = wake.as_ref().unchecked_ref();
+    if let Some(document) = window.document() {
+        let _ = document.add_event_listener_with_callback("visibilitychange", handler);
+    }
+    let _ = window.add_event_listener_with_callback("online", handler);
+    // The listeners live as long as the page.
+    wake.forget();
+}

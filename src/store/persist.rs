@@ -1,0 +1,90 @@
+//! What survives a reload: the visitor's session and the outbox, in `localStorage` under keys
+//! scoped by endpoint and channel (two sites, or two widgets, never share a conversation).
+//! Storage may be missing or refuse writes (private modes, sandboxed frames): the widget then
+//! keeps working from memory.
+
+use serde::{Deserialize, Serialize};
+use web_sys::Storage;
+
+use super::outbox::Outbox;
+
+/// A session as kept on this browser.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StoredSession {
+    pub visitor_id: String,
+    pub conversation_id: String,
+    pub token: String,
+    /// Unix milliseconds.
+    pub expires_at: f64,
+    /// A merchant-identified customer (not a guest).
+    #[serde(default)]
+    pub identified: bool,
+    #[serde(default)]
+    pub sign_in_configured: bool,
+    #[serde(default)]
+    pub ai_agent_id: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Persisted {
+    prefix: String,
+}
+
+impl Persisted {
+    pub fn new(endpoint: &str, channel: &str) -> Persisted {
+        Persisted {
+            prefix: format!("c360:{endpoint}|{channel}:"),
+        }
+    }
+
+    fn storage() -> Option<Storage> {
+        web_sys::window()?.local_storage().ok().flatten()
+    }
+
+    fn read(&self, name: &str) -> Option<String> {
+        Self::storage()?
+            .get_item(&format!("{}{name}", self.prefix))
+            .ok()
+            .flatten()
+    }
+
+    fn write(&self, name: &str, value: Option<&str>) {
+        let Some(storage) = Self::storage() else {
+            return;
+        };
+        let key = format!("{}{name}", self.prefix);
+        let _ = match value {
+            Some(value) => storage.set_item(&key, value),
+            None => storage.remove_item(&key),
+        };
+    }
+
+    pub fn session(&self) -> Option<StoredSession> {
+        serde_json::from_str(&self.read("session")?).ok()
+    }
+
+    pub fn save_session(&self, session: &StoredSession) {
+        if let Ok(json) = serde_json::to_string(session) {
+            self.write("session", Some(&json));
+        }
+    }
+
+    pub fn outbox(&self) -> Outbox {
+        self.read("outbox")
+            .map(|json| Outbox::from_json(&json))
+            .unwrap_or_default()
+    }
+
+    /// Saves the outbox; an empty one leaves no key behind.
+    pub fn save_outbox(&self, outbox: &Outbox) {
+        let json = (!outbox.is_empty()).then(|| outbox.to_json());
+        self.write("outbox", json.as_deref());
+    }
+
+    /// Forgets the visitor on this browser.
+    pub fn clear(&self) {
+        self.write("session", None);
+        self.write("outbox", None);
+    }
+}

@@ -1,0 +1,107 @@
+//! How long to wait before trying again (`connect360-api.md` §5.2): sends retry 3 times at
+//! 0.5 s, 1 s, 2 s plus up to 250 ms jitter (429: `Retry-After`, else 1 s doubling); polls back
+//! off exponentially with jitter up to 30 s; the cadence of healthy polls depends on whether
+//! the panel is open and the tab visible. Pure functions; `random` is in `[0, 1)`.
+
+use crate::api::ApiError;
+
+/// Retries of one send before it shows as failed.
+pub const SEND_RETRIES: u32 = 3;
+
+/// Poll cadence while the panel is open and the tab visible.
+pub const POLL_OPEN_MS: u32 = 1_500;
+/// Poll cadence while the panel is closed (for the unread badge).
+pub const POLL_CLOSED_MS: u32 = 20_000;
+/// The longest wait between failing polls.
+const POLL_BACKOFF_MAX_MS: u32 = 30_000;
+
+/// The wait before retry number `retry` (0-based) of a send that failed with `error`.
+pub fn send_retry_delay_ms(retry: u32, error: &ApiError, random: f64) -> u32 {
+    let doubling = 1u32 << retry.min(10);
+    match error.retry_after_seconds() {
+        Some(seconds) => seconds.saturating_mul(1000).min(60_000),
+        None if matches!(error, ApiError::Http { status: 429, .. }) => 1000 * doubling,
+        None => 500 * doubling + (random * 250.0) as u32,
+    }
+}
+
+/// The wait after `failures` consecutive failed polls (≥ 1): 1 s doubling up to 30 s, with
+/// "equal jitter" (half fixed, half random) so many widgets do not retry in step.
+pub fn poll_backoff_ms(failures: u32, error: &ApiError, random: f64) -> u32 {
+    if let Some(seconds) = error.retry_after_seconds() {
+        return seconds.saturating_mul(1000).clamp(1000, 120_000);
+    }
+    let ceiling = (1000u32 << failures.saturating_sub(1).min(5)).min(POLL_BACKOFF_MAX_MS);
+    ceiling / 2 + (random * f64::from(ceiling / 2)) as u32
+}
+
+/// The wait between healthy polls; `None` while the tab is hidden (no polling at all).
+pub fn poll_interval_ms(open: bool, visible: bool) -> Option<u32> {
+    match (visible, open) {
+        (false, _) => None,
+        (true, true) => Some(POLL_OPEN_MS),
+        (true, false) => Some(POLL_CLOSED_MS),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use connect360_model::wire::ErrorCode;
+
+    fn http(status: u16, retry_after: Option<u32>) -> ApiError {
+        ApiError::Http {
+            status,
+            code: ErrorCode::from_http_status(status),
+            message: String::new(),
+            retry_after,
+        }
+    }
+
+    #[test]
+    fn sends_back_off_half_a_second_doubling_with_jitter() {
+        let e = ApiError::Network;
+        assert_eq!(send_retry_delay_ms(0, &e, 0.0), 500);
+        assert_eq!(send_retry_delay_ms(1, &e, 0.0), 1000);
+        assert_eq!(send_retry_delay_ms(2, &e, 0.999), 2000 + 249);
+    }
+
+    #[test]
+    fn a_429_waits_for_retry_after_or_one_second_doubling() {
+        assert_eq!(send_retry_delay_ms(0, &http(429, Some(7)), 0.5), 7000);
+        assert_eq!(send_retry_delay_ms(0, &http(429, None), 0.5), 1000);
+        assert_eq!(send_retry_delay_ms(2, &http(429, None), 0.5), 4000);
+        assert_eq!(
+            send_retry_delay_ms(0, &http(429, Some(100_000)), 0.5),
+            60_000
+        );
+    }
+
+    #[test]
+    fn polls_back_off_exponentially_up_to_thirty_seconds() {
+        let e = ApiError::Network;
+        assert_eq!(poll_backoff_ms(1, &e, 0.0), 500);
+        assert_eq!(poll_backoff_ms(1, &e, 0.999), 999);
+        assert_eq!(poll_backoff_ms(3, &e, 0.0), 2000);
+        assert_eq!(poll_backoff_ms(50, &e, 0.999), 29_985);
+        assert_eq!(poll_backoff_ms(1, &http(429, Some(5)), 0.3), 5000);
+    }
+
+    #[test]
+    fn polling_follows_the_panel_and_pauses_while_hidden() {
+        assert_eq!(poll_interval_ms(true, true), Some(1500));
+        assert_eq!(poll_interval_ms(false, true), Some(20_000));
+        assert_eq!(poll_interval_ms(true, false), None);
+    }
+
+    #[test]
+    fn only_network_errors_429_and_5xx_are_retried() {
+        assert!(ApiError::Network.retryable());
+        assert!(http(429, None).retryable());
+        assert!(http(502, None).retryable());
+        for status in [400, 401, 403, 404, 405, 413] {
+            assert!(!http(status, None).retryable(), "{status}");
+        }
+        assert!(http(401, None).needs_new_session());
+    }
+}

@@ -1,0 +1,247 @@
+//! The conversation as the visitor sees it: stored messages in server order, merged by id from
+//! every source (send replies, polls, history pages), followed by the visitor's own messages
+//! that are not confirmed yet. Pure logic, no browser APIs.
+
+use std::collections::HashSet;
+
+use connect360_model::wire::{Message, SenderType};
+
+/// Where an outgoing message stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SendState {
+    /// Waiting for its turn or on the wire.
+    Sending,
+    /// Retries are exhausted or the server refused it; the visitor may retry.
+    Failed,
+}
+
+/// A message the visitor wrote that the server has not confirmed yet.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Pending {
+    /// The outbox id, also the `Idempotency-Key` of every attempt.
+    pub local_id: String,
+    pub text: String,
+    /// Unix milliseconds, for its timestamp.
+    pub created_at: f64,
+    pub state: SendState,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Transcript {
+    /// Oldest → newest, each id once.
+    messages: Vec<Message>,
+    ids: HashSet<String>,
+    pending: Vec<Pending>,
+    /// Whether older messages exist before the first one held (history paging).
+    pub has_older: bool,
+}
+
+impl Transcript {
+    pub fn messages(&self) -> &[Message] {
+        &self.messages
+    }
+
+    pub fn pending(&self) -> &[Pending] {
+        &self.pending
+    }
+
+    pub fn contains(&self, id: &str) -> bool {
+        self.ids.contains(id)
+    }
+
+    /// The newest stored id: the polling cursor.
+    pub fn newest_id(&self) -> Option<&str> {
+        self.messages.last().map(|m| m.id.as_str())
+    }
+
+    pub fn oldest_id(&self) -> Option<&str> {
+        self.messages.first().map(|m| m.id.as_str())
+    }
+
+    /// Appends the messages not held yet, in the order given (server order), and returns
+    /// them. A new customer message with the text of a message still sending is that message
+    /// arriving by another path (a poll overtook the send reply): it replaces the pending one.
+    pub fn append(&mut self, messages: impl IntoIterator<Item = Message>) -> Vec<Message> {
+        let mut added = Vec::new();
+        for message in messages {
+            if !self.ids.insert(message.id.clone()) {
+                continue;
+            }
+            if message.sender.kind == SenderType::Customer {
+                let text = plain_text_of(&message);
+                if let Some(index) = self
+                    .pending
+                    .iter()
+                    .position(|p| p.state == SendState::Sending && Some(p.text.as_str()) == text)
+                {
+                    self.pending.remove(index);
+                }
+            }
+            self.messages.push(message.clone());
+            added.push(message);
+        }
+        added
+    }
+
+    /// Puts a page of older history before the messages held (skipping ids held already).
+    pub fn prepend(&mut self, older: Vec<Message>) {
+        let fresh: Vec<Message> = older
+            .into_iter()
+            .filter(|m| self.ids.insert(m.id.clone()))
+            .collect();
+        self.messages.splice(0..0, fresh);
+    }
+
+    pub fn add_pending(&mut self, pending: Pending) {
+        self.pending.push(pending);
+    }
+
+    /// The server confirmed `local_id` as `message`: it is shown once, as stored.
+    pub fn confirm(&mut self, local_id: &str, message: Message) {
+        self.pending.retain(|p| p.local_id != local_id);
+        self.append([message]);
+    }
+
+    pub fn set_state(&mut self, local_id: &str, state: SendState) {
+        if let Some(pending) = self.pending.iter_mut().find(|p| p.local_id == local_id) {
+            pending.state = state;
+        }
+    }
+
+    /// Forgets an unsent message (the visitor discarded it).
+    pub fn discard(&mut self, local_id: &str) {
+        self.pending.retain(|p| p.local_id != local_id);
+    }
+
+    /// Starts over (the conversation changed or the cursor became invalid).
+    pub fn clear_history(&mut self) {
+        self.messages.clear();
+        self.ids.clear();
+        self.has_older = false;
+    }
+}
+
+/// The plain text a visitor's message carries in any language, if it has one.
+pub fn plain_text_of(message: &Message) -> Option<&str> {
+    message.content.values().find_map(|value| {
+        value
+            .as_str()
+            .or_else(|| value.get("text").and_then(|t| t.as_str()))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use connect360_model::wire::Sender;
+    use serde_json::json;
+
+    fn message(id: &str, kind: SenderType, text: &str) -> Message {
+        Message {
+            id: id.into(),
+            conversation_id: "conv_1".into(),
+            parent_id: None,
+            content: json!({"en": text}).as_object().unwrap().clone(),
+            attachments: vec![],
+            sender: Sender {
+                kind,
+                id: "x".into(),
+                name: None,
+                image: None,
+            },
+            flags: vec![],
+            created_at: "2026-11-22T10:00:00.000Z".into(),
+        }
+    }
+
+    fn pending(local_id: &str, text: &str) -> Pending {
+        Pending {
+            local_id: local_id.into(),
+            text: text.into(),
+            created_at: 0.0,
+            state: SendState::Sending,
+        }
+    }
+
+    fn ids(t: &Transcript) -> Vec<&str> {
+        t.messages().iter().map(|m| m.id.as_str()).collect()
+    }
+
+    #[test]
+    fn messages_keep_server_order_and_each_id_appears_once() {
+        let mut t = Transcript::default();
+        let added = t.append([
+            message("a", SenderType::Workspace, "hi"),
+            message("b", SenderType::Customer, "hello"),
+        ]);
+        assert_eq!(added.len(), 2);
+        // A poll repeats the cursor message: it is dropped by id.
+        let added = t.append([
+            message("b", SenderType::Customer, "hello"),
+            message("c", SenderType::Ai, "x"),
+        ]);
+        assert_eq!(
+            added.iter().map(|m| m.id.as_str()).collect::<Vec<_>>(),
+            ["c"]
+        );
+        assert_eq!(ids(&t), ["a", "b", "c"]);
+        assert_eq!(t.newest_id(), Some("c"));
+    }
+
+    #[test]
+    fn a_confirmed_message_replaces_its_pending_copy_once() {
+        let mut t = Transcript::default();
+        t.add_pending(pending("local_1", "Where is my order?"));
+        t.confirm(
+            "local_1",
+            message("m1", SenderType::Customer, "Where is my order?"),
+        );
+        assert!(t.pending().is_empty());
+        // The poll brings the same message again: still shown once.
+        t.append([message("m1", SenderType::Customer, "Where is my order?")]);
+        assert_eq!(ids(&t), ["m1"]);
+    }
+
+    #[test]
+    fn a_poll_that_overtakes_the_send_reply_is_not_shown_twice() {
+        let mut t = Transcript::default();
+        t.add_pending(pending("local_1", "same"));
+        t.add_pending(pending("local_2", "same"));
+        t.append([message("m1", SenderType::Customer, "same")]);
+        assert_eq!(t.pending().len(), 1, "only the first pending matched");
+        assert_eq!(t.pending()[0].local_id, "local_2");
+        t.confirm("local_1", message("m1", SenderType::Customer, "same"));
+        assert_eq!(ids(&t), ["m1"]);
+        assert_eq!(t.pending().len(), 1);
+        // An agent saying the same words does not confirm anything.
+        t.append([message("m2", SenderType::Workspace, "same")]);
+        assert_eq!(t.pending().len(), 1);
+    }
+
+    #[test]
+    fn failed_messages_are_not_matched_and_can_be_discarded() {
+        let mut t = Transcript::default();
+        t.add_pending(pending("local_1", "x"));
+        t.set_state("local_1", SendState::Failed);
+        t.append([message("m1", SenderType::Customer, "x")]);
+        assert_eq!(t.pending()[0].state, SendState::Failed);
+        t.discard("local_1");
+        assert!(t.pending().is_empty());
+    }
+
+    #[test]
+    fn older_pages_go_before_and_skip_what_is_held() {
+        let mut t = Transcript::default();
+        t.append([
+            message("c", SenderType::Workspace, "3"),
+            message("d", SenderType::Workspace, "4"),
+        ]);
+        t.prepend(vec![
+            message("a", SenderType::Workspace, "1"),
+            message("b", SenderType::Workspace, "2"),
+            message("c", SenderType::Workspace, "3"),
+        ]);
+        assert_eq!(ids(&t), ["a", "b", "c", "d"]);
+        assert_eq!(t.oldest_id(), Some("a"));
+    }
+}

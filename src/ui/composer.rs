@@ -1,0 +1,80 @@
+//! The composer: a multi-line input where Enter sends and Shift+Enter starts a new line, never
+//! while an input method is composing; a send button that is disabled while there is nothing
+//! to send; and a counter once the text nears the limit.
+
+use leptos::html;
+use leptos::prelude::*;
+
+use crate::i18n::{characters_left, Text};
+use crate::store::{Chat, MAX_MESSAGE_CHARS};
+
+/// The counter appears when this few characters are left.
+const COUNTER_FROM: usize = 300;
+
+#[component]
+pub fn Composer(input: NodeRef<html::Textarea>) -> impl IntoView {
+    let chat = expect_context::<Chat>();
+    let lang = chat.lang();
+    let text = RwSignal::new(String::new());
+    let length = move || text.with(|t| t.chars().count());
+    let sendable = move || text.with(|t| !t.trim().is_empty()) && length() <= MAX_MESSAGE_CHARS;
+    let left = move || MAX_MESSAGE_CHARS.saturating_sub(length());
+
+    let send = move || {
+        if sendable() && chat.send_text(&text.get_untracked()) {
+            text.set(String::new());
+            if let Some(input) = input.get_untracked() {
+                input.set_value("");
+            }
+        }
+    };
+    let on_keydown = move |event: leptos::ev::KeyboardEvent| {
+        // 229: the key an input method reports while composing (older browsers).
+        let composing = event.is_composing() || event.key_code() == 229;
+        if event.key() == "Enter" && !event.shift_key() && !composing {
+            event.prevent_default();
+            send();
+        }
+    };
+
+    view! {
+        <form
+            class="c360-composer"
+            on:submit=move |event: leptos::ev::SubmitEvent| {
+                event.prevent_default();
+                send();
+            }
+        >
+            <textarea
+                class="c360-input"
+                node_ref=input
+                rows="1"
+                maxlength=MAX_MESSAGE_CHARS.to_string()
+                aria-label=Text::ComposerLabel.get(lang)
+                aria-describedby="c360-counter"
+                placeholder=Text::ComposerPlaceholder.get(lang)
+                dir="auto"
+                on:input=move |event| text.set(event_target_value(&event))
+                on:keydown=on_keydown
+            ></textarea>
+            <span
+                id="c360-counter"
+                class="c360-counter"
+                aria-live="polite"
+                hidden=move || { left() > COUNTER_FROM }
+            >
+                {move || characters_left(left(), lang)}
+            </span>
+            <button
+                type="submit"
+                class="c360-send"
+                aria-label=Text::Send.get(lang)
+                disabled=move || !sendable()
+            >
+                <svg viewBox="0 0 24 24" aria-hidden="true" focusable="false">
+                    <path d="M3 20l18-8L3 4v6l12 2-12 2z"></path>
+                </svg>
+            </button>
+        </form>
+    }
+}
