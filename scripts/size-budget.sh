@@ -5,8 +5,10 @@
 #
 # Budget: measured size + 10%. Raise it only with a measured reason in the commit message.
 set -euo pipefail
-# Measured 2026-11-22: 49 935 bytes (JS 6 724 + wasm 43 211) → budget 54 929.
-BUDGET_GZIP_BYTES=${BUDGET_GZIP_BYTES:-54929}
+# Measured 2026-11-22 with the working conversation (session, transport, store, outbox,
+# transcript, composer, the shared model's validation and rich text): 189 923 bytes
+# (JS 8 154 + wasm 181 769) → budget 208 915. (The skeleton before it: 49 935.)
+BUDGET_GZIP_BYTES=${BUDGET_GZIP_BYTES:-208915}
 
 dist="${1:-dist}"
 files=("$dist"/connect360-widget.js "$dist"/connect360-widget_bg.wasm)

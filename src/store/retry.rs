@@ -1,6 +1,6 @@
 //! How long to wait before trying again (`connect360-api.md` §5.2): sends retry 3 times at
 //! 0.5 s, 1 s, 2 s plus up to 250 ms jitter (429: `Retry-After`, else 1 s doubling); polls back
-//! off exponentially with jitter up to 30 s; the cadence of healthy polls depends on whether
+//! off exponentially with jitter up to 15 s; the cadence of healthy polls depends on whether
 //! the panel is open and the tab visible. Pure functions; `random` is in `[0, 1)`.
 
 use crate::api::ApiError;
@@ -13,7 +13,7 @@ pub const POLL_OPEN_MS: u32 = 1_500;
 /// Poll cadence while the panel is closed (for the unread badge).
 pub const POLL_CLOSED_MS: u32 = 20_000;
 /// The longest wait between failing polls.
-const POLL_BACKOFF_MAX_MS: u32 = 30_000;
+const POLL_BACKOFF_MAX_MS: u32 = 15_000;
 
 /// The wait before retry number `retry` (0-based) of a send that failed with `error`.
 pub fn send_retry_delay_ms(retry: u32, error: &ApiError, random: f64) -> u32 {
@@ -25,7 +25,7 @@ pub fn send_retry_delay_ms(retry: u32, error: &ApiError, random: f64) -> u32 {
     }
 }
 
-/// The wait after `failures` consecutive failed polls (≥ 1): 1 s doubling up to 30 s, with
+/// The wait after `failures` consecutive failed polls (≥ 1): 1 s doubling up to 15 s, with
 /// "equal jitter" (half fixed, half random) so many widgets do not retry in step.
 pub fn poll_backoff_ms(failures: u32, error: &ApiError, random: f64) -> u32 {
     if let Some(seconds) = error.retry_after_seconds() {
@@ -78,12 +78,12 @@ mod tests {
     }
 
     #[test]
-    fn polls_back_off_exponentially_up_to_thirty_seconds() {
+    fn polls_back_off_exponentially_up_to_fifteen_seconds() {
         let e = ApiError::Network;
         assert_eq!(poll_backoff_ms(1, &e, 0.0), 500);
         assert_eq!(poll_backoff_ms(1, &e, 0.999), 999);
         assert_eq!(poll_backoff_ms(3, &e, 0.0), 2000);
-        assert_eq!(poll_backoff_ms(50, &e, 0.999), 29_985);
+        assert_eq!(poll_backoff_ms(50, &e, 0.999), 14_992);
         assert_eq!(poll_backoff_ms(1, &http(429, Some(5)), 0.3), 5000);
     }
 

@@ -11,7 +11,7 @@ let apiKey;
 
 before(async () => {
   server = await startServer(['--no-demo-bot']);
-  apiKey = server.output().match(/plato_local_[A-Za-z0-9]+/)[0];
+  apiKey = server.apiKey;
   browser = await launchChromium();
 });
 

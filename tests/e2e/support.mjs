@@ -57,15 +57,23 @@ export function launchChromium() {
   });
 }
 
-/** Collects page errors and console errors, so a test can assert there were none. */
-export function collectErrors(page) {
+/**
+ * Collects page errors, console errors and failed responses, so a test can assert there were
+ * none. Failures of URLs matching `expectedFailures` (a RegExp) are expected and left out.
+ */
+export function collectErrors(page, expectedFailures = null) {
   const errors = [];
+  const expected = (url) => expectedFailures?.test(url ?? '');
   page.on('pageerror', (error) => errors.push(`pageerror: ${error.message}`));
   page.on('console', (message) => {
-    if (message.type() === 'error') errors.push(`console: ${message.text()}`);
+    if (message.type() === 'error' && !expected(message.location()?.url)) {
+      errors.push(`console: ${message.text()}`);
+    }
   });
   page.on('response', (response) => {
-    if (response.status() >= 400) errors.push(`http ${response.status()}: ${response.url()}`);
+    if (response.status() >= 400 && !expected(response.url())) {
+      errors.push(`http ${response.status()}: ${response.url()}`);
+    }
   });
   return errors;
 }
@@ -80,27 +88,27 @@ export async function freePort() {
 }
 
 /**
- * Starts the real `connect360-server` (built by the test command) with a fresh data dir and
- * the release widget; resolves once it prints its URLs. `stop()` ends it.
+ * Starts the real `connect360-server` (built by the test command) with the release widget;
+ * resolves once it listens. Options: `args` (extra arguments), `port` and `dataDir` (to
+ * restart a server where it was), `apiKey` (the local API key; a fixed one by default).
+ * `stop()` ends it.
  */
-export async function startServer(extraArgs = []) {
+export async function startServer(options = []) {
+  const { args = [], port = await freePort(), dataDir = await newDataDir(), apiKey = TEST_API_KEY } =
+    Array.isArray(options) ? { args: options } : options;
   const { spawn } = await import('node:child_process');
-  const { mkdtemp } = await import('node:fs/promises');
-  const { tmpdir } = await import('node:os');
-  const port = await freePort();
-  const dataDir = await mkdtemp(join(tmpdir(), 'c360-e2e-'));
   const binary = join(repoRoot, 'target', 'debug', 'connect360-server');
   const child = spawn(
     binary,
-    ['--listen', `127.0.0.1:${port}`, '--data-dir', dataDir, '--widget-dir', distDir, ...extraArgs],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
+    ['--listen', `127.0.0.1:${port}`, '--data-dir', dataDir, '--widget-dir', distDir, ...args],
+    { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, CONNECT360_LOCAL_API_KEY: apiKey } },
   );
   let output = '';
   await new Promise((ok, fail) => {
     const timer = setTimeout(() => fail(new Error(`server did not start:\n${output}`)), 15000);
     const onData = (chunk) => {
       output += chunk;
-      if (output.includes('Connect360 local API')) {
+      if (output.includes('Listening on')) {
         clearTimeout(timer);
         ok();
       }
@@ -111,7 +119,50 @@ export async function startServer(extraArgs = []) {
   });
   return {
     url: `http://127.0.0.1:${port}/`,
+    port,
+    dataDir,
+    apiKey,
     output: () => output,
-    stop: () => new Promise((ok) => { child.once('exit', ok); child.kill('SIGTERM'); }),
+    stop: () => new Promise((ok) => {
+      if (child.exitCode !== null) return ok();
+      child.once('exit', ok);
+      child.kill('SIGTERM');
+    }),
   };
+}
+
+/** The local API key the e2e servers run with. */
+export const TEST_API_KEY = 'plato_local_e2e_key';
+
+async function newDataDir() {
+  const { mkdtemp } = await import('node:fs/promises');
+  const { tmpdir } = await import('node:os');
+  return mkdtemp(join(tmpdir(), 'c360-e2e-'));
+}
+
+/** Calls a tRPC procedure of the local Connect360 with its API key: resolves to `data`. */
+export async function callAsMerchant(server, path, input) {
+  const url = new URL(`/api/trpc/${path}`, server.url);
+  const query = path.endsWith('listMessages');
+  if (query) url.searchParams.set('input', JSON.stringify(input));
+  const response = await fetch(url, {
+    method: query ? 'GET' : 'POST',
+    headers: { authorization: `Bearer ${server.apiKey}`, 'content-type': 'application/json' },
+    body: query ? undefined : JSON.stringify(input),
+  });
+  const body = await response.json();
+  if (!response.ok) throw new Error(`${path}: ${response.status} ${JSON.stringify(body)}`);
+  return body.result.data;
+}
+
+/** Waits until `check()` is truthy (polling), or fails with `what`. */
+export async function eventually(check, what, timeoutMs = 15000) {
+  const deadline = Date.now() + timeoutMs;
+  let last;
+  while (Date.now() < deadline) {
+    last = await check();
+    if (last) return last;
+    await new Promise((ok) => setTimeout(ok, 200));
+  }
+  throw new Error(`timed out waiting for ${what} (last: ${JSON.stringify(last)})`);
 }
