@@ -11,6 +11,76 @@ pub struct Texts {
     pub greeting: Option<String>,
 }
 
+/// Which bottom corner the launcher sits in (`data-position`: `left` or `right`, in the page's
+/// reading direction: `left` is the start side in a left-to-right page).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Position {
+    Left,
+    #[default]
+    Right,
+}
+
+/// The merchant's accent colour (`data-color`, `#rrggbb` or `#rgb`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Accent {
+    pub red: u8,
+    pub green: u8,
+    pub blue: u8,
+}
+
+impl Accent {
+    pub fn parse(raw: &str) -> Option<Accent> {
+        let hex = raw.strip_prefix('#')?;
+        if !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return None;
+        }
+        let channel = |s: &str| u8::from_str_radix(s, 16).ok();
+        match hex.len() {
+            6 => Some(Accent {
+                red: channel(&hex[0..2])?,
+                green: channel(&hex[2..4])?,
+                blue: channel(&hex[4..6])?,
+            }),
+            3 => {
+                let short = |i: usize| channel(&hex[i..i + 1]).map(|v| v * 17);
+                Some(Accent {
+                    red: short(0)?,
+                    green: short(1)?,
+                    blue: short(2)?,
+                })
+            }
+            _ => None,
+        }
+    }
+
+    pub fn css(self) -> String {
+        format!("#{:02x}{:02x}{:02x}", self.red, self.green, self.blue)
+    }
+
+    /// WCAG relative luminance.
+    fn luminance(self) -> f64 {
+        let linear = |c: u8| {
+            let c = f64::from(c) / 255.0;
+            if c <= 0.039_28 {
+                c / 12.92
+            } else {
+                ((c + 0.055) / 1.055).powf(2.4)
+            }
+        };
+        0.2126 * linear(self.red) + 0.7152 * linear(self.green) + 0.0722 * linear(self.blue)
+    }
+
+    /// Text on the accent: white while it keeps a 4.5:1 contrast, else near-black.
+    pub fn on_accent(self) -> &'static str {
+        let white_contrast = 1.05 / (self.luminance() + 0.05);
+        if white_contrast >= 4.5 {
+            "#ffffff"
+        } else {
+            "#1f1f1f"
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WidgetConfig {
     /// The gateway's origin, without a trailing slash (`data-endpoint`; default: the page's).
@@ -20,6 +90,9 @@ pub struct WidgetConfig {
     /// The UI language (`data-locale`; default: the browser's).
     pub lang: Lang,
     pub texts: Texts,
+    pub position: Position,
+    /// `None`: the stylesheet's default accent.
+    pub accent: Option<Accent>,
 }
 
 /// At most this many characters of a merchant text are shown.
@@ -62,6 +135,11 @@ impl WidgetConfig {
                 title: text("data-title"),
                 greeting: text("data-greeting"),
             },
+            position: match non_empty("data-position").as_deref() {
+                Some("left") => Position::Left,
+                _ => Position::Right,
+            },
+            accent: non_empty("data-color").and_then(|c| Accent::parse(&c)),
         }
     }
 
@@ -72,6 +150,8 @@ impl WidgetConfig {
             channel: channel.to_owned(),
             lang,
             texts: Texts::default(),
+            position: Position::default(),
+            accent: None,
         }
     }
 }
@@ -128,9 +208,13 @@ mod tests {
                 ("data-channel", "example.com"),
                 ("data-locale", "ar"),
                 ("data-title", "  Acme support "),
+                ("data-position", "left"),
+                ("data-color", "#FFCC00"),
             ],
             Some("en-US"),
         );
+        assert_eq!(config.position, Position::Left);
+        assert_eq!(config.accent.unwrap().css(), "#ffcc00");
         assert_eq!(config.endpoint, "https://chat.shop.example");
         assert_eq!(config.channel, "example.com");
         assert_eq!(config.lang, Lang::Ar);
@@ -145,9 +229,13 @@ mod tests {
                 ("data-locale", "xx"),
                 ("data-title", "\u{202e}evil\nname"),
                 ("data-greeting", &"g".repeat(500)),
+                ("data-position", "middle"),
+                ("data-color", "red; background:url(x)"),
             ],
             None,
         );
+        assert_eq!(config.position, Position::Right);
+        assert_eq!(config.accent, None);
         assert_eq!(config.endpoint, "https://shop.example");
         assert_eq!(config.lang, Lang::En);
         assert_eq!(config.texts.title.as_deref(), Some("\u{202e}evilname"));
@@ -157,5 +245,28 @@ mod tests {
         );
         assert!(checked_endpoint("https://a.example/path").is_none());
         assert!(checked_endpoint("http://127.0.0.1:8787").is_some());
+    }
+
+    #[test]
+    fn accents_parse_strictly_and_pick_readable_text() {
+        assert_eq!(Accent::parse("#0b57d0").unwrap().on_accent(), "#ffffff");
+        assert_eq!(Accent::parse("#fc0").unwrap().css(), "#ffcc00");
+        assert_eq!(Accent::parse("#ffcc00").unwrap().on_accent(), "#1f1f1f");
+        assert_eq!(Accent::parse("#ffffff").unwrap().on_accent(), "#1f1f1f");
+        assert_eq!(Accent::parse("#000000").unwrap().on_accent(), "#ffffff");
+        // #767676 is the lightest grey with 4.5:1 against white.
+        assert_eq!(Accent::parse("#767676").unwrap().on_accent(), "#ffffff");
+        assert_eq!(Accent::parse("#777777").unwrap().on_accent(), "#1f1f1f");
+        for bad in [
+            "0b57d0",
+            "#0b57d",
+            "#ggg",
+            "#0b57d0ff",
+            "",
+            "#",
+            "rgb(0,0,0)",
+        ] {
+            assert_eq!(Accent::parse(bad), None, "{bad}");
+        }
     }
 }

@@ -66,6 +66,13 @@ pub fn mount_widget(host: &Element, config: WidgetConfig) -> Result<Mounted, Mou
     let root: HtmlElement = document.create_element("div")?.unchecked_into();
     root.set_class_name("c360-root");
     shadow.append_child(&root)?;
+    follow_visual_viewport(&root);
+    if let Some(accent) = config.accent {
+        // Through the CSSOM, which a strict style-src CSP allows.
+        let style = root.style();
+        style.set_property("--c360-accent", &accent.css())?;
+        style.set_property("--c360-on-accent", accent.on_accent())?;
+    }
     let created = std::rc::Rc::new(std::cell::Cell::new(None));
     let slot = created.clone();
     let handle = mount_to(root, move || {
@@ -78,6 +85,30 @@ pub fn mount_widget(host: &Element, config: WidgetConfig) -> Result<Mounted, Mou
         .take()
         .ok_or_else(|| MountError::Dom("the widget did not render".into()))?;
     Ok(Mounted { handle, chat })
+}
+
+/// Keeps `--c360-viewport-height` on `root` equal to the visual viewport's height, so the
+/// full-screen panel on small screens ends above the on-screen keyboard. Set through the
+/// CSSOM (`style.setProperty`), which a strict `style-src` CSP allows.
+fn follow_visual_viewport(root: &HtmlElement) {
+    use wasm_bindgen::closure::Closure;
+    let Some(viewport) = web_sys::window().and_then(|w| w.visual_viewport()) else {
+        return;
+    };
+    let apply = {
+        let (root, viewport) = (root.clone(), viewport.clone());
+        move || {
+            let _ = root.style().set_property(
+                "--c360-viewport-height",
+                &format!("{}px", viewport.height()),
+            );
+        }
+    };
+    apply();
+    let listener = Closure::<dyn Fn()>::new(apply);
+    let _ = viewport.add_event_listener_with_callback("resize", listener.as_ref().unchecked_ref());
+    // As long-lived as the page's widget; it only writes one property on its own element.
+    listener.forget();
 }
 
 /// Mounts into the page's `#connect360-chat` element (created at the end of `<body>` when

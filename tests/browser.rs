@@ -83,6 +83,13 @@ async fn the_widget_mounts_a_launcher_and_a_hidden_panel_in_an_open_shadow_root(
     let panel = find(&shadow, "#c360-panel");
     assert!(panel.hidden());
     assert_eq!(panel.get_attribute("role").as_deref(), Some("dialog"));
+    // The small-screen panel follows the visual viewport's height.
+    let root = find(&shadow, ".c360-root");
+    let height = root
+        .style()
+        .get_property_value("--c360-viewport-height")
+        .unwrap();
+    assert!(height.ends_with("px") && height.len() > 2, "{height}");
     assert!(
         host.query_selector("button").unwrap().is_none(),
         "nothing leaks into the light DOM"
@@ -299,7 +306,7 @@ async fn received_messages_render_in_server_order_once_grouped_by_sender() {
 }
 
 #[wasm_bindgen_test]
-async fn incoming_messages_count_as_unread_while_closed_and_are_announced() {
+async fn incoming_messages_count_as_unread_while_closed_and_are_announced_while_open() {
     let (_host, shadow, mounted) = mounted_with(config(Lang::En, &unique_channel()));
     let chat = mounted.chat;
     chat.receive(vec![message(
@@ -326,7 +333,6 @@ async fn incoming_messages_count_as_unread_while_closed_and_are_announced() {
         launcher.get_attribute("aria-label").as_deref(),
         Some("Open chat (2 unread messages)")
     );
-    let live = shadow.query_selector_all("[aria-live=polite]").unwrap();
     let announcer = find(&shadow, ".c360-sr-only");
     assert_eq!(
         announcer.get_attribute("aria-live").as_deref(),
@@ -334,28 +340,45 @@ async fn incoming_messages_count_as_unread_while_closed_and_are_announced() {
     );
     assert_eq!(
         announcer.text_content().as_deref(),
-        Some("Sam: It arrives Monday.")
+        Some(""),
+        "closed: not announced"
     );
-    assert!(live.length() >= 1);
-    // The visitor's own messages are never announced or counted.
-    chat.receive(vec![message(
-        "m3",
-        "customer",
-        "Jane",
-        "Thanks",
-        "2026-11-20T10:00:02.000Z",
-    )]);
-    tick().await;
-    assert_eq!(
-        announcer.text_content().as_deref(),
-        Some("Sam: It arrives Monday.")
-    );
+
     launcher.click();
     tick().await;
     assert!(
         shadow.query_selector(".c360-badge").unwrap().is_none(),
         "opening reads them"
     );
+    chat.receive(vec![message(
+        "m3",
+        "ai",
+        "Acme AI",
+        "Anything else?",
+        "2026-11-20T10:00:02.000Z",
+    )]);
+    tick().await;
+    assert_eq!(
+        announcer.text_content().as_deref(),
+        Some("Acme AI: Anything else?")
+    );
+    // The visitor's own messages are never announced or counted.
+    chat.receive(vec![message(
+        "m4",
+        "customer",
+        "Jane",
+        "No, thanks",
+        "2026-11-20T10:00:03.000Z",
+    )]);
+    tick().await;
+    assert_eq!(
+        announcer.text_content().as_deref(),
+        Some("Acme AI: Anything else?")
+    );
+    // The entry is removed about a second later.
+    sleep(1300).await;
+    assert_eq!(announcer.text_content().as_deref(), Some(""));
+    assert!(shadow.query_selector(".c360-badge").unwrap().is_none());
 }
 
 #[wasm_bindgen_test]
@@ -455,4 +478,30 @@ async fn arabic_messages_and_chrome_render_right_to_left() {
             .as_deref(),
         Some("اكتب رسالة…")
     );
+}
+
+#[wasm_bindgen_test]
+async fn the_accent_colour_and_corner_come_from_the_config_with_readable_text() {
+    let mut config = config(Lang::En, &unique_channel());
+    config.accent = connect360_widget::config::Accent::parse("#ffcc00");
+    config.position = connect360_widget::config::Position::Left;
+    let (_host, shadow, _mounted) = mounted_with(config);
+    let launcher = find(&shadow, "button.c360-launcher");
+    let style = web_sys::window()
+        .unwrap()
+        .get_computed_style(&launcher)
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        style.get_property_value("background-color").unwrap(),
+        "rgb(255, 204, 0)"
+    );
+    // Yellow is too light for white text: the icon and labels turn dark.
+    assert_eq!(
+        style.get_property_value("color").unwrap(),
+        "rgb(31, 31, 31)"
+    );
+    assert!(find(&shadow, ".c360-widget")
+        .class_list()
+        .contains("c360-widget--left"));
 }

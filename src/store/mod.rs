@@ -37,6 +37,10 @@ pub const MAX_MESSAGE_CHARS: usize = 3072;
 const PAGE_LIMIT: i64 = 100;
 /// History loaded at start: at most this many pages (older messages are not fetched).
 const MAX_HISTORY_PAGES: usize = 20;
+/// An announcement stays in the live region this long.
+const ANNOUNCEMENT_MS: u32 = 1_000;
+/// An announcement is at most this long.
+const ANNOUNCEMENT_MAX_CHARS: usize = 500;
 /// A token this close to expiry is renewed before use.
 const TOKEN_RENEW_MARGIN_MS: f64 = 60_000.0;
 
@@ -385,7 +389,9 @@ impl Chat {
         self.notice_incoming(&added);
     }
 
-    /// Counts unread incoming messages and announces the newest one.
+    /// Counts incoming messages as unread while the visitor is not looking; while they are,
+    /// announces the newest one in the live region (`rich-messages.md` §6): "<name>: <text>",
+    /// removed about a second later.
     fn notice_incoming(&self, added: &[Message]) {
         let incoming: Vec<&Message> = added
             .iter()
@@ -397,6 +403,7 @@ impl Chat {
         let seen = self.open.try_get_untracked().unwrap_or_default() && page_visible();
         if !seen {
             self.unread.try_update(|n| *n += incoming.len() as u32);
+            return;
         }
         let Ok(lang) = self.alive().map(|i| i.config.lang) else {
             return;
@@ -405,11 +412,24 @@ impl Chat {
             .sender
             .name
             .clone()
+            .filter(|n| !n.trim().is_empty())
             .unwrap_or_else(|| crate::i18n::Text::SupportTeam.get(lang).to_owned());
         let text = transcript::plain_text_of(newest)
             .map(str::to_owned)
             .unwrap_or_else(|| crate::i18n::Text::NewMessage.get(lang).to_owned());
-        self.announcement.try_set(format!("{name}: {text}"));
+        let entry: String = format!("{name}: {text}")
+            .chars()
+            .take(ANNOUNCEMENT_MAX_CHARS)
+            .collect();
+        self.announcement.try_set(entry.clone());
+        let chat = *self;
+        spawn_local(async move {
+            sleep(ANNOUNCEMENT_MS).await;
+            // A newer announcement stays.
+            if chat.announcement.try_get_untracked().as_ref() == Some(&entry) {
+                chat.announcement.try_set(String::new());
+            }
+        });
     }
 
     /// Sends the outbox in order, forever.

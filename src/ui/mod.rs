@@ -77,6 +77,7 @@ pub fn App(chat: Chat) -> impl IntoView {
     view! {
         <div
             class="c360-widget"
+            class:c360-widget--left=chat.config().position == crate::config::Position::Left
             lang=lang.code()
             dir=lang.direction().as_str()
             on:keydown=move |event: leptos::ev::KeyboardEvent| {
