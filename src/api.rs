@@ -6,7 +6,8 @@ use std::fmt;
 
 use connect360_model::wire::{
     procedure, ErrorCode, ListMessagesInput, Message, MessagePage, RestError, SendInput,
-    SessionRequest, SessionResponse, TrpcErrorEnvelope, TrpcSuccess,
+    SessionRequest, SessionResponse, SignInStartRequest, SignInStartResponse, TrpcErrorEnvelope,
+    TrpcSuccess,
 };
 use serde::de::DeserializeOwned;
 use wasm_bindgen::{JsCast, JsValue};
@@ -94,6 +95,21 @@ impl Api {
         let body = serde_json::to_string(request).map_err(|_| ApiError::Malformed)?;
         let url = format!("{}/api/widget/session", self.endpoint);
         let reply = fetch("POST", &url, None, Some(&body), None).await?;
+        if reply.ok() {
+            return serde_json::from_str(&reply.body).map_err(|_| ApiError::Malformed);
+        }
+        Err(reply.rest_error())
+    }
+
+    /// `POST /api/widget/oauth/start`: the authorization URL for a sign-in suggestion.
+    pub async fn start_sign_in(
+        &self,
+        token: &str,
+        request: &SignInStartRequest,
+    ) -> Result<SignInStartResponse, ApiError> {
+        let body = serde_json::to_string(request).map_err(|_| ApiError::Malformed)?;
+        let url = format!("{}/api/widget/oauth/start", self.endpoint);
+        let reply = fetch("POST", &url, Some(token), Some(&body), None).await?;
         if reply.ok() {
             return serde_json::from_str(&reply.body).map_err(|_| ApiError::Malformed);
         }

@@ -31,10 +31,35 @@ pub enum Text {
     NewMessage,
     Transcript,
     EarlierMessages,
+    /// After a new-tab link's name.
+    OpensInNewTab,
+    /// Before a dial chip's number: ", call +1 …".
+    Call,
+    /// Announced after choosing a reply: "You chose: <label>".
+    YouChose,
+    /// After a used card button's name.
+    Chosen,
+    SuggestedReplies,
+    /// `aria-roledescription` of a card.
+    Card,
+    /// `aria-roledescription` of a carousel.
+    Carousel,
+    /// "5 cards", a carousel's name.
+    Cards,
+    Previous,
+    Next,
+    SigningIn,
+    PopupBlocked,
+    TryAgain,
+    OpenImage,
+    ImageUnavailable,
+    Image,
+    /// The quote of the message a reply answers.
+    InReplyTo,
 }
 
 impl Text {
-    pub const ALL: [Text; 19] = [
+    pub const ALL: [Text; 36] = [
         Text::OpenChat,
         Text::CloseChat,
         Text::Title,
@@ -54,6 +79,23 @@ impl Text {
         Text::NewMessage,
         Text::Transcript,
         Text::EarlierMessages,
+        Text::OpensInNewTab,
+        Text::Call,
+        Text::YouChose,
+        Text::Chosen,
+        Text::SuggestedReplies,
+        Text::Card,
+        Text::Carousel,
+        Text::Cards,
+        Text::Previous,
+        Text::Next,
+        Text::SigningIn,
+        Text::PopupBlocked,
+        Text::TryAgain,
+        Text::OpenImage,
+        Text::ImageUnavailable,
+        Text::Image,
+        Text::InReplyTo,
     ];
 
     pub fn get(self, lang: Lang) -> &'static str {
@@ -117,6 +159,57 @@ impl Text {
             (EarlierMessages, En) => "Earlier messages",
             (EarlierMessages, Ar) => "رسائل سابقة",
             (EarlierMessages, Tr) => "Önceki mesajlar",
+            (OpensInNewTab, En) => " (opens in a new tab)",
+            (OpensInNewTab, Ar) => " (يفتح في علامة تبويب جديدة)",
+            (OpensInNewTab, Tr) => " (yeni sekmede açılır)",
+            (Call, En) => "call",
+            (Call, Ar) => "اتصال بالرقم",
+            (Call, Tr) => "ara",
+            (YouChose, En) => "You chose:",
+            (YouChose, Ar) => "اخترت:",
+            (YouChose, Tr) => "Seçiminiz:",
+            (Chosen, En) => " (chosen)",
+            (Chosen, Ar) => " (تم اختياره)",
+            (Chosen, Tr) => " (seçildi)",
+            (SuggestedReplies, En) => "Suggested replies",
+            (SuggestedReplies, Ar) => "ردود مقترحة",
+            (SuggestedReplies, Tr) => "Önerilen yanıtlar",
+            (Card, En) => "card",
+            (Card, Ar) => "بطاقة",
+            (Card, Tr) => "kart",
+            (Carousel, En) => "carousel",
+            (Carousel, Ar) => "عرض دوّار",
+            (Carousel, Tr) => "kaydırmalı liste",
+            (Cards, En) => "cards",
+            (Cards, Ar) => "بطاقات",
+            (Cards, Tr) => "kart",
+            (Previous, En) => "Previous",
+            (Previous, Ar) => "السابق",
+            (Previous, Tr) => "Önceki",
+            (Next, En) => "Next",
+            (Next, Ar) => "التالي",
+            (Next, Tr) => "Sonraki",
+            (SigningIn, En) => "Signing in…",
+            (SigningIn, Ar) => "جارٍ تسجيل الدخول…",
+            (SigningIn, Tr) => "Giriş yapılıyor…",
+            (PopupBlocked, En) => "Your browser blocked the sign-in window",
+            (PopupBlocked, Ar) => "منع متصفحك نافذة تسجيل الدخول",
+            (PopupBlocked, Tr) => "Tarayıcınız giriş penceresini engelledi",
+            (TryAgain, En) => "Try again",
+            (TryAgain, Ar) => "حاول مرة أخرى",
+            (TryAgain, Tr) => "Tekrar deneyin",
+            (OpenImage, En) => "Open image:",
+            (OpenImage, Ar) => "فتح الصورة:",
+            (OpenImage, Tr) => "Resmi aç:",
+            (ImageUnavailable, En) => "Image unavailable",
+            (ImageUnavailable, Ar) => "الصورة غير متاحة",
+            (ImageUnavailable, Tr) => "Resim kullanılamıyor",
+            (Image, En) => "Image",
+            (Image, Ar) => "صورة",
+            (Image, Tr) => "Resim",
+            (InReplyTo, En) => "In reply to",
+            (InReplyTo, Ar) => "ردًا على",
+            (InReplyTo, Tr) => "Yanıtlanan mesaj",
         }
     }
 }
@@ -128,6 +221,15 @@ pub fn unread_label(count: u32, lang: Lang) -> String {
         (Lang::En, n) => format!("{n} unread messages"),
         (Lang::Ar, n) => format!("رسائل غير مقروءة: {n}"),
         (Lang::Tr, n) => format!("{n} okunmamış mesaj"),
+    }
+}
+
+/// "2 of 5: Latte", a carousel card's name.
+pub fn card_position(index: usize, count: usize, title: &str, lang: Lang) -> String {
+    match lang {
+        Lang::En => format!("{index} of {count}: {title}"),
+        Lang::Ar => format!("{index} من {count}: {title}"),
+        Lang::Tr => format!("{index}/{count}: {title}"),
     }
 }
 

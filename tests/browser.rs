@@ -468,7 +468,7 @@ async fn arabic_messages_and_chrome_render_right_to_left() {
     .unwrap();
     mounted.chat.receive(vec![arabic]);
     tick().await;
-    let bubble = find(&shadow, ".c360-bubble");
+    let bubble = find(&shadow, ".c360-content");
     assert_eq!(bubble.get_attribute("dir").as_deref(), Some("rtl"));
     assert_eq!(bubble.get_attribute("lang").as_deref(), Some("ar"));
     assert_eq!(bubble.text_content().as_deref(), Some("مرحبا"));
@@ -504,4 +504,178 @@ async fn the_accent_colour_and_corner_come_from_the_config_with_readable_text() 
     assert!(find(&shadow, ".c360-widget")
         .class_list()
         .contains("c360-widget--left"));
+}
+
+/// The canonical examples of `rich-messages.md` §7, each mounted as a visitor of its language
+/// would see it (sign-in not configured: no session in these tests).
+#[wasm_bindgen_test]
+async fn every_canonical_example_renders_as_the_spec_says_and_nothing_unsafe_reaches_the_dom() {
+    let fixtures: Vec<serde_json::Value> =
+        serde_json::from_str(include_str!("../fixtures/rich-messages.json")).unwrap();
+    assert_eq!(fixtures.len(), 18);
+    for fixture in fixtures {
+        let name = fixture["fixture"].as_str().unwrap();
+        let lang = Lang::from_code(fixture["visitorLanguage"].as_str().unwrap()).unwrap();
+        let message: connect360_model::wire::Message =
+            serde_json::from_value(fixture["message"].clone()).unwrap();
+        let mut expect = fixture["expect"].clone();
+        if let Some(without) = expect.get("withoutSignIn").cloned() {
+            expect["shown"] = without["shown"].clone();
+            expect["text"] = without["text"].clone();
+        }
+        let (_host, shadow, mounted) = mounted_with(config(lang, &unique_channel()));
+        mounted.chat.set_open(true);
+        mounted.chat.receive(vec![message]);
+        tick().await;
+
+        let content = find(&shadow, ".c360-content");
+        assert_eq!(
+            content.get_attribute("lang").as_deref(),
+            expect["lang"].as_str(),
+            "{name}"
+        );
+        assert_eq!(
+            content.get_attribute("dir").as_deref(),
+            expect["dir"].as_str(),
+            "{name}"
+        );
+        let text = content.text_content().unwrap_or_default();
+        match expect["shown"].as_str().unwrap() {
+            "fallback" => {
+                assert_eq!(Some(text.as_str()), expect["text"].as_str(), "{name}");
+                assert!(
+                    shadow
+                        .query_selector(".c360-card, .c360-chip")
+                        .unwrap()
+                        .is_none(),
+                    "{name}"
+                );
+            }
+            "placeholder" => {
+                assert!(
+                    shadow
+                        .query_selector(".c360-placeholder")
+                        .unwrap()
+                        .is_some(),
+                    "{name}"
+                );
+                assert_eq!(Some(text.as_str()), expect["text"].as_str(), "{name}");
+            }
+            "customer" => {
+                assert!(
+                    shadow.query_selector(".c360-row--mine").unwrap().is_some(),
+                    "{name}"
+                );
+                assert_eq!(Some(text.as_str()), expect["text"].as_str(), "{name}");
+            }
+            _ => assert!(
+                shadow
+                    .query_selector(".c360-placeholder")
+                    .unwrap()
+                    .is_none(),
+                "{name}"
+            ),
+        }
+        if let Some(representative) = expect["representative"].as_str() {
+            assert_eq!(
+                find(&shadow, ".c360-sender-name").text_content().as_deref(),
+                Some(representative),
+                "{name}"
+            );
+        }
+        assert_nothing_unsafe(&shadow, name);
+        match name {
+            "F02-rich-text" => {
+                assert_eq!(texts(&shadow, ".c360-text strong").len(), 1, "{name}");
+                assert_eq!(texts(&shadow, ".c360-text em").len(), 1, "{name}");
+                let links = shadow.query_selector_all(".c360-text a").unwrap();
+                assert_eq!(links.length(), 2, "{name}");
+            }
+            "F03-image" => {
+                let link = find(&shadow, "a.c360-image-link");
+                assert_eq!(link.get_attribute("target").as_deref(), Some("_blank"));
+                assert!(link
+                    .get_attribute("aria-label")
+                    .unwrap()
+                    .starts_with("Open image:"));
+            }
+            "F04-standalone-card" => {
+                let card = find(&shadow, ".c360-card");
+                assert_eq!(card.get_attribute("role").as_deref(), Some("group"));
+                assert_eq!(
+                    card.get_attribute("aria-roledescription").as_deref(),
+                    Some("card")
+                );
+                assert!(
+                    shadow
+                        .query_selector_all(".c360-card-button")
+                        .unwrap()
+                        .length()
+                        >= 1
+                );
+            }
+            "F05-carousel-medium" => {
+                let carousel = find(&shadow, ".c360-carousel");
+                assert_eq!(
+                    carousel.get_attribute("aria-label").as_deref(),
+                    Some("3 cards")
+                );
+                let cards = shadow
+                    .query_selector_all(".c360-strip > .c360-card")
+                    .unwrap();
+                assert_eq!(cards.length(), 3);
+                let second: Element = cards.get(1).unwrap().unchecked_into();
+                assert_eq!(
+                    second.get_attribute("aria-label").as_deref(),
+                    Some("2 of 3: Latte")
+                );
+                // One tab stop: the first card, and only its buttons.
+                assert_eq!(
+                    texts(&shadow, ".c360-strip > .c360-card[tabindex='0']").len(),
+                    1
+                );
+                assert_eq!(texts(&shadow, ".c360-card-button[tabindex='0']").len(), 2);
+                assert_eq!(
+                    texts(&shadow, ".c360-chip").len(),
+                    1,
+                    "the message-level chip"
+                );
+            }
+            "F07-thirteen-chips" => assert_eq!(texts(&shadow, ".c360-chip").len(), 13, "{name}"),
+            "F08-live-agent" => {
+                assert!(texts(&shadow, ".c360-chip").contains(&"Talk to a person".to_owned()))
+            }
+            "F14-html-as-text" => assert!(text.contains('<'), "markup shows as text: {text}"),
+            _ => {}
+        }
+        drop(mounted);
+    }
+}
+
+/// No event-handler attribute, script or frame, and only allow-listed URLs in the widget.
+fn assert_nothing_unsafe(shadow: &ShadowRoot, name: &str) {
+    let all = shadow.query_selector_all("*").unwrap();
+    for i in 0..all.length() {
+        let element: Element = all.get(i).unwrap().unchecked_into();
+        let tag = element.tag_name().to_lowercase();
+        assert!(
+            !["script", "iframe", "object", "embed", "style"].contains(&tag.as_str()),
+            "{name}: <{tag}>"
+        );
+        let names = element.get_attribute_names();
+        for j in 0..names.length() {
+            let attribute = names.get(j).as_string().unwrap();
+            assert!(
+                !attribute.starts_with("on"),
+                "{name}: {attribute} on <{tag}>"
+            );
+            if attribute == "href" || attribute == "src" {
+                let value = element.get_attribute(&attribute).unwrap();
+                let allowed = ["https://", "http://", "tel:", "mailto:"]
+                    .iter()
+                    .any(|scheme| value.starts_with(scheme));
+                assert!(allowed, "{name}: {attribute}={value} on <{tag}>");
+            }
+        }
+    }
 }

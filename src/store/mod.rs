@@ -26,7 +26,7 @@ use serde_json::{Map, Value};
 use crate::api::{Api, ApiError};
 use crate::config::WidgetConfig;
 use alarm::{sleep, Alarm};
-use outbox::{Outbox, OutboxItem};
+use outbox::{Outbox, OutboxItem, SuggestionAnswer};
 use persist::{Persisted, StoredSession};
 use retry::{poll_backoff_ms, poll_interval_ms, send_retry_delay_ms, SEND_RETRIES};
 use transcript::{Pending, SendState, Transcript};
@@ -43,6 +43,16 @@ const ANNOUNCEMENT_MS: u32 = 1_000;
 const ANNOUNCEMENT_MAX_CHARS: usize = 500;
 /// A token this close to expiry is renewed before use.
 const TOKEN_RENEW_MARGIN_MS: f64 = 60_000.0;
+
+/// Where a suggestion sits, as its answer and a sign-in need to say.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SuggestionPlace {
+    pub message_id: String,
+    /// The language of the value it belongs to (the answer goes under the same key).
+    pub lang: Lang,
+    /// Its path inside the value, e.g. `suggestions[0]`.
+    pub path: String,
+}
 
 /// How the connection to the server is doing, as the visitor sees it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -183,6 +193,31 @@ impl Chat {
         if text.is_empty() || text.chars().count() > MAX_MESSAGE_CHARS {
             return false;
         }
+        let id = new_local_id(&self.inner().sequence);
+        self.enqueue(id, text.to_owned(), None);
+        true
+    }
+
+    /// Posts the answer to a suggestion (`rich-messages.md` §5.7): `text` under the value's
+    /// language, `parentId` = the carrying message, at most once per suggestion (its id, and
+    /// so its `Idempotency-Key`, is `sr:<parentId>:<path>`). Returns whether it was posted now.
+    pub fn answer_suggestion(&self, path: &str, text: &str, answer: SuggestionAnswer) -> bool {
+        let id = format!("sr:{}:{path}", answer.parent_id);
+        let already = self
+            .inner()
+            .outbox
+            .borrow()
+            .items()
+            .iter()
+            .any(|i| i.id == id);
+        if already {
+            return false;
+        }
+        self.enqueue(id, text.to_owned(), Some(answer));
+        true
+    }
+
+    fn enqueue(&self, id: String, text: String, answers: Option<SuggestionAnswer>) {
         self.start();
         let inner = self.inner();
         let conversation_id = inner
@@ -192,17 +227,48 @@ impl Chat {
             .map(|s| s.conversation_id.clone())
             .unwrap_or_default();
         let item = OutboxItem {
-            id: new_local_id(&inner.sequence),
+            id,
             conversation_id,
-            text: text.to_owned(),
+            text,
             created_at: js_sys::Date::now(),
             failed: false,
+            answers,
         };
         self.transcript.update(|t| t.add_pending(pending_of(&item)));
         inner.outbox.borrow_mut().push(item);
         inner.persisted.save_outbox(&inner.outbox.borrow());
         inner.send_alarm.wake();
-        true
+    }
+
+    /// Says `text` in the live region for about a second.
+    pub fn announce(&self, text: String) {
+        let entry: String = text.chars().take(ANNOUNCEMENT_MAX_CHARS).collect();
+        self.announcement.try_set(entry.clone());
+        let chat = *self;
+        spawn_local(async move {
+            sleep(ANNOUNCEMENT_MS).await;
+            // A newer announcement stays.
+            if chat.announcement.try_get_untracked().as_ref() == Some(&entry) {
+                chat.announcement.try_set(String::new());
+            }
+        });
+    }
+
+    /// The authorization URL for the sign-in suggestion at `place` (the gateway re-reads the
+    /// suggestion from the stored message).
+    pub async fn start_sign_in(&self, place: &SuggestionPlace) -> Result<String, ApiError> {
+        let started = self
+            .authorised(|api, session| {
+                let request = connect360_model::wire::SignInStartRequest {
+                    conversation_id: session.conversation_id.clone(),
+                    message_id: place.message_id.clone(),
+                    lang: place.lang.code().to_owned(),
+                    suggestion: place.path.clone(),
+                };
+                async move { api.start_sign_in(&session.token, &request).await }
+            })
+            .await?;
+        Ok(started.authorization_url)
     }
 
     /// Puts a failed message back in the queue.
@@ -417,19 +483,7 @@ impl Chat {
         let text = transcript::plain_text_of(newest)
             .map(str::to_owned)
             .unwrap_or_else(|| crate::i18n::Text::NewMessage.get(lang).to_owned());
-        let entry: String = format!("{name}: {text}")
-            .chars()
-            .take(ANNOUNCEMENT_MAX_CHARS)
-            .collect();
-        self.announcement.try_set(entry.clone());
-        let chat = *self;
-        spawn_local(async move {
-            sleep(ANNOUNCEMENT_MS).await;
-            // A newer announcement stays.
-            if chat.announcement.try_get_untracked().as_ref() == Some(&entry) {
-                chat.announcement.try_set(String::new());
-            }
-        });
+        self.announce(format!("{name}: {text}"));
     }
 
     /// Sends the outbox in order, forever.
@@ -523,10 +577,23 @@ impl Chat {
 /// visitor is known to the gateway by their token.
 fn send_input(item: &OutboxItem, session: &StoredSession, config: &WidgetConfig) -> SendInput {
     let mut content = Map::new();
-    content.insert(
-        config.lang.code().to_owned(),
-        Value::String(item.text.clone()),
-    );
+    let mut parent_id = None;
+    match &item.answers {
+        None => {
+            content.insert(
+                config.lang.code().to_owned(),
+                Value::String(item.text.clone()),
+            );
+        }
+        Some(answer) => {
+            content.insert(
+                answer.lang.clone(),
+                serde_json::json!({"text": item.text, "suggestionResponse":
+                    {"postbackData": answer.postback_data, "type": answer.kind}}),
+            );
+            parent_id = Some(answer.parent_id.clone());
+        }
+    }
     let customer = (!session.identified).then(|| CustomerInput {
         external_id: Some(session.visitor_id.clone()),
         ..Default::default()
@@ -537,6 +604,7 @@ fn send_input(item: &OutboxItem, session: &StoredSession, config: &WidgetConfig)
         sender: Some(SendAs::Customer),
         customer,
         channel_identifier: Some(config.channel.clone()),
+        parent_id,
         ..Default::default()
     }
 }
@@ -546,6 +614,7 @@ fn pending_of(item: &OutboxItem) -> Pending {
         local_id: item.id.clone(),
         text: item.text.clone(),
         created_at: item.created_at,
+        answers: item.answers.clone(),
         state: if item.failed {
             SendState::Failed
         } else {

@@ -17,6 +17,21 @@ pub struct OutboxItem {
     /// The server refused it for good, or retries ran out: it waits for the visitor.
     #[serde(default)]
     pub failed: bool,
+    /// Set when the message answers a suggestion (`rich-messages.md` §5.7).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub answers: Option<SuggestionAnswer>,
+}
+
+/// The suggestion a message answers: its carrying message, the language of the value it came
+/// from, and what the suggestion posts back.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SuggestionAnswer {
+    pub parent_id: String,
+    pub lang: String,
+    pub postback_data: String,
+    /// `REPLY`, `ACTION` or `LIVE_AGENT`.
+    pub kind: String,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -81,6 +96,7 @@ mod tests {
             text: format!("text of {id}"),
             created_at: 1.0,
             failed: false,
+            answers: None,
         }
     }
 

@@ -4,6 +4,7 @@
 
 use std::collections::HashSet;
 
+use connect360_model::content::SuggestionResponseType;
 use connect360_model::wire::{Message, SenderType};
 
 /// Where an outgoing message stands.
@@ -23,6 +24,8 @@ pub struct Pending {
     pub text: String,
     /// Unix milliseconds, for its timestamp.
     pub created_at: f64,
+    /// The suggestion it answers, if any.
+    pub answers: Option<super::outbox::SuggestionAnswer>,
     pub state: SendState,
 }
 
@@ -108,6 +111,42 @@ impl Transcript {
         }
     }
 
+    /// Whether the visitor answered the suggestion of `message_id` that posts `kind`,
+    /// `postback` and `label` (rule K2): a stored or pending customer message says so.
+    pub fn answered(
+        &self,
+        message_id: &str,
+        kind: SuggestionResponseType,
+        postback: &str,
+        label: &str,
+    ) -> bool {
+        let stored = self.messages.iter().any(|m| {
+            m.sender.kind == SenderType::Customer
+                && m.parent_id.as_deref() == Some(message_id)
+                && m.content.values().any(|value| {
+                    let response = &value["suggestionResponse"];
+                    value["text"].as_str() == Some(label)
+                        && response["type"].as_str() == Some(kind.as_str())
+                        && response["postbackData"].as_str() == Some(postback)
+                })
+        });
+        stored
+            || self.pending.iter().any(|p| {
+                p.text == label
+                    && p.answers.as_ref().is_some_and(|a| {
+                        a.parent_id == message_id
+                            && a.kind == kind.as_str()
+                            && a.postback_data == postback
+                    })
+            })
+    }
+
+    /// The newest entry of the thread, stored or pending: message-level suggestions show only
+    /// on it (`rich-messages.md` §5.6).
+    pub fn newest_is(&self, message_id: &str) -> bool {
+        self.pending.is_empty() && self.newest_id() == Some(message_id)
+    }
+
     /// Forgets an unsent message (the visitor discarded it).
     pub fn discard(&mut self, local_id: &str) {
         self.pending.retain(|p| p.local_id != local_id);
@@ -159,6 +198,7 @@ mod tests {
             local_id: local_id.into(),
             text: text.into(),
             created_at: 0.0,
+            answers: None,
             state: SendState::Sending,
         }
     }
@@ -227,6 +267,47 @@ mod tests {
         assert_eq!(t.pending()[0].state, SendState::Failed);
         t.discard("local_1");
         assert!(t.pending().is_empty());
+    }
+
+    #[test]
+    fn a_suggestion_is_answered_by_a_matching_reply_to_its_message_only() {
+        use crate::store::outbox::SuggestionAnswer;
+        let mut t = Transcript::default();
+        t.append([message("card", SenderType::Workspace, "Pick one")]);
+        assert!(t.newest_is("card"));
+        let mut reply = message("r1", SenderType::Customer, "");
+        reply.parent_id = Some("card".into());
+        reply.content.insert(
+            "en".into(),
+            json!({"text": "Latte", "suggestionResponse": {"postbackData": "order:latte", "type": "REPLY"}}),
+        );
+        let kind = SuggestionResponseType::Reply;
+        assert!(!t.answered("card", kind, "order:latte", "Latte"));
+        t.add_pending(Pending {
+            answers: Some(SuggestionAnswer {
+                parent_id: "card".into(),
+                lang: "en".into(),
+                postback_data: "order:latte".into(),
+                kind: "REPLY".into(),
+            }),
+            ..pending("sr:card:x", "Latte")
+        });
+        assert!(
+            t.answered("card", kind, "order:latte", "Latte"),
+            "pending counts"
+        );
+        assert!(!t.newest_is("card"), "a pending answer is newer");
+        t.append([reply]);
+        assert!(t.pending().is_empty());
+        assert!(t.answered("card", kind, "order:latte", "Latte"));
+        assert!(!t.answered("card", kind, "order:mocha", "Mocha"));
+        assert!(!t.answered("other", kind, "order:latte", "Latte"));
+        assert!(!t.answered(
+            "card",
+            SuggestionResponseType::Action,
+            "order:latte",
+            "Latte"
+        ));
     }
 
     #[test]

@@ -1,16 +1,15 @@
-//! One message bubble: what `connect360_model::display::view_message` decided to show — plain
-//! or rich text, a visitor's reply text, a fallback, or the neutral placeholder — in the
-//! message's own language and direction. Never raw JSON, never markup.
+//! One message's content: what `connect360_model::display::view_message` decided to show —
+//! text, rich content with its suggestions, a visitor's reply text, a fallback, or the neutral
+//! placeholder — in the message's own language and direction. Never raw JSON, never markup.
 
-use connect360_model::content::Body;
-use connect360_model::display::{view_message, Shown};
+use connect360_model::display::{MessageView, Shown};
 use connect360_model::strings::MessageString;
-use connect360_model::validate::{AgentValue, Options, Side};
+use connect360_model::validate::{AgentValue, Side};
 use connect360_model::wire::{Message, SenderType};
-use connect360_model::Lang;
 use leptos::prelude::*;
 
-use super::rich_text::{plain, rich};
+use super::rich::{RichBody, ValueContext};
+use super::rich_text::plain;
 use crate::i18n::Text;
 use crate::store::transcript::{Pending, SendState};
 use crate::store::Chat;
@@ -22,44 +21,45 @@ pub fn side_of(message: &Message) -> Side {
     }
 }
 
-/// A stored message's bubble.
+/// A stored message's content, decoded once into `shown`.
 #[component]
-pub fn MessageBubble(message: Message, lang: Lang, sign_in_configured: bool) -> impl IntoView {
-    let options = Options {
-        sign_in_configured: Some(sign_in_configured),
-    };
-    let view = view_message(
-        &message.content,
-        side_of(&message),
-        Some(lang),
-        lang,
-        !message.attachments.is_empty(),
-        options,
-    );
-    let content = match view.shown {
-        Shown::Agent(AgentValue::Plain(text)) => plain(&text),
-        Shown::Agent(AgentValue::Rich(content)) => match &content.body {
-            Body::Text(body) if body.contains_rich_text => rich(&body.text),
-            Body::Text(body) => plain(&body.text),
-            // Cards, carousels and images get their own components; until then their
-            // fallback (or the placeholder) stands in.
-            _ => plain(
-                content
-                    .fallback
-                    .as_deref()
-                    .unwrap_or(MessageString::Placeholder.text(view.lang)),
-            ),
-        },
-        Shown::Customer(reply) => plain(&reply.text),
-        Shown::Fallback(text) => plain(&text),
+pub fn MessageBody(message: Message, shown: MessageView) -> impl IntoView {
+    let chat = expect_context::<Chat>();
+    let id = message.id.clone();
+    let newest = Signal::derive(move || chat.transcript.with(|t| t.newest_is(&id)));
+    let lang = shown.lang;
+    let content = match shown.shown {
+        Shown::Agent(AgentValue::Plain(text)) => {
+            view! { <div class="c360-bubble c360-text">{plain(&text)}</div> }.into_any()
+        }
+        Shown::Agent(AgentValue::Rich(content)) => {
+            let value = ValueContext {
+                message_id: message.id.clone(),
+                lang,
+                ui_lang: chat.lang(),
+                endpoint: chat.config().endpoint,
+            };
+            view! { <RichBody content=*content value=value newest=newest/> }.into_any()
+        }
+        Shown::Customer(reply) => {
+            view! { <div class="c360-bubble c360-text">{plain(&reply.text)}</div> }.into_any()
+        }
+        Shown::Fallback(text) => {
+            view! { <div class="c360-bubble c360-text">{plain(&text)}</div> }.into_any()
+        }
         Shown::Placeholder => view! {
-            <span class="c360-placeholder">{MessageString::Placeholder.text(view.lang)}</span>
+            <div class="c360-bubble c360-placeholder">
+                <svg class="c360-icon" viewBox="0 0 24 24" aria-hidden="true" focusable="false">
+                    <path d="M12 3a9 9 0 1 0 0 18 9 9 0 0 0 0-18zM12 11v6M12 7v1"></path>
+                </svg>
+                {MessageString::Placeholder.text(lang)}
+            </div>
         }
         .into_any(),
         Shown::AttachmentsOnly => ().into_any(),
     };
     view! {
-        <div class="c360-bubble" lang=view.lang.code() dir=view.lang.direction().as_str()>
+        <div class="c360-content" lang=lang.code() dir=lang.direction().as_str()>
             {content}
         </div>
     }
@@ -68,8 +68,9 @@ pub fn MessageBubble(message: Message, lang: Lang, sign_in_configured: bool) -> 
 /// The visitor's message that is not confirmed yet: "Sending…", or "Not sent" with Retry and
 /// Discard.
 #[component]
-pub fn PendingBubble(pending: Pending, lang: Lang) -> impl IntoView {
+pub fn PendingBody(pending: Pending) -> impl IntoView {
     let chat = expect_context::<Chat>();
+    let lang = chat.lang();
     let id = pending.local_id.clone();
     let status = match pending.state {
         SendState::Sending => view! {

@@ -1,11 +1,12 @@
 //! Leptos components: the root [`App`], the [`launcher`] button and the chat [`panel`] with its
-//! [`transcript`], [`message`] bubbles and [`composer`]. Components never call HTTP: they read
+//! [`transcript`], [`message`] bubbles with [`rich`] content, and [`composer`]. Components never call HTTP: they read
 //! the [`crate::store::Chat`] from context and call its actions.
 
 pub mod composer;
 pub mod launcher;
 pub mod message;
 pub mod panel;
+pub mod rich;
 pub mod rich_text;
 pub mod time;
 pub mod transcript;

@@ -3,13 +3,19 @@
 //! locale. Long conversations render their newest rows; older ones appear as the visitor
 //! scrolls up, with the scroll position kept where it was.
 
-use connect360_model::safety::image_url;
+use std::collections::HashMap;
+
+use connect360_model::content::RepresentativeType;
+use connect360_model::display::{view_message, MessageView};
+use connect360_model::safety::{image_url, resolve_image_url};
+use connect360_model::strings::MessageString;
+use connect360_model::validate::Options;
 use connect360_model::wire::{Message, SenderType};
 use connect360_model::Lang;
 use leptos::html;
 use leptos::prelude::*;
 
-use super::message::{MessageBubble, PendingBubble};
+use super::message::{side_of, MessageBody, PendingBody};
 use super::time::{clock, day, day_key, parse_millis};
 use crate::i18n::Text;
 use crate::store::transcript::{Pending, Transcript};
@@ -24,15 +30,57 @@ const STICKY_PX: i32 = 80;
 
 #[derive(Clone, PartialEq)]
 enum RowItem {
-    Stored(Message),
+    Stored(Box<Message>, Box<MessageView>),
     Pending(Pending),
 }
 
-/// Who opens a group of agent messages.
+/// Who opens a group of agent messages: the effective representative (`rich-messages.md`
+/// §5.1) — the value's valid representative, else the sender's name and image.
 #[derive(Clone, PartialEq)]
 struct GroupHeader {
     name: String,
     avatar: Option<String>,
+    bot: bool,
+}
+
+impl GroupHeader {
+    fn of(message: &Message, view: &MessageView, lang: Lang, endpoint: &str) -> GroupHeader {
+        let sender_name = message.sender.name.clone().filter(|n| !n.trim().is_empty());
+        let checked = |url: &str| image_url(url).ok().map(|u| resolve_image_url(&u, endpoint));
+        match &view.representative {
+            Some(rep) => GroupHeader {
+                name: rep
+                    .display_name
+                    .clone()
+                    .filter(|n| !n.trim().is_empty())
+                    .or(sender_name)
+                    .unwrap_or_else(|| Text::SupportTeam.get(lang).to_owned()),
+                avatar: rep.avatar_image.as_deref().and_then(checked),
+                bot: rep.representative_type == RepresentativeType::Bot,
+            },
+            None => GroupHeader {
+                name: sender_name.unwrap_or_else(|| Text::SupportTeam.get(lang).to_owned()),
+                avatar: message.sender.image.as_deref().and_then(checked),
+                bot: message.sender.kind == SenderType::Ai,
+            },
+        }
+    }
+
+    /// The name a message is announced and labelled by ("Order bot, Bot").
+    fn label(&self, lang: Lang) -> String {
+        if self.bot {
+            format!("{}, {}", self.name, MessageString::BotBadge.text(lang))
+        } else {
+            self.name.clone()
+        }
+    }
+}
+
+/// A compact quote of the message a reply answers.
+#[derive(Clone, PartialEq)]
+struct Quote {
+    author: String,
+    text: String,
 }
 
 #[derive(Clone, PartialEq)]
@@ -40,77 +88,139 @@ struct Row {
     key: String,
     /// A day separator before this row.
     day: Option<String>,
+    /// Shown on the first message of a group.
     header: Option<GroupHeader>,
+    /// The message's name for assistive technology, shown or not.
+    label: String,
     mine: bool,
     time: String,
+    quote: Option<Quote>,
     item: RowItem,
 }
 
+/// Decoded views by message id: a message is decoded once, not on every poll.
+type ViewCache = HashMap<String, MessageView>;
+
 /// Turns the transcript into rows: separators where the local day changes, a header where
-/// the sender changes or pauses.
-fn rows_of(transcript: &Transcript, lang: Lang, endpoint: &str) -> Vec<Row> {
+/// the effective representative changes or pauses.
+fn rows_of(
+    transcript: &Transcript,
+    lang: Lang,
+    endpoint: &str,
+    sign_in: bool,
+    cache: &mut ViewCache,
+) -> Vec<Row> {
     let mut rows = Vec::new();
-    let mut previous: Option<(String, f64, (u32, u32, u32))> = None;
-    let mut push = |key: String,
-                    sender: String,
-                    millis: f64,
-                    header: Option<GroupHeader>,
-                    mine: bool,
-                    item: RowItem| {
-        let today = day_key(millis);
-        let new_day = previous.as_ref().is_none_or(|(_, _, d)| *d != today);
-        let new_group = new_day
-            || previous
-                .as_ref()
-                .is_none_or(|(s, t, _)| *s != sender || millis - t > GROUP_GAP_MS);
-        rows.push(Row {
-            key: format!("{key}|{new_day}|{new_group}"),
-            day: new_day.then(|| day(millis, lang)),
-            header: header.filter(|_| new_group),
-            mine,
-            time: clock(millis, lang),
-            item,
-        });
-        previous = Some((sender, millis, today));
-    };
+    let mut previous: Option<(GroupKey, f64, (u32, u32, u32))> = None;
+    let you = Text::You.get(lang).to_owned();
     for message in transcript.messages() {
+        let view = cache
+            .entry(message.id.clone())
+            .or_insert_with(|| {
+                let options = Options {
+                    sign_in_configured: Some(sign_in),
+                };
+                view_message(
+                    &message.content,
+                    side_of(message),
+                    Some(lang),
+                    lang,
+                    !message.attachments.is_empty(),
+                    options,
+                )
+            })
+            .clone();
         let millis = parse_millis(&message.created_at).unwrap_or_else(js_sys::Date::now);
         let mine = message.sender.kind == SenderType::Customer;
-        let header = (!mine).then(|| GroupHeader {
-            name: message
-                .sender
-                .name
-                .clone()
-                .filter(|n| !n.trim().is_empty())
-                .unwrap_or_else(|| Text::SupportTeam.get(lang).to_owned()),
-            avatar: message
-                .sender
-                .image
-                .as_deref()
-                .and_then(|url| image_url(url).ok())
-                .map(|url| connect360_model::safety::resolve_image_url(&url, endpoint)),
-        });
-        let sender = format!("{:?}:{}", message.sender.kind, message.sender.id);
-        push(
-            message.id.clone(),
-            sender,
-            millis,
-            header,
+        let header = (!mine).then(|| GroupHeader::of(message, &view, lang, endpoint));
+        let key = match &header {
+            Some(h) => GroupKey::Agent(h.name.clone(), h.avatar.clone(), h.bot),
+            None => GroupKey::Visitor,
+        };
+        let label = header
+            .as_ref()
+            .map_or_else(|| you.clone(), |h| h.label(lang));
+        let (new_day, new_group) = breaks(&previous, &key, millis);
+        // Answers to suggestions are plain bubbles without a quote (§5.7).
+        let quote = message
+            .parent_id
+            .as_deref()
+            .filter(|_| !is_suggestion_answer(message))
+            .and_then(|parent| transcript.messages().iter().find(|m| m.id == parent))
+            .map(|parent| Quote {
+                author: if parent.sender.kind == SenderType::Customer {
+                    you.clone()
+                } else {
+                    parent
+                        .sender
+                        .name
+                        .clone()
+                        .unwrap_or_else(|| Text::SupportTeam.get(lang).to_owned())
+                },
+                text: super::super::store::transcript::plain_text_of(parent)
+                    .map(|t| t.chars().take(80).collect())
+                    .unwrap_or_else(|| Text::NewMessage.get(lang).to_owned()),
+            });
+        rows.push(Row {
+            key: format!("{}|{new_day}|{new_group}", message.id),
+            day: new_day.then(|| day(millis, lang)),
+            header: header.filter(|_| new_group),
+            label,
             mine,
-            RowItem::Stored(message.clone()),
-        );
+            time: clock(millis, lang),
+            quote,
+            item: RowItem::Stored(Box::new(message.clone()), Box::new(view)),
+        });
+        previous = Some((key, millis, day_key(millis)));
     }
     for pending in transcript.pending() {
-        push(
-            format!("{}|{:?}", pending.local_id, pending.state),
-            "Customer:me".into(),
-            pending.created_at,
-            None,
-            true,
-            RowItem::Pending(pending.clone()),
-        );
+        let millis = pending.created_at;
+        let (new_day, _) = breaks(&previous, &GroupKey::Visitor, millis);
+        rows.push(Row {
+            key: format!("{}|{:?}|{new_day}", pending.local_id, pending.state),
+            day: new_day.then(|| day(millis, lang)),
+            header: None,
+            label: you.clone(),
+            mine: true,
+            time: clock(millis, lang),
+            quote: None,
+            item: RowItem::Pending(pending.clone()),
+        });
+        previous = Some((GroupKey::Visitor, millis, day_key(millis)));
     }
     rows
+}
+
+/// Who a row belongs to, for grouping.
+#[derive(Clone, PartialEq)]
+enum GroupKey {
+    Visitor,
+    Agent(String, Option<String>, bool),
+}
+
+/// Whether a row at `millis` by `key` starts a new day and a new group.
+fn breaks(
+    previous: &Option<(GroupKey, f64, (u32, u32, u32))>,
+    key: &GroupKey,
+    millis: f64,
+) -> (bool, bool) {
+    match previous {
+        None => (true, true),
+        Some((last, at, day)) => {
+            let new_day = *day != day_key(millis);
+            (
+                new_day,
+                new_day || last != key || millis - at > GROUP_GAP_MS,
+            )
+        }
+    }
+}
+
+fn is_suggestion_answer(message: &Message) -> bool {
+    message
+        .content
+        .values()
+        .any(|v| v.get("suggestionResponse").is_some())
 }
 
 #[component]
@@ -122,7 +232,15 @@ pub fn TranscriptView() -> impl IntoView {
     let window = RwSignal::new(WINDOW_STEP);
     let sticky = StoredValue::new(true);
 
-    let all_rows = Memo::new(move |_| chat.transcript.with(|t| rows_of(t, lang, &endpoint)));
+    let cache = StoredValue::new_local(ViewCache::new());
+    let all_rows = Memo::new(move |_| {
+        let sign_in = chat.sign_in_configured();
+        chat.transcript.with(|t| {
+            cache
+                .try_update_value(|cache| rows_of(t, lang, &endpoint, sign_in, cache))
+                .unwrap_or_default()
+        })
+    });
     let hidden = move || all_rows.with(|rows| rows.len().saturating_sub(window.get()));
     let shown = move || {
         let skip = hidden();
@@ -194,7 +312,7 @@ pub fn TranscriptView() -> impl IntoView {
                 {chat.config().texts.greeting.unwrap_or_else(|| Text::Greeting.get(lang).to_owned())}
             </p>
             <For each=shown key=|row| row.key.clone() let:row>
-                <RowView row=row lang=lang/>
+                <RowView row=row/>
             </For>
         </div>
     }
@@ -205,9 +323,9 @@ fn log_node(log: web_sys::HtmlDivElement) -> Option<web_sys::HtmlDivElement> {
 }
 
 #[component]
-fn RowView(row: Row, lang: Lang) -> impl IntoView {
+fn RowView(row: Row) -> impl IntoView {
     let chat = expect_context::<Chat>();
-    let sign_in = chat.sign_in_configured();
+    let lang = chat.lang();
     let side = if row.mine {
         "c360-row c360-row--mine"
     } else {
@@ -219,28 +337,39 @@ fn RowView(row: Row, lang: Lang) -> impl IntoView {
     let header = row.header.map(|header| {
         let initial = header.name.chars().next().unwrap_or('?').to_string();
         let avatar = match header.avatar {
-            Some(src) => view! { <img class="c360-avatar" src=src alt="" loading="lazy"/> }.into_any(),
+            Some(src) => view! { <img class="c360-avatar" src=src alt=""/> }.into_any(),
             None => view! { <span class="c360-avatar" aria-hidden="true">{initial}</span> }.into_any(),
         };
         view! {
-            <div class="c360-sender">{avatar}<span class="c360-sender-name">{header.name}</span></div>
+            <div class="c360-sender" aria-hidden="true">
+                {avatar}
+                <span class="c360-sender-name">{header.name}</span>
+                {header.bot.then(|| view! { <span class="c360-badge-bot">{MessageString::BotBadge.text(lang)}</span> })}
+            </div>
+        }
+    });
+    let quote = row.quote.map(|quote| {
+        view! {
+            <blockquote class="c360-quote">
+                <span class="c360-sr-only">{Text::InReplyTo.get(lang)}" "</span>
+                <span class="c360-quote-author">{quote.author}</span>
+                <span class="c360-quote-text" dir="auto">{quote.text}</span>
+            </blockquote>
         }
     });
     let body = match row.item {
-        RowItem::Stored(message) => {
-            view! { <MessageBubble message=message lang=lang sign_in_configured=sign_in/> }
-                .into_any()
+        RowItem::Stored(message, view) => {
+            view! { <MessageBody message=*message shown=*view/> }.into_any()
         }
-        RowItem::Pending(pending) => {
-            view! { <PendingBubble pending=pending lang=lang/> }.into_any()
-        }
+        RowItem::Pending(pending) => view! { <PendingBody pending=pending/> }.into_any(),
     };
     view! {
         {separator}
-        <div class=side>
+        <article class=side aria-label=row.label>
             {header}
+            {quote}
             {body}
             <span class="c360-time">{row.time}</span>
-        </div>
+        </article>
     }
 }
