@@ -5,7 +5,7 @@
 use std::fmt;
 
 use connect360_model::wire::{
-    procedure, ErrorCode, ListMessagesInput, Message, MessagePage, RestError, SendInput,
+    procedure, ErrorCode, FileRef, ListMessagesInput, Message, MessagePage, RestError, SendInput,
     SessionRequest, SessionResponse, SignInStartRequest, SignInStartResponse, TrpcErrorEnvelope,
     TrpcSuccess,
 };
@@ -150,6 +150,120 @@ impl Api {
             procedure::LIST_MESSAGES
         );
         fetch("GET", &url, Some(token), None, None).await?.trpc()
+    }
+}
+
+/// An upload under way: [`Upload::cancel`] stops it, `done` resolves to the stored file.
+pub struct Upload {
+    xhr: web_sys::XmlHttpRequest,
+}
+
+impl Upload {
+    pub fn cancel(&self) {
+        let _ = self.xhr.abort();
+    }
+}
+
+impl Api {
+    /// Uploads one file (`POST /api/v1/connect/attachments`, part `file`) with progress
+    /// reports in `[0, 1]`. XHR, not fetch: only XHR reports upload progress.
+    pub fn upload(
+        &self,
+        token: &str,
+        file: &web_sys::File,
+        progress: impl Fn(f64) + 'static,
+    ) -> Result<
+        (
+            Upload,
+            impl std::future::Future<Output = Result<FileRef, ApiError>>,
+        ),
+        ApiError,
+    > {
+        use wasm_bindgen::closure::Closure;
+        let fail = |_| ApiError::Network;
+        let xhr = web_sys::XmlHttpRequest::new().map_err(fail)?;
+        xhr.open(
+            "POST",
+            &format!("{}/api/v1/connect/attachments", self.endpoint),
+        )
+        .map_err(fail)?;
+        xhr.set_request_header("authorization", &format!("Bearer {token}"))
+            .map_err(fail)?;
+        let form = web_sys::FormData::new().map_err(fail)?;
+        form.append_with_blob_and_filename("file", file, &file.name())
+            .map_err(fail)?;
+        let on_progress =
+            Closure::<dyn Fn(web_sys::ProgressEvent)>::new(move |event: web_sys::ProgressEvent| {
+                if event.length_computable() && event.total() > 0.0 {
+                    progress(event.loaded() / event.total());
+                }
+            });
+        xhr.upload()
+            .map_err(fail)?
+            .set_onprogress(Some(on_progress.as_ref().unchecked_ref()));
+        let finished = js_sys::Promise::new(&mut |resolve, _reject| {
+            xhr.set_onloadend(Some(&resolve));
+        });
+        xhr.send_with_opt_form_data(Some(&form)).map_err(fail)?;
+        let watched = xhr.clone();
+        let done = async move {
+            let _ = JsFuture::from(finished).await;
+            // Kept alive until the upload ends.
+            drop(on_progress);
+            let status = watched.status().unwrap_or(0);
+            if status == 0 {
+                return Err(ApiError::Network);
+            }
+            let reply = Reply {
+                status,
+                body: watched.response_text().ok().flatten().unwrap_or_default(),
+                retry_after: None,
+            };
+            if !reply.ok() {
+                return Err(reply.rest_error());
+            }
+            serde_json::from_str::<connect360_model::wire::UploadResponse>(&reply.body)
+                .ok()
+                .and_then(|r| r.files.into_iter().next())
+                .ok_or(ApiError::Malformed)
+        };
+        Ok((Upload { xhr }, done))
+    }
+
+    /// A stored file's bytes through the asset route, with the visitor token.
+    pub async fn download(&self, token: &str, s3_key: &str) -> Result<web_sys::Blob, ApiError> {
+        let path: Vec<String> = s3_key
+            .split('/')
+            .map(|segment| js_sys::encode_uri_component(segment).into())
+            .collect();
+        let url = format!("{}/api/v1/connect/assets/{}", self.endpoint, path.join("/"));
+        let window = web_sys::window().ok_or(ApiError::Network)?;
+        let headers = Headers::new().map_err(|_| ApiError::Network)?;
+        headers
+            .set("authorization", &format!("Bearer {token}"))
+            .map_err(|_| ApiError::Malformed)?;
+        let init = RequestInit::new();
+        init.set_headers(&headers);
+        init.set_credentials(web_sys::RequestCredentials::Omit);
+        let response: Response = JsFuture::from(window.fetch_with_str_and_init(&url, &init))
+            .await
+            .map_err(|_| ApiError::Network)?
+            .dyn_into()
+            .map_err(|_| ApiError::Network)?;
+        if !response.ok() {
+            return Err(ApiError::Http {
+                status: response.status(),
+                code: ErrorCode::from_http_status(response.status()),
+                message: String::new(),
+                retry_after: None,
+            });
+        }
+        let blob = response.blob().map_err(|_| ApiError::Network)?;
+        JsFuture::from(blob)
+            .await
+            .map_err(|_| ApiError::Network)?
+            .dyn_into()
+            .map_err(|_| ApiError::Malformed)
     }
 }
 

@@ -56,10 +56,14 @@ pub enum Text {
     Image,
     /// The quote of the message a reply answers.
     InReplyTo,
+    Attach,
+    RemoveFile,
+    UploadFailed,
+    Download,
 }
 
 impl Text {
-    pub const ALL: [Text; 36] = [
+    pub const ALL: [Text; 40] = [
         Text::OpenChat,
         Text::CloseChat,
         Text::Title,
@@ -96,6 +100,10 @@ impl Text {
         Text::ImageUnavailable,
         Text::Image,
         Text::InReplyTo,
+        Text::Attach,
+        Text::RemoveFile,
+        Text::UploadFailed,
+        Text::Download,
     ];
 
     pub fn get(self, lang: Lang) -> &'static str {
@@ -207,6 +215,18 @@ impl Text {
             (Image, En) => "Image",
             (Image, Ar) => "صورة",
             (Image, Tr) => "Resim",
+            (Attach, En) => "Attach files",
+            (Attach, Ar) => "إرفاق ملفات",
+            (Attach, Tr) => "Dosya ekle",
+            (RemoveFile, En) => "Remove",
+            (RemoveFile, Ar) => "إزالة",
+            (RemoveFile, Tr) => "Kaldır",
+            (UploadFailed, En) => "Upload failed",
+            (UploadFailed, Ar) => "فشل الرفع",
+            (UploadFailed, Tr) => "Yükleme başarısız",
+            (Download, En) => "Download",
+            (Download, Ar) => "تنزيل",
+            (Download, Tr) => "İndir",
             (InReplyTo, En) => "In reply to",
             (InReplyTo, Ar) => "ردًا على",
             (InReplyTo, Tr) => "Yanıtlanan mesaj",
@@ -230,6 +250,35 @@ pub fn card_position(index: usize, count: usize, title: &str, lang: Lang) -> Str
         Lang::En => format!("{index} of {count}: {title}"),
         Lang::Ar => format!("{index} من {count}: {title}"),
         Lang::Tr => format!("{index}/{count}: {title}"),
+    }
+}
+
+/// Why a file was not attached, in words.
+pub fn attachment_refusal(
+    refusal: &crate::store::attachments::Refusal,
+    name: &str,
+    lang: Lang,
+) -> String {
+    use crate::store::attachments::Refusal::*;
+    match (refusal, lang) {
+        (TooMany, Lang::En) => "You can attach up to 5 files at a time.".into(),
+        (TooMany, Lang::Ar) => "يمكنك إرفاق 5 ملفات كحد أقصى في المرة الواحدة.".into(),
+        (TooMany, Lang::Tr) => "Bir seferde en fazla 5 dosya ekleyebilirsiniz.".into(),
+        (TooLarge, Lang::En) => format!("{name} is larger than 25 MB."),
+        (TooLarge, Lang::Ar) => format!("حجم {name} أكبر من 25 ميغابايت."),
+        (TooLarge, Lang::Tr) => format!("{name} 25 MB'tan büyük."),
+        (Empty, Lang::En) => format!("{name} is empty."),
+        (Empty, Lang::Ar) => format!("الملف {name} فارغ."),
+        (Empty, Lang::Tr) => format!("{name} boş."),
+        (Type(_), Lang::En) => {
+            format!("{name} can't be sent: pictures, PDFs, text and office documents only.")
+        }
+        (Type(_), Lang::Ar) => {
+            format!("لا يمكن إرسال {name}: الصور وملفات PDF والنصوص والمستندات المكتبية فقط.")
+        }
+        (Type(_), Lang::Tr) => {
+            format!("{name} gönderilemez: yalnızca resim, PDF, metin ve ofis belgeleri.")
+        }
     }
 }
 

@@ -7,6 +7,7 @@
 //! the API.
 
 pub mod alarm;
+pub mod attachments;
 pub mod outbox;
 pub mod persist;
 pub mod retry;
@@ -54,6 +55,23 @@ pub struct SuggestionPlace {
     pub path: String,
 }
 
+/// A file in the composer's tray.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TrayFile {
+    pub id: u32,
+    pub name: String,
+    pub size: f64,
+    pub state: TrayState,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum TrayState {
+    /// Uploading; progress in `[0, 1]`.
+    Uploading(f64),
+    Ready(connect360_model::wire::FileRef),
+    Failed,
+}
+
 /// How the connection to the server is doing, as the visitor sees it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Connection {
@@ -79,6 +97,10 @@ pub struct Chat {
     pub announcement: RwSignal<String>,
     /// The history has been loaded once (the transcript is not just empty because loading).
     pub loaded: RwSignal<bool>,
+    /// Files chosen for the next message.
+    pub tray: RwSignal<Vec<TrayFile>>,
+    /// Why the last file was not attached.
+    pub tray_notice: RwSignal<Option<String>>,
     inner: StoredValue<Rc<Inner>, LocalStorage>,
 }
 
@@ -95,6 +117,8 @@ struct Inner {
     started: Cell<bool>,
     /// Counter for local ids within this page.
     sequence: Cell<u32>,
+    /// Uploads under way, by tray id, for cancelling.
+    uploads: RefCell<Vec<(u32, crate::api::Upload)>>,
 }
 
 impl Chat {
@@ -117,6 +141,8 @@ impl Chat {
             open: RwSignal::new(false),
             announcement: RwSignal::new(String::new()),
             loaded: RwSignal::new(false),
+            tray: RwSignal::new(Vec::new()),
+            tray_notice: RwSignal::new(None),
             inner: StoredValue::new_local(Rc::new(Inner {
                 api: Api::new(&config.endpoint),
                 config,
@@ -127,6 +153,7 @@ impl Chat {
                 send_alarm: Alarm::default(),
                 started: Cell::new(false),
                 sequence: Cell::new(0),
+                uploads: RefCell::new(Vec::new()),
             })),
         };
         if resume {
@@ -190,12 +217,122 @@ impl Chat {
     /// whether it was accepted.
     pub fn send_text(&self, text: &str) -> bool {
         let text = text.trim();
-        if text.is_empty() || text.chars().count() > MAX_MESSAGE_CHARS {
+        let files = self.ready_files();
+        let Some(files) = files else {
+            return false; // an upload is still under way
+        };
+        if (text.is_empty() && files.is_empty()) || text.chars().count() > MAX_MESSAGE_CHARS {
             return false;
         }
         let id = new_local_id(&self.inner().sequence);
-        self.enqueue(id, text.to_owned(), None);
+        self.enqueue(id, text.to_owned(), None, files);
+        self.tray.set(Vec::new());
+        self.tray_notice.set(None);
         true
+    }
+
+    /// The uploaded files of the tray; `None` while one is still uploading.
+    fn ready_files(&self) -> Option<Vec<connect360_model::wire::FileRef>> {
+        self.tray.with_untracked(|tray| {
+            let mut ready = Vec::new();
+            for file in tray {
+                match &file.state {
+                    TrayState::Uploading(_) => return None,
+                    TrayState::Ready(file) => ready.push(file.clone()),
+                    TrayState::Failed => {}
+                }
+            }
+            Some(ready)
+        })
+    }
+
+    /// Whether the tray holds an upload still under way (sending waits for it).
+    pub fn uploading(&self) -> bool {
+        self.tray
+            .with(|t| t.iter().any(|f| matches!(f.state, TrayState::Uploading(_))))
+    }
+
+    /// Checks and uploads files the visitor chose, dropped or pasted; refusals are explained
+    /// in [`Chat::tray_notice`] and nothing of them is sent.
+    pub fn attach(&self, files: Vec<web_sys::File>) {
+        let lang = self.lang();
+        for file in files {
+            let already = self.tray.with_untracked(Vec::len);
+            if let Err(refusal) = attachments::check(&file.type_(), file.size(), already) {
+                self.tray_notice.set(Some(crate::i18n::attachment_refusal(
+                    &refusal,
+                    &file.name(),
+                    lang,
+                )));
+                continue;
+            }
+            let id = {
+                let inner = self.inner();
+                let n = inner.sequence.get().wrapping_add(1);
+                inner.sequence.set(n);
+                n
+            };
+            self.tray.update(|t| {
+                t.push(TrayFile {
+                    id,
+                    name: file.name(),
+                    size: file.size(),
+                    state: TrayState::Uploading(0.0),
+                })
+            });
+            let chat = *self;
+            spawn_local(async move { chat.upload(id, file).await });
+        }
+    }
+
+    async fn upload(&self, id: u32, file: web_sys::File) {
+        let set = move |chat: &Chat, state: TrayState| {
+            chat.tray.try_update(|t| {
+                if let Some(f) = t.iter_mut().find(|f| f.id == id) {
+                    f.state = state;
+                }
+            });
+        };
+        let Ok(inner) = self.alive() else {
+            return;
+        };
+        let session = match self.session(false).await {
+            Ok(session) => session,
+            Err(_) => return set(self, TrayState::Failed),
+        };
+        let chat = *self;
+        let started = inner.api.upload(&session.token, &file, move |progress| {
+            set(&chat, TrayState::Uploading(progress));
+        });
+        let (upload, done) = match started {
+            Ok(started) => started,
+            Err(_) => return set(self, TrayState::Failed),
+        };
+        inner.uploads.borrow_mut().push((id, upload));
+        let result = done.await;
+        inner.uploads.borrow_mut().retain(|(i, _)| *i != id);
+        match result {
+            Ok(file) => set(self, TrayState::Ready(file)),
+            Err(_) => set(self, TrayState::Failed),
+        }
+    }
+
+    /// Cancels a file's upload (if under way) and takes it out of the tray.
+    pub fn remove_attachment(&self, id: u32) {
+        let inner = self.inner();
+        if let Some((_, upload)) = inner.uploads.borrow().iter().find(|(i, _)| *i == id) {
+            upload.cancel();
+        }
+        self.tray.update(|t| t.retain(|f| f.id != id));
+    }
+
+    /// A stored file's bytes, for previews and downloads.
+    pub async fn download(&self, s3_key: &str) -> Result<web_sys::Blob, ApiError> {
+        self.authorised(|api, session| {
+            let key = s3_key.to_owned();
+            async move { api.download(&session.token, &key).await }
+        })
+        .await
     }
 
     /// Posts the answer to a suggestion (`rich-messages.md` §5.7): `text` under the value's
@@ -213,11 +350,17 @@ impl Chat {
         if already {
             return false;
         }
-        self.enqueue(id, text.to_owned(), Some(answer));
+        self.enqueue(id, text.to_owned(), Some(answer), Vec::new());
         true
     }
 
-    fn enqueue(&self, id: String, text: String, answers: Option<SuggestionAnswer>) {
+    fn enqueue(
+        &self,
+        id: String,
+        text: String,
+        answers: Option<SuggestionAnswer>,
+        attachments: Vec<connect360_model::wire::FileRef>,
+    ) {
         self.start();
         let inner = self.inner();
         let conversation_id = inner
@@ -232,6 +375,7 @@ impl Chat {
             text,
             created_at: js_sys::Date::now(),
             failed: false,
+            attachments,
             answers,
         };
         self.transcript.update(|t| t.add_pending(pending_of(&item)));
@@ -579,6 +723,7 @@ fn send_input(item: &OutboxItem, session: &StoredSession, config: &WidgetConfig)
     let mut content = Map::new();
     let mut parent_id = None;
     match &item.answers {
+        None if item.text.is_empty() => {}
         None => {
             content.insert(
                 config.lang.code().to_owned(),
@@ -600,7 +745,9 @@ fn send_input(item: &OutboxItem, session: &StoredSession, config: &WidgetConfig)
     });
     SendInput {
         conversation_id: session.conversation_id.clone(),
-        content: Some(content),
+        content: (!content.is_empty()).then_some(content),
+        attachment_ids: (!item.attachments.is_empty())
+            .then(|| item.attachments.iter().map(|f| f.id.clone()).collect()),
         sender: Some(SendAs::Customer),
         customer,
         channel_identifier: Some(config.channel.clone()),
@@ -615,6 +762,7 @@ fn pending_of(item: &OutboxItem) -> Pending {
         text: item.text.clone(),
         created_at: item.created_at,
         answers: item.answers.clone(),
+        files: item.attachments.iter().map(|f| f.name.clone()).collect(),
         state: if item.failed {
             SendState::Failed
         } else {

@@ -17,6 +17,9 @@ pub struct OutboxItem {
     /// The server refused it for good, or retries ran out: it waits for the visitor.
     #[serde(default)]
     pub failed: bool,
+    /// Files uploaded already, sent as `attachmentIds`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attachments: Vec<connect360_model::wire::FileRef>,
     /// Set when the message answers a suggestion (`rich-messages.md` §5.7).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub answers: Option<SuggestionAnswer>,
@@ -96,6 +99,7 @@ mod tests {
             text: format!("text of {id}"),
             created_at: 1.0,
             failed: false,
+            attachments: vec![],
             answers: None,
         }
     }

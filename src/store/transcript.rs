@@ -26,6 +26,8 @@ pub struct Pending {
     pub created_at: f64,
     /// The suggestion it answers, if any.
     pub answers: Option<super::outbox::SuggestionAnswer>,
+    /// Names of the files it carries.
+    pub files: Vec<String>,
     pub state: SendState,
 }
 
@@ -199,6 +201,7 @@ mod tests {
             text: text.into(),
             created_at: 0.0,
             answers: None,
+            files: vec![],
             state: SendState::Sending,
         }
     }

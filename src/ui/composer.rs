@@ -5,8 +5,9 @@
 use leptos::html;
 use leptos::prelude::*;
 
+use super::attachments::{files_of, Tray};
 use crate::i18n::{characters_left, Text};
-use crate::store::{Chat, MAX_MESSAGE_CHARS};
+use crate::store::{Chat, TrayState, MAX_MESSAGE_CHARS};
 
 /// The counter appears when this few characters are left.
 const COUNTER_FROM: usize = 300;
@@ -17,7 +18,16 @@ pub fn Composer(input: NodeRef<html::Textarea>) -> impl IntoView {
     let lang = chat.lang();
     let text = RwSignal::new(String::new());
     let length = move || text.with(|t| t.chars().count());
-    let sendable = move || text.with(|t| !t.trim().is_empty()) && length() <= MAX_MESSAGE_CHARS;
+    let has_files = move || {
+        chat.tray
+            .with(|t| t.iter().any(|f| matches!(f.state, TrayState::Ready(_))))
+    };
+    let sendable = move || {
+        (text.with(|t| !t.trim().is_empty()) || has_files())
+            && length() <= MAX_MESSAGE_CHARS
+            && !chat.uploading()
+    };
+    let file_input: NodeRef<html::Input> = NodeRef::new();
     let left = move || MAX_MESSAGE_CHARS.saturating_sub(length());
 
     let send = move || {
@@ -38,6 +48,7 @@ pub fn Composer(input: NodeRef<html::Textarea>) -> impl IntoView {
     };
 
     view! {
+        <Tray/>
         <form
             class="c360-composer"
             on:submit=move |event: leptos::ev::SubmitEvent| {
@@ -45,6 +56,34 @@ pub fn Composer(input: NodeRef<html::Textarea>) -> impl IntoView {
                 send();
             }
         >
+            <input
+                type="file"
+                multiple
+                class="c360-file-input"
+                node_ref=file_input
+                tabindex="-1"
+                aria-hidden="true"
+                on:change=move |_| {
+                    if let Some(input) = file_input.get_untracked() {
+                        chat.attach(files_of(input.files()));
+                        input.set_value("");
+                    }
+                }
+            />
+            <button
+                type="button"
+                class="c360-attach"
+                aria-label=Text::Attach.get(lang)
+                on:click=move |_| {
+                    if let Some(input) = file_input.get_untracked() {
+                        input.click();
+                    }
+                }
+            >
+                <svg viewBox="0 0 24 24" aria-hidden="true" focusable="false">
+                    <path d="M21 11l-9 9a5 5 0 0 1-7-7l9-9a3 3 0 0 1 5 5l-9 9a1 1 0 0 1-2-2l8-8"></path>
+                </svg>
+            </button>
             <textarea
                 class="c360-input"
                 node_ref=input
@@ -56,6 +95,13 @@ pub fn Composer(input: NodeRef<html::Textarea>) -> impl IntoView {
                 dir="auto"
                 on:input=move |event| text.set(event_target_value(&event))
                 on:keydown=on_keydown
+                on:paste=move |event: leptos::ev::ClipboardEvent| {
+                    let files = files_of(event.clipboard_data().and_then(|d| d.files()));
+                    if !files.is_empty() {
+                        event.prevent_default();
+                        chat.attach(files);
+                    }
+                }
             ></textarea>
             <span
                 id="c360-counter"

@@ -8,6 +8,7 @@ use connect360_model::validate::{AgentValue, Side};
 use connect360_model::wire::{Message, SenderType};
 use leptos::prelude::*;
 
+use super::attachments::ReceivedFiles;
 use super::rich::{RichBody, ValueContext};
 use super::rich_text::plain;
 use crate::i18n::Text;
@@ -28,6 +29,8 @@ pub fn MessageBody(message: Message, shown: MessageView) -> impl IntoView {
     let id = message.id.clone();
     let newest = Signal::derive(move || chat.transcript.with(|t| t.newest_is(&id)));
     let lang = shown.lang;
+    let files = (!message.attachments.is_empty())
+        .then(|| view! { <ReceivedFiles files=message.attachments.clone()/> });
     let content = match shown.shown {
         Shown::Agent(AgentValue::Plain(text)) => {
             view! { <div class="c360-bubble c360-text">{plain(&text)}</div> }.into_any()
@@ -61,6 +64,7 @@ pub fn MessageBody(message: Message, shown: MessageView) -> impl IntoView {
     view! {
         <div class="c360-content" lang=lang.code() dir=lang.direction().as_str()>
             {content}
+            {files}
         </div>
     }
 }
@@ -93,8 +97,16 @@ pub fn PendingBody(pending: Pending) -> impl IntoView {
             .into_any()
         }
     };
+    let text = (!pending.text.is_empty())
+        .then(|| view! { <div class="c360-bubble c360-bubble--pending" dir="auto">{plain(&pending.text)}</div> });
+    let files: Vec<_> = pending
+        .files
+        .iter()
+        .map(|name| view! { <span class="c360-file c360-file--pending">{name.clone()}</span> })
+        .collect();
     view! {
-        <div class="c360-bubble c360-bubble--pending" dir="auto">{plain(&pending.text)}</div>
+        {text}
+        {files}
         {status}
     }
 }

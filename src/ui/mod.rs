@@ -2,6 +2,7 @@
 //! [`transcript`], [`message`] bubbles with [`rich`] content, and [`composer`]. Components never call HTTP: they read
 //! the [`crate::store::Chat`] from context and call its actions.
 
+pub mod attachments;
 pub mod composer;
 pub mod launcher;
 pub mod message;

@@ -35,6 +35,14 @@ pub fn Panel(state: PanelState) -> impl IntoView {
             role="dialog"
             aria-labelledby=title_id
             hidden=move || !chat.open.get()
+            on:dragover=move |event: leptos::ev::DragEvent| event.prevent_default()
+            on:drop=move |event: leptos::ev::DragEvent| {
+                let files = super::attachments::files_of(event.data_transfer().and_then(|d| d.files()));
+                if !files.is_empty() {
+                    event.prevent_default();
+                    chat.attach(files);
+                }
+            }
         >
             <header class="c360-header">
                 <div class="c360-heading">

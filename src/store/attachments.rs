@@ -1,0 +1,101 @@
+//! What a visitor may attach, checked before anything is uploaded (`connect360-api.md` §4.1):
+//! at most 5 files, each at most 25 MB, of the kinds a support conversation needs. Pure logic.
+
+use connect360_model::wire::limits::{MAX_FILE_BYTES, MAX_UPLOAD_FILES};
+
+/// The kinds of file a visitor may send: pictures, PDFs, plain text and office documents.
+const ALLOWED_TYPES: &[&str] = &[
+    "image/png",
+    "image/jpeg",
+    "image/gif",
+    "image/webp",
+    "application/pdf",
+    "text/plain",
+    "text/csv",
+    "application/msword",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "application/vnd.ms-excel",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+];
+
+/// Why a file is not uploaded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Refusal {
+    TooMany,
+    TooLarge,
+    Empty,
+    Type(String),
+}
+
+/// Checks one file about to join `already` others in the tray.
+pub fn check(mime: &str, size: f64, already: usize) -> Result<(), Refusal> {
+    if already >= MAX_UPLOAD_FILES {
+        return Err(Refusal::TooMany);
+    }
+    if size <= 0.0 {
+        return Err(Refusal::Empty);
+    }
+    if size > MAX_FILE_BYTES as f64 {
+        return Err(Refusal::TooLarge);
+    }
+    let mime = mime
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    if !ALLOWED_TYPES.contains(&mime.as_str()) {
+        return Err(Refusal::Type(if mime.is_empty() {
+            "unknown".into()
+        } else {
+            mime
+        }));
+    }
+    Ok(())
+}
+
+/// "2.4 MB", for the tray.
+pub fn human_size(bytes: f64) -> String {
+    if bytes < 1024.0 {
+        format!("{} B", bytes as u64)
+    } else if bytes < 1024.0 * 1024.0 {
+        format!("{} KB", (bytes / 1024.0).round() as u64)
+    } else {
+        let tenths = (bytes / (1024.0 * 1024.0) * 10.0).round() as u64;
+        format!("{}.{} MB", tenths / 10, tenths % 10)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn files_are_checked_for_count_size_and_type() {
+        assert_eq!(check("image/png", 1000.0, 0), Ok(()));
+        assert_eq!(check("application/pdf", MAX_FILE_BYTES as f64, 4), Ok(()));
+        assert_eq!(check("image/png", 1000.0, 5), Err(Refusal::TooMany));
+        assert_eq!(
+            check("image/png", MAX_FILE_BYTES as f64 + 1.0, 0),
+            Err(Refusal::TooLarge)
+        );
+        assert_eq!(check("text/plain", 0.0, 0), Err(Refusal::Empty));
+        assert_eq!(
+            check("text/html", 10.0, 0),
+            Err(Refusal::Type("text/html".into()))
+        );
+        assert_eq!(
+            check("image/svg+xml", 10.0, 0),
+            Err(Refusal::Type("image/svg+xml".into()))
+        );
+        assert_eq!(check("", 10.0, 0), Err(Refusal::Type("unknown".into())));
+        assert_eq!(check("Image/JPEG; x=y", 10.0, 0), Ok(()));
+    }
+
+    #[test]
+    fn sizes_read_like_a_person_writes_them() {
+        assert_eq!(human_size(512.0), "512 B");
+        assert_eq!(human_size(2048.0), "2 KB");
+        assert_eq!(human_size(2.44 * 1024.0 * 1024.0), "2.4 MB");
+    }
+}
