@@ -267,6 +267,77 @@ impl Api {
     }
 }
 
+impl Api {
+    /// `POST /api/v1/connect/ai-stream`: the AI reply as it is written. `on_event` gets every
+    /// event in order; returns when the stream ends. `fetch` and the body's reader, since
+    /// `EventSource` cannot POST.
+    pub async fn ai_stream(
+        &self,
+        token: &str,
+        input: &connect360_model::wire::AiStreamInput,
+        mut on_event: impl FnMut(connect360_model::wire::AiStreamEvent),
+    ) -> Result<(), ApiError> {
+        use connect360_model::wire::{AiStreamEvent, SseDecoder};
+        let body = serde_json::to_string(input).map_err(|_| ApiError::Malformed)?;
+        let window = web_sys::window().ok_or(ApiError::Network)?;
+        let headers = Headers::new().map_err(|_| ApiError::Network)?;
+        let set =
+            |name: &str, value: &str| headers.set(name, value).map_err(|_| ApiError::Malformed);
+        set("content-type", "application/json")?;
+        set("authorization", &format!("Bearer {token}"))?;
+        let init = RequestInit::new();
+        init.set_method("POST");
+        init.set_headers(&headers);
+        init.set_body(&JsValue::from_str(&body));
+        init.set_credentials(web_sys::RequestCredentials::Omit);
+        let url = format!("{}/api/v1/connect/ai-stream", self.endpoint);
+        let response: Response = JsFuture::from(window.fetch_with_str_and_init(&url, &init))
+            .await
+            .map_err(|_| ApiError::Network)?
+            .dyn_into()
+            .map_err(|_| ApiError::Network)?;
+        if !response.ok() {
+            return Err(ApiError::Http {
+                status: response.status(),
+                code: ErrorCode::from_http_status(response.status()),
+                message: String::new(),
+                retry_after: None,
+            });
+        }
+        let reader: web_sys::ReadableStreamDefaultReader = response
+            .body()
+            .ok_or(ApiError::Malformed)?
+            .get_reader()
+            .dyn_into()
+            .map_err(|_| ApiError::Malformed)?;
+        let mut decoder = SseDecoder::new();
+        let mut dispatch = |payloads: Vec<String>| {
+            for payload in payloads {
+                // A line that is not an event we know is skipped, never fatal.
+                if let Ok(event) = serde_json::from_str::<AiStreamEvent>(&payload) {
+                    on_event(event);
+                }
+            }
+        };
+        loop {
+            let chunk = JsFuture::from(reader.read())
+                .await
+                .map_err(|_| ApiError::Network)?;
+            let done = js_sys::Reflect::get(&chunk, &JsValue::from_str("done"))
+                .map(|d| d.is_truthy())
+                .unwrap_or(true);
+            if done {
+                dispatch(decoder.finish().into_iter().collect());
+                return Ok(());
+            }
+            let value = js_sys::Reflect::get(&chunk, &JsValue::from_str("value"))
+                .map_err(|_| ApiError::Malformed)?;
+            let bytes = js_sys::Uint8Array::new(&value).to_vec();
+            dispatch(decoder.feed(&bytes));
+        }
+    }
+}
+
 /// A finished HTTP exchange.
 struct Reply {
     status: u16,

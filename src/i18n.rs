@@ -57,13 +57,17 @@ pub enum Text {
     /// The quote of the message a reply answers.
     InReplyTo,
     Attach,
+    /// The name of the AI agent's streamed reply.
+    Assistant,
+    /// Read out for the typing indicator.
+    Typing,
     RemoveFile,
     UploadFailed,
     Download,
 }
 
 impl Text {
-    pub const ALL: [Text; 40] = [
+    pub const ALL: [Text; 42] = [
         Text::OpenChat,
         Text::CloseChat,
         Text::Title,
@@ -101,6 +105,8 @@ impl Text {
         Text::Image,
         Text::InReplyTo,
         Text::Attach,
+        Text::Assistant,
+        Text::Typing,
         Text::RemoveFile,
         Text::UploadFailed,
         Text::Download,
@@ -218,6 +224,12 @@ impl Text {
             (Attach, En) => "Attach files",
             (Attach, Ar) => "إرفاق ملفات",
             (Attach, Tr) => "Dosya ekle",
+            (Assistant, En) => "Assistant",
+            (Assistant, Ar) => "المساعد",
+            (Assistant, Tr) => "Asistan",
+            (Typing, En) => "typing…",
+            (Typing, Ar) => "يكتب…",
+            (Typing, Tr) => "yazıyor…",
             (RemoveFile, En) => "Remove",
             (RemoveFile, Ar) => "إزالة",
             (RemoveFile, Tr) => "Kaldır",

@@ -72,6 +72,15 @@ pub enum TrayState {
     Failed,
 }
 
+/// An AI reply while it is being written (`connect360-api.md` §4.3).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct StreamingReply {
+    /// The text so far; empty while the agent is "typing".
+    pub text: String,
+    /// The stored message's id once the stream is done: the streamed bubble gives way to it.
+    pub message_id: Option<String>,
+}
+
 /// How the connection to the server is doing, as the visitor sees it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Connection {
@@ -101,6 +110,8 @@ pub struct Chat {
     pub tray: RwSignal<Vec<TrayFile>>,
     /// Why the last file was not attached.
     pub tray_notice: RwSignal<Option<String>>,
+    /// The AI reply being streamed, if any.
+    pub streaming: RwSignal<Option<StreamingReply>>,
     inner: StoredValue<Rc<Inner>, LocalStorage>,
 }
 
@@ -143,6 +154,7 @@ impl Chat {
             loaded: RwSignal::new(false),
             tray: RwSignal::new(Vec::new()),
             tray_notice: RwSignal::new(None),
+            streaming: RwSignal::new(None),
             inner: StoredValue::new_local(Rc::new(Inner {
                 api: Api::new(&config.endpoint),
                 config,
@@ -596,6 +608,17 @@ impl Chat {
     pub fn receive(&self, messages: Vec<Message>) {
         let mut added = Vec::new();
         self.transcript.try_update(|t| added = t.append(messages));
+        // The streamed AI reply gives way to its stored message, announced already.
+        let streamed = self
+            .streaming
+            .try_with_untracked(|s| s.as_ref().and_then(|s| s.message_id.clone()))
+            .flatten();
+        if let Some(id) = streamed {
+            if self.transcript.try_with_untracked(|t| t.contains(&id)) == Some(true) {
+                self.streaming.try_set(None);
+                added.retain(|m| m.id != id);
+            }
+        }
         self.notice_incoming(&added);
     }
 
@@ -628,6 +651,85 @@ impl Chat {
             .map(str::to_owned)
             .unwrap_or_else(|| crate::i18n::Text::NewMessage.get(lang).to_owned());
         self.announce(format!("{name}: {text}"));
+    }
+
+    /// Streams the AI agent's reply to the visitor's message `message_id`: a typing
+    /// indicator, the text as it grows, one announcement when done; the stored message then
+    /// takes its place (merged by id). Any failure falls back to polling.
+    async fn stream_ai_reply(self, message_id: String) {
+        let Some(agent) = self.alive().ok().and_then(|i| {
+            i.session
+                .borrow()
+                .as_ref()
+                .and_then(|s| s.ai_agent_id.clone())
+        }) else {
+            return;
+        };
+        self.streaming.try_set(Some(StreamingReply::default()));
+        let result = self
+            .authorised(|api, session| {
+                let input = connect360_model::wire::AiStreamInput {
+                    agent_id: agent.clone(),
+                    conversation_id: session.conversation_id.clone(),
+                    channel_id: None,
+                    last_message_id: Some(message_id.clone()),
+                    sender_id: None,
+                };
+                let chat = self;
+                async move {
+                    api.ai_stream(&session.token, &input, |event| chat.on_ai_event(event))
+                        .await
+                }
+            })
+            .await;
+        let finished = self
+            .streaming
+            .try_with_untracked(|s| s.as_ref().is_some_and(|s| s.message_id.is_some()))
+            .unwrap_or(false);
+        if result.is_err() || !finished {
+            self.streaming.try_set(None);
+        }
+        if let Ok(inner) = self.alive() {
+            inner.poll_alarm.wake();
+        }
+    }
+
+    fn on_ai_event(&self, event: connect360_model::wire::AiStreamEvent) {
+        use connect360_model::wire::AiStreamEvent;
+        match event {
+            AiStreamEvent::Delta { text, .. } => {
+                self.streaming.try_update(|s| {
+                    if let Some(s) = s {
+                        s.text = text;
+                    }
+                });
+            }
+            AiStreamEvent::Done { message_id, text } => {
+                if self
+                    .transcript
+                    .try_with_untracked(|t| t.contains(&message_id))
+                    == Some(true)
+                {
+                    // A poll brought (and announced) the stored reply first.
+                    self.streaming.try_set(None);
+                    return;
+                }
+                self.streaming.try_set(Some(StreamingReply {
+                    text: text.clone(),
+                    message_id: Some(message_id),
+                }));
+                let Ok(lang) = self.alive().map(|i| i.config.lang) else {
+                    return;
+                };
+                self.announce(format!(
+                    "{}: {text}",
+                    crate::i18n::Text::Assistant.get(lang)
+                ));
+            }
+            AiStreamEvent::Error { .. } => {
+                self.streaming.try_set(None);
+            }
+        }
     }
 
     /// Sends the outbox in order, forever.
@@ -665,8 +767,20 @@ impl Chat {
                     };
                     inner.outbox.borrow_mut().remove(&item.id);
                     inner.persisted.save_outbox(&inner.outbox.borrow());
+                    let opening = self
+                        .transcript
+                        .try_with_untracked(|t| t.messages().is_empty())
+                        .unwrap_or(true);
+                    let message_id = message.id.clone();
                     self.transcript.try_update(|t| t.confirm(&item.id, message));
                     inner.poll_alarm.wake();
+                    // Free text after the opening message gets an AI reply when the site
+                    // enabled an agent; the opening message is the greeting's, and suggestion
+                    // answers go to whatever offered the suggestions.
+                    if item.answers.is_none() && !item.text.is_empty() && !opening {
+                        let chat = *self;
+                        spawn_local(async move { chat.stream_ai_reply(message_id).await });
+                    }
                     return;
                 }
                 Err(error) if error.retryable() && retry < SEND_RETRIES => {

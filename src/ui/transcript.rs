@@ -249,6 +249,7 @@ pub fn TranscriptView() -> impl IntoView {
 
     // New rows keep the view at the bottom if it was there (or the visitor just wrote).
     Effect::new(move |_| {
+        chat.streaming.track();
         let last_mine = all_rows.with(|rows| rows.last().is_some_and(|r| r.mine));
         if sticky.get_value() || last_mine {
             request_animation_frame(move || {
@@ -314,12 +315,50 @@ pub fn TranscriptView() -> impl IntoView {
             <For each=shown key=|row| row.key.clone() let:row>
                 <RowView row=row/>
             </For>
+            <StreamingRow/>
         </div>
     }
 }
 
 fn log_node(log: web_sys::HtmlDivElement) -> Option<web_sys::HtmlDivElement> {
     log.is_connected().then_some(log)
+}
+
+/// The AI reply while it streams: a typing indicator, then the growing text; it gives way to
+/// the stored message as soon as that is in the transcript.
+#[component]
+fn StreamingRow() -> impl IntoView {
+    let chat = expect_context::<Chat>();
+    let lang = chat.lang();
+    let visible = move || {
+        chat.streaming.get().filter(|s| {
+            s.message_id
+                .as_ref()
+                .is_none_or(|id| !chat.transcript.with(|t| t.contains(id)))
+        })
+    };
+    move || {
+        visible().map(|reply| {
+            let body = if reply.text.is_empty() {
+                view! {
+                    <div class="c360-bubble c360-typing">
+                        <span class="c360-sr-only">{Text::Typing.get(lang)}</span>
+                        <span class="c360-dot" aria-hidden="true"></span>
+                        <span class="c360-dot" aria-hidden="true"></span>
+                        <span class="c360-dot" aria-hidden="true"></span>
+                    </div>
+                }
+                .into_any()
+            } else {
+                view! { <div class="c360-bubble c360-text" dir="auto">{reply.text}</div> }.into_any()
+            };
+            view! {
+                <article class="c360-row c360-row--agent c360-streaming" aria-label=Text::Assistant.get(lang)>
+                    {body}
+                </article>
+            }
+        })
+    }
 }
 
 #[component]
