@@ -24,6 +24,8 @@ pub enum Refusal {
     Scheme(String),
     NoHost,
     Credentials,
+    /// A host name with non-ASCII characters: write it in punycode (`xn--…`).
+    NonAsciiHost,
     InsecureImage,
     Mailto,
     Phone(&'static str),
@@ -44,6 +46,9 @@ impl fmt::Display for Refusal {
             Refusal::Scheme(s) => write!(f, "the scheme \"{s}\" is not allowed"),
             Refusal::NoHost => f.write_str("has no host"),
             Refusal::Credentials => f.write_str("must not contain a username or password"),
+            Refusal::NonAsciiHost => {
+                f.write_str("the host name must be ASCII (write it in punycode, xn--…)")
+            }
             Refusal::InsecureImage => f.write_str("images must use https or a root-relative path"),
             Refusal::Mailto => f.write_str("is not a single plain mailto: address"),
             Refusal::Phone(why) => f.write_str(why),
@@ -78,7 +83,22 @@ fn parse_absolute(raw: &str) -> Result<Url, Refusal> {
     if raw.starts_with("//") {
         return Err(Refusal::ProtocolRelative);
     }
-    Url::parse(raw).map_err(|_| Refusal::NotAbsolute)
+    Url::parse(&ascii_lowercase_authority(raw)?).map_err(|_| Refusal::NotAbsolute)
+}
+
+/// The URL with its authority (between `://` and the path) lowercased, or a refusal when the
+/// authority is not ASCII. The IDNA back end is ASCII-only (see Cargo.toml): it must only ever
+/// see lowercase ASCII, which is also what a host name serialises to anyway.
+fn ascii_lowercase_authority(raw: &str) -> Result<String, Refusal> {
+    let Some((scheme, rest)) = raw.split_once("://") else {
+        return Ok(raw.to_owned());
+    };
+    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let (authority, path) = rest.split_at(end);
+    if !authority.is_ascii() {
+        return Err(Refusal::NonAsciiHost);
+    }
+    Ok(format!("{scheme}://{}{path}", authority.to_ascii_lowercase()))
 }
 
 fn require_host_without_credentials(url: &Url) -> Result<(), Refusal> {
@@ -225,6 +245,21 @@ pub fn dial_link(raw: &str) -> Result<String, Refusal> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn host_names_must_be_ascii_and_are_lowercased() {
+        assert_eq!(web_link("https://A\u{10780}"), Err(Refusal::NonAsciiHost));
+        assert_eq!(web_link("https://bücher.example/"), Err(Refusal::NonAsciiHost));
+        assert_eq!(
+            web_link("HTTPS://WWW.Example.COM/Path?Q=A").unwrap(),
+            "https://www.example.com/Path?Q=A"
+        );
+        assert!(web_link("https://XN--BCHER-KVA.example/").is_ok());
+        assert_eq!(
+            image_url("https://CDN.example/ä.png").unwrap(),
+            "https://cdn.example/%C3%A4.png"
+        );
+    }
 
     #[test]
     fn web_links_allow_only_http_and_https_with_a_host() {
