@@ -98,7 +98,10 @@ fn ascii_lowercase_authority(raw: &str) -> Result<String, Refusal> {
     if !authority.is_ascii() {
         return Err(Refusal::NonAsciiHost);
     }
-    Ok(format!("{scheme}://{}{path}", authority.to_ascii_lowercase()))
+    Ok(format!(
+        "{scheme}://{}{path}",
+        authority.to_ascii_lowercase()
+    ))
 }
 
 fn require_host_without_credentials(url: &Url) -> Result<(), Refusal> {
@@ -249,7 +252,10 @@ mod tests {
     #[test]
     fn host_names_must_be_ascii_and_are_lowercased() {
         assert_eq!(web_link("https://A\u{10780}"), Err(Refusal::NonAsciiHost));
-        assert_eq!(web_link("https://bücher.example/"), Err(Refusal::NonAsciiHost));
+        assert_eq!(
+            web_link("https://bücher.example/"),
+            Err(Refusal::NonAsciiHost)
+        );
         assert_eq!(
             web_link("HTTPS://WWW.Example.COM/Path?Q=A").unwrap(),
             "https://www.example.com/Path?Q=A"
