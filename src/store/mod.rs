@@ -776,8 +776,10 @@ impl Chat {
                     inner.poll_alarm.wake();
                     // Free text after the opening message gets an AI reply when the site
                     // enabled an agent; the opening message is the greeting's, and suggestion
-                    // answers go to whatever offered the suggestions.
-                    if item.answers.is_none() && !item.text.is_empty() && !opening {
+                    // answers go to whatever offered the suggestions. Of several queued
+                    // messages only the last is answered, once.
+                    let drained = inner.outbox.borrow().next().is_none();
+                    if item.answers.is_none() && !item.text.is_empty() && !opening && drained {
                         let chat = *self;
                         spawn_local(async move { chat.stream_ai_reply(message_id).await });
                     }

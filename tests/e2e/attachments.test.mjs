@@ -1,6 +1,7 @@
 // Attachments end to end: files chosen in the widget are checked before upload (type, size,
 // count) with a clear message, uploaded through the gateway with progress, sent with the
-// message as attachmentIds, and shown to the visitor as a chip that downloads the file.
+// message as attachmentIds, and shown to the visitor as a chip that downloads the file; an
+// agent's picture shows in the widget as a preview.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { callAsMerchant, collectErrors, eventually, launchChromium, startServer } from './support.mjs';
@@ -73,5 +74,43 @@ test('more than five files are refused with a message and nothing extra is uploa
   await root.locator('input.c360-file-input').setInputFiles(six);
   assert.equal(await root.locator('.c360-tray-file').count(), 5);
   assert.match(await root.locator('.c360-notice').innerText(), /up to 5 files/);
+  await page.close();
+});
+
+test("an agent's picture shows in the widget as a preview fetched with the visitor's token", async () => {
+  const page = await browser.newPage();
+  const errors = collectErrors(page);
+  await page.goto(server.url);
+  const root = page.locator('#connect360-chat');
+  await root.locator('button.c360-launcher').click();
+  await root.locator('textarea.c360-input').fill('Can you show me the tent?');
+  await root.locator('textarea.c360-input').press('Enter');
+  await root.locator('.c360-row--mine .c360-bubble:not(.c360-bubble--pending)').waitFor({ timeout: 10000 });
+  const conversationId = await page.evaluate(() => {
+    for (let i = 0; i < localStorage.length; i++) {
+      const key = localStorage.key(i);
+      if (key.endsWith(':session')) return JSON.parse(localStorage.getItem(key)).conversationId;
+    }
+    return null;
+  });
+
+  // The agent uploads a picture with the merchant's key and sends it.
+  const png = await fetch(new URL('/demo/img/ridge-2.png', server.url)).then((r) => r.arrayBuffer());
+  const form = new FormData();
+  form.append('file', new Blob([png], { type: 'image/png' }), 'ridge-2.png');
+  const uploaded = await fetch(new URL('/api/v1/connect/attachments', server.url), {
+    method: 'POST', headers: { authorization: `Bearer ${server.apiKey}` }, body: form,
+  }).then((r) => r.json());
+  await callAsMerchant(server, 'v1.connect.send', {
+    conversationId, content: { en: 'Here it is.' }, attachmentIds: [uploaded.files[0].id],
+  });
+
+  const preview = root.locator('.c360-file-preview img');
+  await preview.waitFor({ timeout: 10000 });
+  assert.match(await preview.getAttribute('src'), /^blob:/);
+  assert.equal(await preview.getAttribute('alt'), 'ridge-2.png');
+  await eventually(() => preview.evaluate((img) => img.complete && img.naturalWidth > 0),
+    'the picture to decode');
+  assert.deepEqual(errors, []);
   await page.close();
 });

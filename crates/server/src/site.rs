@@ -77,7 +77,7 @@ fn strict(mut response: Response) -> Response {
         header::CONTENT_SECURITY_POLICY,
         HeaderValue::from_static(
             "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; \
-             img-src 'self' https: data:; connect-src 'self'",
+             img-src 'self' https: data: blob:; connect-src 'self'",
         ),
     );
     response
