@@ -87,7 +87,9 @@ pub fn router_with_widget(
         .route("/healthz", get(|| async { "ok" }));
     // The console works on the local Connect360's records: not in front of a remote one.
     let app = match state.local {
-        Some(_) => app.merge(crate::console::routes()),
+        Some(_) => app
+            .merge(crate::console::routes())
+            .route("/demo/sign-in", get(site::demo_sign_in)),
         None => app,
     }
     .layer(cors);

@@ -82,3 +82,84 @@ fn strict(mut response: Response) -> Response {
     );
     response
 }
+
+/// What the demo authorization page is asked for (an OAuth 2.0 authorization request).
+#[derive(Debug, serde::Deserialize)]
+pub struct DemoAuthorize {
+    #[serde(default)]
+    response_type: String,
+    #[serde(default)]
+    client_id: String,
+    #[serde(default)]
+    redirect_uri: String,
+    #[serde(default)]
+    scope: String,
+    #[serde(default)]
+    state: String,
+}
+
+/// `GET /demo/sign-in`: a stand-in authorization server for the demo (configure it with
+/// `--oauth-authorize-url http://127.0.0.1:8787/demo/sign-in`). It sends the visitor back only
+/// to this gateway's own callback, with a demo code or `access_denied`.
+pub async fn demo_sign_in(
+    axum::extract::State(state): axum::extract::State<crate::AppState>,
+    axum::extract::Query(request): axum::extract::Query<DemoAuthorize>,
+) -> Response {
+    let callback = state
+        .gateway
+        .as_ref()
+        .and_then(|g| g.config.oauth.as_ref())
+        .map(|o| o.redirect_uri.clone());
+    let valid_state = !request.state.is_empty()
+        && request.state.len() <= 128
+        && request.state.bytes().all(|b| b.is_ascii_alphanumeric());
+    let Some(callback) = callback.filter(|c| {
+        *c == request.redirect_uri && request.response_type == "code" && valid_state
+    }) else {
+        return (
+            axum::http::StatusCode::BAD_REQUEST,
+            "Not a valid authorization request for this demo.",
+        )
+            .into_response();
+    };
+    let back = |pairs: &[(&str, &str)]| {
+        let mut url = match url::Url::parse(&callback) {
+            Ok(url) => url,
+            Err(_) => return String::new(),
+        };
+        url.query_pairs_mut().extend_pairs(pairs);
+        escape(url.as_str())
+    };
+    let code = format!("demo_{}", crate::clock::random_token(24));
+    let allow = back(&[("code", &code), ("state", &request.state)]);
+    let deny = back(&[
+        ("error", "access_denied"),
+        ("error_description", "The visitor cancelled the sign-in."),
+        ("state", &request.state),
+    ]);
+    let page = format!(
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
+         <meta name=\"viewport\" content=\"width=device-width\"><title>Sign in — Acme Outdoor</title>\
+         </head><body><main><h1>Acme Outdoor</h1>\
+         <p>The chat on Acme Outdoor asks to see your orders (client <code>{}</code>, scopes \
+         <code>{}</code>). This is the demo's stand-in sign-in page.</p>\
+         <p><a id=\"allow\" href=\"{allow}\">Continue as Jane Doe</a></p>\
+         <p><a id=\"deny\" href=\"{deny}\">Cancel</a></p></main></body></html>",
+        escape(&request.client_id),
+        escape(&request.scope),
+    );
+    let mut response = Html(page).into_response();
+    response.headers_mut().insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static("default-src 'none'; form-action 'none'; frame-ancestors 'none'"),
+    );
+    response
+}
+
+/// Text for an HTML text node or a double-quoted attribute.
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
