@@ -113,9 +113,9 @@ pub async fn demo_sign_in(
     let valid_state = !request.state.is_empty()
         && request.state.len() <= 128
         && request.state.bytes().all(|b| b.is_ascii_alphanumeric());
-    let Some(callback) = callback.filter(|c| {
-        *c == request.redirect_uri && request.response_type == "code" && valid_state
-    }) else {
+    let Some(callback) = callback
+        .filter(|c| *c == request.redirect_uri && request.response_type == "code" && valid_state)
+    else {
         return (
             axum::http::StatusCode::BAD_REQUEST,
             "Not a valid authorization request for this demo.",

@@ -1,0 +1,63 @@
+// Every canonical example of rich-messages.md §7 that the server accepts, sent by an agent and
+// seen by visitors with an English (LTR) and an Arabic (RTL) interface: each renders with no
+// page error, and a screenshot of each lands in target/e2e/canonical/ (kept out of git) to be
+// looked at. The examples the server refuses are covered by the browser fixture test.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { callAsMerchant, collectErrors, launchChromium, repoRoot, startServer } from './support.mjs';
+
+let server;
+let browser;
+
+before(async () => {
+  server = await startServer({ args: ['--no-demo-bot'] });
+  browser = await launchChromium();
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+for (const locale of ['en', 'ar']) {
+  test(`the accepted canonical examples render for an ${locale} visitor`, async () => {
+    const fixtures = JSON.parse(await readFile(join(repoRoot, 'fixtures', 'rich-messages.json'), 'utf8'))
+      .filter((f) => f.expect.serverRules.length === 0 && f.message.sender.type !== 'customer');
+    const shots = join(repoRoot, 'target', 'e2e', 'canonical');
+    await mkdir(shots, { recursive: true });
+    const page = await browser.newPage({ viewport: { width: 420, height: 760 }, locale });
+    // The examples' pictures live on example.com, which this closed network cannot reach: those
+    // fail to load (and show their alt text, as §5.3 says); nothing else may fail.
+    const errors = collectErrors(page, /^https:\/\/[a-z.]*example\.com\//);
+    await page.goto(server.url);
+    // The widget's UI language follows data-locale, as a merchant would set it.
+    await page.evaluate((l) => document.getElementById('connect360-chat').setAttribute('data-locale', l), locale);
+    await page.reload();
+    const root = page.locator('#connect360-chat');
+    await root.locator('button.c360-launcher').click();
+    await root.locator('textarea.c360-input').fill('Show me your messages');
+    await root.locator('textarea.c360-input').press('Enter');
+    await root.locator('.c360-row--mine .c360-bubble:not(.c360-bubble--pending)').waitFor({ timeout: 10000 });
+    const conversationId = await page.evaluate(() => {
+      for (let i = 0; i < localStorage.length; i++) {
+        const key = localStorage.key(i);
+        if (key.endsWith(':session')) return JSON.parse(localStorage.getItem(key)).conversationId;
+      }
+      return null;
+    });
+    for (const [index, fixture] of fixtures.entries()) {
+      await callAsMerchant(server, 'v1.connect.send', { conversationId, content: fixture.message.content });
+      await page.waitForFunction((count) =>
+        document.getElementById('connect360-chat').shadowRoot
+          .querySelectorAll('.c360-row--agent').length === count, index + 1);
+      await page.waitForTimeout(300); // images settle
+      const row = root.locator('.c360-row--agent').last();
+      await row.screenshot({ path: join(shots, `${locale}-${fixture.fixture}.png`) });
+    }
+    assert.equal(await root.locator('.c360-placeholder').count(), 0, 'every accepted example shows');
+    assert.deepEqual(errors, []);
+    await page.close();
+  });
+}
