@@ -92,13 +92,7 @@ impl Api {
         &self,
         request: &SessionRequest,
     ) -> Result<SessionResponse, ApiError> {
-        let body = serde_json::to_string(request).map_err(|_| ApiError::Malformed)?;
-        let url = format!("{}/api/widget/session", self.endpoint);
-        let reply = fetch("POST", &url, None, Some(&body), None).await?;
-        if reply.ok() {
-            return serde_json::from_str(&reply.body).map_err(|_| ApiError::Malformed);
-        }
-        Err(reply.rest_error())
+        self.post_rest("/api/widget/session", None, request).await
     }
 
     /// `POST /api/widget/oauth/start`: the authorization URL for a sign-in suggestion.
@@ -107,9 +101,20 @@ impl Api {
         token: &str,
         request: &SignInStartRequest,
     ) -> Result<SignInStartResponse, ApiError> {
-        let body = serde_json::to_string(request).map_err(|_| ApiError::Malformed)?;
-        let url = format!("{}/api/widget/oauth/start", self.endpoint);
-        let reply = fetch("POST", &url, Some(token), Some(&body), None).await?;
+        self.post_rest("/api/widget/oauth/start", Some(token), request)
+            .await
+    }
+
+    /// A JSON `POST` to one of the gateway's own routes, with a REST error body on failure.
+    async fn post_rest<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        token: Option<&str>,
+        body: &impl serde::Serialize,
+    ) -> Result<T, ApiError> {
+        let body = serde_json::to_string(body).map_err(|_| ApiError::Malformed)?;
+        let url = format!("{}{path}", self.endpoint);
+        let reply = fetch("POST", &url, token, Some(&body), None).await?;
         if reply.ok() {
             return serde_json::from_str(&reply.body).map_err(|_| ApiError::Malformed);
         }
@@ -237,27 +242,9 @@ impl Api {
             .map(|segment| js_sys::encode_uri_component(segment).into())
             .collect();
         let url = format!("{}/api/v1/connect/assets/{}", self.endpoint, path.join("/"));
-        let window = web_sys::window().ok_or(ApiError::Network)?;
-        let headers = Headers::new().map_err(|_| ApiError::Network)?;
-        headers
-            .set("authorization", &format!("Bearer {token}"))
-            .map_err(|_| ApiError::Malformed)?;
-        let init = RequestInit::new();
-        init.set_headers(&headers);
-        init.set_credentials(web_sys::RequestCredentials::Omit);
-        let response: Response = JsFuture::from(window.fetch_with_str_and_init(&url, &init))
-            .await
-            .map_err(|_| ApiError::Network)?
-            .dyn_into()
-            .map_err(|_| ApiError::Network)?;
-        if !response.ok() {
-            return Err(ApiError::Http {
-                status: response.status(),
-                code: ErrorCode::from_http_status(response.status()),
-                message: String::new(),
-                retry_after: None,
-            });
-        }
+        // No timeout: a large file may take long; the visitor sees it arriving.
+        let response =
+            successful(send_request(&url, request_init("GET", Some(token), None, None)?).await?)?;
         let blob = response.blob().map_err(|_| ApiError::Network)?;
         JsFuture::from(blob)
             .await
@@ -279,31 +266,10 @@ impl Api {
     ) -> Result<(), ApiError> {
         use connect360_model::wire::{AiStreamEvent, SseDecoder};
         let body = serde_json::to_string(input).map_err(|_| ApiError::Malformed)?;
-        let window = web_sys::window().ok_or(ApiError::Network)?;
-        let headers = Headers::new().map_err(|_| ApiError::Network)?;
-        let set =
-            |name: &str, value: &str| headers.set(name, value).map_err(|_| ApiError::Malformed);
-        set("content-type", "application/json")?;
-        set("authorization", &format!("Bearer {token}"))?;
-        let init = RequestInit::new();
-        init.set_method("POST");
-        init.set_headers(&headers);
-        init.set_body(&JsValue::from_str(&body));
-        init.set_credentials(web_sys::RequestCredentials::Omit);
         let url = format!("{}/api/v1/connect/ai-stream", self.endpoint);
-        let response: Response = JsFuture::from(window.fetch_with_str_and_init(&url, &init))
-            .await
-            .map_err(|_| ApiError::Network)?
-            .dyn_into()
-            .map_err(|_| ApiError::Network)?;
-        if !response.ok() {
-            return Err(ApiError::Http {
-                status: response.status(),
-                code: ErrorCode::from_http_status(response.status()),
-                message: String::new(),
-                retry_after: None,
-            });
-        }
+        // No timeout: the stream lasts as long as the reply is being written.
+        let init = request_init("POST", Some(token), Some(&body), None)?;
+        let response = successful(send_request(&url, init).await?)?;
         let reader: web_sys::ReadableStreamDefaultReader = response
             .body()
             .ok_or(ApiError::Malformed)?
@@ -382,14 +348,13 @@ impl Reply {
     }
 }
 
-async fn fetch(
+/// A request's method, headers and body: the token as the only credential (no cookies).
+fn request_init(
     method: &str,
-    url: &str,
     token: Option<&str>,
     body: Option<&str>,
     idempotency_key: Option<&str>,
-) -> Result<Reply, ApiError> {
-    let window = web_sys::window().ok_or(ApiError::Network)?;
+) -> Result<RequestInit, ApiError> {
     let headers = Headers::new().map_err(|_| ApiError::Network)?;
     let set = |name: &str, value: &str| headers.set(name, value).map_err(|_| ApiError::Malformed);
     if body.is_some() {
@@ -407,14 +372,43 @@ async fn fetch(
     if let Some(body) = body {
         init.set_body(&JsValue::from_str(body));
     }
-    // No cookies: the token is the only credential.
     init.set_credentials(web_sys::RequestCredentials::Omit);
-    init.set_signal(Some(&AbortSignal::timeout_with_u32(REQUEST_TIMEOUT_MS)));
-    let response: Response = JsFuture::from(window.fetch_with_str_and_init(url, &init))
+    Ok(init)
+}
+
+async fn send_request(url: &str, init: RequestInit) -> Result<Response, ApiError> {
+    let window = web_sys::window().ok_or(ApiError::Network)?;
+    JsFuture::from(window.fetch_with_str_and_init(url, &init))
         .await
         .map_err(|_| ApiError::Network)?
         .dyn_into()
-        .map_err(|_| ApiError::Network)?;
+        .map_err(|_| ApiError::Network)
+}
+
+/// The response if it is a 2xx, else its status as an error.
+fn successful(response: Response) -> Result<Response, ApiError> {
+    if response.ok() {
+        return Ok(response);
+    }
+    Err(ApiError::Http {
+        status: response.status(),
+        code: ErrorCode::from_http_status(response.status()),
+        message: String::new(),
+        retry_after: None,
+    })
+}
+
+/// A request that is given up after [`REQUEST_TIMEOUT_MS`], read to the end as text.
+async fn fetch(
+    method: &str,
+    url: &str,
+    token: Option<&str>,
+    body: Option<&str>,
+    idempotency_key: Option<&str>,
+) -> Result<Reply, ApiError> {
+    let init = request_init(method, token, body, idempotency_key)?;
+    init.set_signal(Some(&AbortSignal::timeout_with_u32(REQUEST_TIMEOUT_MS)));
+    let response = send_request(url, init).await?;
     let retry_after = response
         .headers()
         .get("retry-after")

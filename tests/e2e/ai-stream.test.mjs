@@ -3,7 +3,7 @@
 // once, announced once.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { callAsMerchant, collectErrors, eventually, launchChromium, startServer } from './support.mjs';
+import { callAsMerchant, collectErrors, eventually, launchChromium, startServer, conversationOf } from './support.mjs';
 
 let server;
 let browser;
@@ -45,13 +45,7 @@ test('a free-text question gets a streamed AI reply that is stored and shown onc
   assert.ok(lengths.size >= 3, `the reply grew in steps (${[...lengths].join(', ')})`);
   assert.ok(sawTyping || lengths.size > 0, 'a typing indicator or text showed at once');
 
-  const conversationId = await page.evaluate(() => {
-    for (let i = 0; i < localStorage.length; i++) {
-      const key = localStorage.key(i);
-      if (key.endsWith(':session')) return JSON.parse(localStorage.getItem(key)).conversationId;
-    }
-    return null;
-  });
+  const conversationId = await conversationOf(page);
   const ai = await eventually(async () => {
     const page = await callAsMerchant(server, 'v1.connect.listMessages', { conversationId, limit: 100 });
     const replies = page.items.filter((m) => m.sender.type === 'ai');

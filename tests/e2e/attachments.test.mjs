@@ -4,7 +4,7 @@
 // agent's picture shows in the widget as a preview.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { callAsMerchant, collectErrors, eventually, launchChromium, startServer } from './support.mjs';
+import { callAsMerchant, collectErrors, eventually, launchChromium, startServer, conversationOf, openChatAndSay } from './support.mjs';
 
 let server;
 let browser;
@@ -44,13 +44,7 @@ test('a visitor attaches a file, sends it, and can download it again', async () 
 
   const chip = root.locator('button.c360-file', { hasText: 'receipt.txt' });
   await chip.waitFor({ timeout: 10000 });
-  const conversationId = await page.evaluate(() => {
-    for (let i = 0; i < localStorage.length; i++) {
-      const key = localStorage.key(i);
-      if (key.endsWith(':session')) return JSON.parse(localStorage.getItem(key)).conversationId;
-    }
-    return null;
-  });
+  const conversationId = await conversationOf(page);
   const stored = await callAsMerchant(server, 'v1.connect.listMessages', { conversationId });
   const sent = stored.items.find((m) => m.attachments.length > 0);
   assert.equal(sent.content.en, 'Here is my receipt');
@@ -80,19 +74,8 @@ test('more than five files are refused with a message and nothing extra is uploa
 test("an agent's picture shows in the widget as a preview fetched with the visitor's token", async () => {
   const page = await browser.newPage();
   const errors = collectErrors(page);
-  await page.goto(server.url);
-  const root = page.locator('#connect360-chat');
-  await root.locator('button.c360-launcher').click();
-  await root.locator('textarea.c360-input').fill('Can you show me the tent?');
-  await root.locator('textarea.c360-input').press('Enter');
-  await root.locator('.c360-row--mine .c360-bubble:not(.c360-bubble--pending)').waitFor({ timeout: 10000 });
-  const conversationId = await page.evaluate(() => {
-    for (let i = 0; i < localStorage.length; i++) {
-      const key = localStorage.key(i);
-      if (key.endsWith(':session')) return JSON.parse(localStorage.getItem(key)).conversationId;
-    }
-    return null;
-  });
+  const root = await openChatAndSay(page, server, 'Can you show me the tent?');
+  const conversationId = await conversationOf(page);
 
   // The agent uploads a picture with the merchant's key and sends it.
   const png = await fetch(new URL('/demo/img/ridge-2.png', server.url)).then((r) => r.arrayBuffer());

@@ -6,7 +6,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { callAsMerchant, collectErrors, launchChromium, repoRoot, startServer } from './support.mjs';
+import { callAsMerchant, collectErrors, launchChromium, repoRoot, startServer, conversationOf } from './support.mjs';
 
 let server;
 let browser;
@@ -40,13 +40,7 @@ for (const locale of ['en', 'ar']) {
     await root.locator('textarea.c360-input').fill('Show me your messages');
     await root.locator('textarea.c360-input').press('Enter');
     await root.locator('.c360-row--mine .c360-bubble:not(.c360-bubble--pending)').waitFor({ timeout: 10000 });
-    const conversationId = await page.evaluate(() => {
-      for (let i = 0; i < localStorage.length; i++) {
-        const key = localStorage.key(i);
-        if (key.endsWith(':session')) return JSON.parse(localStorage.getItem(key)).conversationId;
-      }
-      return null;
-    });
+    const conversationId = await conversationOf(page);
     for (const [index, fixture] of fixtures.entries()) {
       await callAsMerchant(server, 'v1.connect.send', { conversationId, content: fixture.message.content });
       await page.waitForFunction((count) =>

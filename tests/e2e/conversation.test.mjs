@@ -4,7 +4,7 @@
 // messages wait, then arrive once each, in order.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { callAsMerchant, eventually, launchChromium, startServer } from './support.mjs';
+import { callAsMerchant, eventually, launchChromium, startServer, conversationOf } from './support.mjs';
 
 let browser;
 
@@ -45,16 +45,6 @@ async function say(w, text) {
 }
 
 /** The visitor's conversation id, as the widget keeps it on this browser. */
-async function conversationOf(page) {
-  return page.evaluate(() => {
-    for (let i = 0; i < localStorage.length; i++) {
-      const key = localStorage.key(i);
-      if (key.endsWith(':session')) return JSON.parse(localStorage.getItem(key)).conversationId;
-    }
-    return null;
-  });
-}
-
 async function customerTexts(server, conversationId) {
   const page = await callAsMerchant(server, 'v1.connect.listMessages', {
     conversationId,

@@ -4,7 +4,7 @@
 // URL in a new tab and posts alongside.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { callAsMerchant, collectErrors, eventually, launchChromium, startServer } from './support.mjs';
+import { callAsMerchant, collectErrors, eventually, launchChromium, startServer, conversationOf } from './support.mjs';
 
 let server;
 let browser;
@@ -18,16 +18,6 @@ after(async () => {
   await browser?.close();
   await server?.stop();
 });
-
-async function conversationOf(page) {
-  return page.evaluate(() => {
-    for (let i = 0; i < localStorage.length; i++) {
-      const key = localStorage.key(i);
-      if (key.endsWith(':session')) return JSON.parse(localStorage.getItem(key)).conversationId;
-    }
-    return null;
-  });
-}
 
 async function messagesOf(conversationId) {
   const page = await callAsMerchant(server, 'v1.connect.listMessages', { conversationId, limit: 100 });

@@ -6,13 +6,16 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { callAsMerchant, collectErrors, eventually, launchChromium, repoRoot, startServer } from './support.mjs';
+import {
+  callAsMerchant, collectErrors, conversationOf, freePort, launchChromium, openChatAndSay, repoRoot,
+  startServer,
+} from './support.mjs';
 
 let server;
 let browser;
 
 before(async () => {
-  const port = await (await import('./support.mjs')).freePort();
+  const port = await freePort();
   server = await startServer({
     port,
     args: ['--no-demo-bot', '--oauth-authorize-url', `http://127.0.0.1:${port}/demo/sign-in`],
@@ -34,19 +37,8 @@ test('a visitor signs in through the popup and the result is posted once', async
   const context = await browser.newContext();
   const page = await context.newPage();
   const errors = collectErrors(page);
-  await page.goto(server.url);
-  const root = page.locator('#connect360-chat');
-  await root.locator('button.c360-launcher').click();
-  await root.locator('textarea.c360-input').fill('Where are my orders?');
-  await root.locator('textarea.c360-input').press('Enter');
-  await root.locator('.c360-row--mine .c360-bubble:not(.c360-bubble--pending)').waitFor({ timeout: 10000 });
-  const conversationId = await page.evaluate(() => {
-    for (let i = 0; i < localStorage.length; i++) {
-      const key = localStorage.key(i);
-      if (key.endsWith(':session')) return JSON.parse(localStorage.getItem(key)).conversationId;
-    }
-    return null;
-  });
+  const root = await openChatAndSay(page, server, 'Where are my orders?');
+  const conversationId = await conversationOf(page);
   const request = await callAsMerchant(server, 'v1.connect.send', {
     conversationId, content: { en: await signInRequest() },
   });

@@ -166,3 +166,28 @@ export async function eventually(check, what, timeoutMs = 15000) {
   }
   throw new Error(`timed out waiting for ${what} (last: ${JSON.stringify(last)})`);
 }
+
+/** The visitor's conversation id, as the widget keeps it in this page's localStorage. */
+export async function conversationOf(page) {
+  return page.evaluate(() => {
+    for (let i = 0; i < localStorage.length; i++) {
+      const key = localStorage.key(i);
+      if (key.endsWith(':session')) return JSON.parse(localStorage.getItem(key)).conversationId;
+    }
+    return null;
+  });
+}
+
+/**
+ * Opens the demo shop, opens the chat and sends `text`; resolves to the widget's root locator
+ * once the message is confirmed.
+ */
+export async function openChatAndSay(page, server, text) {
+  await page.goto(server.url);
+  const root = page.locator('#connect360-chat');
+  await root.locator('button.c360-launcher').click();
+  await root.locator('textarea.c360-input').fill(text);
+  await root.locator('textarea.c360-input').press('Enter');
+  await root.locator('.c360-row--mine .c360-bubble:not(.c360-bubble--pending)').waitFor({ timeout: 10000 });
+  return root;
+}

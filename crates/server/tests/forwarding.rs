@@ -123,13 +123,8 @@ fn items(page: &Value) -> Vec<Value> {
     page["result"]["data"]["items"].as_array().unwrap().clone()
 }
 
-#[tokio::test]
-async fn a_visitor_chats_through_a_forwarding_gateway() {
-    let upstream = upstream().await;
-    let gateway = gateway(&upstream, KEY).await;
-    let (token, conversation) = session(&gateway).await;
-
-    // The conversation was created upstream for this visitor.
+/// What the local Connect360 holds for `conversation`, read with its key.
+async fn stored(upstream: &Process, conversation: &str) -> Vec<Value> {
     let (status, page) = call(
         &upstream.base,
         KEY,
@@ -138,6 +133,17 @@ async fn a_visitor_chats_through_a_forwarding_gateway() {
     )
     .await;
     assert_eq!(status, 200, "{page}");
+    items(&page)
+}
+
+#[tokio::test]
+async fn a_visitor_chats_through_a_forwarding_gateway() {
+    let upstream = upstream().await;
+    let gateway = gateway(&upstream, KEY).await;
+    let (token, conversation) = session(&gateway).await;
+
+    // The conversation was created upstream for this visitor (and is empty).
+    assert!(stored(&upstream, &conversation).await.is_empty());
 
     let (status, sent) = call(
         &gateway.base,
@@ -245,16 +251,7 @@ async fn a_visitor_chats_through_a_forwarding_gateway() {
     assert!(events.len() > 2, "{body}");
     let done = events.last().unwrap();
     assert_eq!(done["type"], "done", "{body}");
-    let stored = items(
-        &call(
-            &upstream.base,
-            KEY,
-            "v1.connect.listMessages",
-            json!({"conversationId": conversation}),
-        )
-        .await
-        .1,
-    );
+    let stored = stored(&upstream, &conversation).await;
     let reply = stored
         .iter()
         .find(|m| m["id"] == done["messageId"])
@@ -316,16 +313,7 @@ async fn a_forwarding_gateway_refuses_key_holders_and_passes_upstream_errors_thr
     )
     .await;
     assert_eq!((status, common_code(&body)), (403, "FORBIDDEN"), "{body}");
-    let stored = items(
-        &call(
-            &upstream.base,
-            KEY,
-            "v1.connect.listMessages",
-            json!({"conversationId": conversation}),
-        )
-        .await
-        .1,
-    );
+    let stored = stored(&upstream, &conversation).await;
     assert!(stored.is_empty(), "nothing was stored: {stored:?}");
 }
 

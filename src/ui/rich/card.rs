@@ -9,10 +9,9 @@ use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
 use super::media::{Fit, ImageBox};
-use super::suggestion::SuggestionControl;
+use super::suggestion::controls;
 use super::ValueContext;
 use crate::i18n::Text;
-use crate::store::SuggestionPlace;
 
 /// One card; `position` is `(index, count)` inside a carousel.
 #[component]
@@ -69,25 +68,13 @@ pub fn Card(
         }
     };
     let description_id = described_by.clone();
-    let buttons: Vec<_> = card
-        .suggestions
-        .iter()
-        .enumerate()
-        .map(|(i, suggestion)| {
-            view! {
-                <SuggestionControl
-                    suggestion=suggestion.clone()
-                    place=SuggestionPlace {
-                        message_id: value.message_id.clone(),
-                        lang: value.lang,
-                        path: format!("{path}.suggestions[{i}]"),
-                    }
-                    chip=false
-                    inactive=inactive
-                />
-            }
-        })
-        .collect();
+    let buttons = controls(
+        &card.suggestions,
+        &value,
+        &format!("{path}."),
+        false,
+        inactive,
+    );
     view! {
         <div
             class="c360-card"

@@ -13,10 +13,9 @@ use leptos::prelude::*;
 
 use super::rich_text::{plain, rich};
 use crate::i18n::Text;
-use crate::store::SuggestionPlace;
 use card::{Card, Carousel};
 use media::{Fit, ImageBox};
-use suggestion::SuggestionControl;
+use suggestion::controls;
 
 /// What every part of one value needs to know.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -93,24 +92,7 @@ pub fn RichBody(
 
 /// The message-level suggestions as a row of chips.
 fn chip_row(suggestions: &[Suggestion], value: &ValueContext) -> impl IntoView {
-    let chips: Vec<_> = suggestions
-        .iter()
-        .enumerate()
-        .map(|(i, suggestion)| {
-            view! {
-                <SuggestionControl
-                    suggestion=suggestion.clone()
-                    place=SuggestionPlace {
-                        message_id: value.message_id.clone(),
-                        lang: value.lang,
-                        path: format!("suggestions[{i}]"),
-                    }
-                    chip=true
-                    inactive=Signal::stored(false)
-                />
-            }
-        })
-        .collect();
+    let chips = controls(suggestions, value, "", true, Signal::stored(false));
     view! {
         <div class="c360-chips" role="group" aria-label=Text::SuggestedReplies.get(value.ui_lang)>
             {chips}

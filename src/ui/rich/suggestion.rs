@@ -14,6 +14,34 @@ use crate::i18n::Text;
 use crate::store::outbox::SuggestionAnswer;
 use crate::store::{Chat, SuggestionPlace as Place};
 
+/// The controls of `suggestions`, found at `<base>suggestions[i]` inside the value.
+pub fn controls(
+    suggestions: &[Suggestion],
+    value: &super::ValueContext,
+    base: &str,
+    chip: bool,
+    inactive: Signal<bool>,
+) -> Vec<impl IntoView> {
+    suggestions
+        .iter()
+        .enumerate()
+        .map(|(i, suggestion)| {
+            view! {
+                <SuggestionControl
+                    suggestion=suggestion.clone()
+                    place=Place {
+                        message_id: value.message_id.clone(),
+                        lang: value.lang,
+                        path: format!("{base}suggestions[{i}]"),
+                    }
+                    chip=chip
+                    inactive=inactive
+                />
+            }
+        })
+        .collect()
+}
+
 /// The label a suggestion shows and posts.
 pub fn label_of(suggestion: &Suggestion, lang: Lang) -> String {
     match suggestion {
