@@ -28,6 +28,16 @@ for f in "${files[@]}"; do
   printf '%-34s %10d %10d\n' "$(basename "$f")" "$raw" "$gz"
 done
 printf '%-34s %10d %10d   (budget %d)\n' "total" "$total_raw" "$total_gz" "$BUDGET_GZIP_BYTES"
+# The embed loader is what every page of a merchant's site loads: at most 4 KB gzip.
+LOADER_BUDGET_GZIP_BYTES=4096
+if [[ -e "$dist/loader.js" ]]; then
+  loader_gz=$(gzip -9 -c "$dist/loader.js" | wc -c)
+  printf '%-34s %10d %10d   (budget %d)\n' "loader.js" "$(wc -c <"$dist/loader.js")" "$loader_gz" "$LOADER_BUDGET_GZIP_BYTES"
+  if ((loader_gz > LOADER_BUDGET_GZIP_BYTES)); then
+    echo "loader budget exceeded: $loader_gz bytes gzip > $LOADER_BUDGET_GZIP_BYTES" >&2
+    exit 1
+  fi
+fi
 if ((total_gz > BUDGET_GZIP_BYTES)); then
   echo "size budget exceeded: $total_gz bytes gzip > $BUDGET_GZIP_BYTES" >&2
   exit 1

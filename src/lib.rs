@@ -3,11 +3,12 @@
 //! Modules, one concept each: [`config`] (what the embed said), [`api`] (transport),
 //! [`store`] (the conversation as reactive state, the outbox, sync), [`ui`] (Leptos
 //! components), [`i18n`] (the UI string catalogue), [`mount`] (shadow root, stylesheet,
-//! mounting). Message shapes, validation and rich text come from the shared
+//! mounting), [`embed`] (the surface the embed loader and `window.Connect360` call). Message shapes, validation and rich text come from the shared
 //! `connect360-model` crate. Data flows one way: api → store → ui.
 
 pub mod api;
 pub mod config;
+pub mod embed;
 pub mod i18n;
 pub mod mount;
 pub mod store;

@@ -130,6 +130,8 @@ struct Inner {
     sequence: Cell<u32>,
     /// Uploads under way, by tray id, for cancelling.
     uploads: RefCell<Vec<(u32, crate::api::Upload)>>,
+    /// The page's listener for the widget's events (the embed loader's `emit`).
+    events: RefCell<Option<js_sys::Function>>,
 }
 
 impl Chat {
@@ -166,6 +168,7 @@ impl Chat {
                 started: Cell::new(false),
                 sequence: Cell::new(0),
                 uploads: RefCell::new(Vec::new()),
+                events: RefCell::new(None),
             })),
         };
         if resume {
@@ -217,12 +220,55 @@ impl Chat {
 
     /// Opens or closes the panel; opening counts as reading everything.
     pub fn set_open(&self, open: bool) {
+        if self.open.get_untracked() == open {
+            return;
+        }
         self.open.set(open);
+        self.emit(if open { "open" } else { "close" }, self.state_object());
         if open {
             self.unread.set(0);
             self.start();
             self.inner().poll_alarm.wake();
         }
+    }
+
+    /// Where the widget's events go (`ready`, `open`, `close`, `message`, `sent`, `unread`).
+    pub fn set_event_sink(&self, sink: js_sys::Function) {
+        *self.inner().events.borrow_mut() = Some(sink);
+    }
+
+    /// Tells the page about `name` with `detail`; a failing listener never breaks the widget.
+    fn emit(&self, name: &str, detail: wasm_bindgen::JsValue) {
+        let Ok(inner) = self.alive() else {
+            return;
+        };
+        let sink = inner.events.borrow().clone();
+        if let Some(sink) = sink {
+            let _ = sink.call2(&wasm_bindgen::JsValue::NULL, &name.into(), &detail);
+        }
+    }
+
+    /// `{visitorId, conversationId, open, unread}` for the page's script.
+    pub fn state_object(&self) -> wasm_bindgen::JsValue {
+        let session = self.alive().ok().and_then(|i| i.session.borrow().clone());
+        js_object(&[
+            (
+                "visitorId",
+                session.as_ref().map(|s| s.visitor_id.as_str().into()),
+            ),
+            (
+                "conversationId",
+                session.as_ref().map(|s| s.conversation_id.as_str().into()),
+            ),
+            (
+                "open",
+                Some(self.open.try_get_untracked().unwrap_or(false).into()),
+            ),
+            (
+                "unread",
+                Some(self.unread.try_get_untracked().unwrap_or(0).into()),
+            ),
+        ])
     }
 
     /// Queues `text` (trimmed; at most [`MAX_MESSAGE_CHARS`]) and shows it as sending. Returns
@@ -633,9 +679,23 @@ impl Chat {
         let Some(newest) = incoming.last() else {
             return;
         };
+        for message in &incoming {
+            let text = transcript::plain_text_of(message).unwrap_or_default();
+            let sender = message.sender.name.as_deref().unwrap_or_default();
+            self.emit(
+                "message",
+                js_object(&[
+                    ("id", Some(message.id.as_str().into())),
+                    ("text", Some(text.into())),
+                    ("sender", Some(sender.into())),
+                ]),
+            );
+        }
         let seen = self.open.try_get_untracked().unwrap_or_default() && page_visible();
         if !seen {
             self.unread.try_update(|n| *n += incoming.len() as u32);
+            let unread = self.unread.try_get_untracked().unwrap_or(0);
+            self.emit("unread", js_object(&[("count", Some(unread.into()))]));
             return;
         }
         let Ok(lang) = self.alive().map(|i| i.config.lang) else {
@@ -772,6 +832,13 @@ impl Chat {
                         .try_with_untracked(|t| t.messages().is_empty())
                         .unwrap_or(true);
                     let message_id = message.id.clone();
+                    self.emit(
+                        "sent",
+                        js_object(&[
+                            ("id", Some(message_id.as_str().into())),
+                            ("text", Some(item.text.as_str().into())),
+                        ]),
+                    );
                     self.transcript.try_update(|t| t.confirm(&item.id, message));
                     inner.poll_alarm.wake();
                     // Free text after the opening message gets an AI reply when the site
@@ -893,6 +960,16 @@ fn new_local_id(sequence: &Cell<u32>) -> String {
     sequence.set(n);
     let random = (js_sys::Math::random() * 1e12) as u64;
     format!("local_{:x}{n:x}{random:x}", js_sys::Date::now() as u64)
+}
+
+/// A plain JS object from `(key, value)` pairs; `None` is `null`.
+fn js_object(pairs: &[(&str, Option<wasm_bindgen::JsValue>)]) -> wasm_bindgen::JsValue {
+    let object = js_sys::Object::new();
+    for (key, value) in pairs {
+        let value = value.clone().unwrap_or(wasm_bindgen::JsValue::NULL);
+        let _ = js_sys::Reflect::set(&object, &(*key).into(), &value);
+    }
+    object.into()
 }
 
 fn page_visible() -> bool {

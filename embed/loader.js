@@ -1,0 +1,124 @@
+/* Connect360 Chat loader: the one script a merchant adds.
+ *
+ *   <script async src="https://chat.example.com/widget/loader.js"
+ *           data-endpoint="https://chat.example.com" data-channel="example.com"></script>
+ *
+ * It defines window.Connect360 (calls are queued until the widget has loaded), paints the
+ * launcher at once inside an open shadow root, and loads the WebAssembly widget only when the
+ * visitor shows interest (pointer over or focus on the launcher, a click, an API call that needs
+ * it). Plain ES5-style JS, no dependencies, nothing global but Connect360.
+ */
+(function () {
+  'use strict';
+  var w = window;
+  var d = document;
+  if (w.Connect360 && w.Connect360.__loaded) return; // a second copy of the script: one widget
+  var script = d.currentScript;
+  var base = script ? script.src.replace(/\/[^/]*$/, '') : '';
+  var KEYS = ['endpoint', 'channel', 'locale', 'position', 'color', 'title', 'greeting', 'open', 'aiAgent'];
+  var settings = {};
+  var given = w.Connect360Settings || {};
+  KEYS.forEach(function (k) {
+    var attr = 'data-' + k.replace(/[A-Z]/g, function (c) { return '-' + c.toLowerCase(); });
+    var v = script && script.getAttribute(attr);
+    if (v == null && given[k] != null) v = String(given[k]);
+    if (v != null) settings[k] = v;
+  });
+  if (!settings.endpoint) settings.endpoint = base.replace(/\/widget$/, '');
+
+  var queue = [];
+  var listeners = {};
+  var widget = null;
+  var loading = false;
+  var host = null;
+
+  function emit(name, detail) {
+    (listeners[name] || []).slice().forEach(function (fn) {
+      try { fn(detail); } catch (e) { setTimeout(function () { throw e; }); }
+    });
+  }
+
+  function call(name, args) {
+    if (widget) return widget[name].apply(widget, args);
+    queue.push([name, args]);
+    load();
+  }
+
+  function mountHost() {
+    if (host && d.body.contains(host)) return;
+    if (!host) {
+      host = d.createElement('div');
+      host.setAttribute('data-connect360', '');
+      KEYS.forEach(function (k) {
+        if (settings[k] != null) host.setAttribute('data-' + k.replace(/[A-Z]/g, function (c) { return '-' + c.toLowerCase(); }), settings[k]);
+      });
+      var root = host.attachShadow({ mode: 'open' });
+      var css = d.createElement('link');
+      css.rel = 'stylesheet';
+      css.href = base + '/widget.css';
+      root.appendChild(css);
+      var boot = d.createElement('div');
+      boot.className = 'c360-boot c360-widget' + (settings.position === 'left' ? ' c360-widget--left' : '');
+      var button = d.createElement('button');
+      button.type = 'button';
+      button.className = 'c360-launcher';
+      button.setAttribute('aria-label', 'Open chat');
+      var SVG = 'http://www.w3.org/2000/svg';
+      var icon = d.createElementNS(SVG, 'svg');
+      icon.setAttribute('class', 'c360-launcher-icon');
+      icon.setAttribute('viewBox', '0 0 24 24');
+      icon.setAttribute('aria-hidden', 'true');
+      icon.setAttribute('focusable', 'false');
+      var path = d.createElementNS(SVG, 'path');
+      path.setAttribute('d', 'M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H9l-5 4v-4a2 2 0 0 1-2-2V6a2 2 0 0 1 2-2z');
+      icon.appendChild(path);
+      button.appendChild(icon);
+      button.addEventListener('pointerenter', load);
+      button.addEventListener('focus', load);
+      button.addEventListener('click', function () { call('toggle', []); });
+      boot.appendChild(button);
+      root.appendChild(boot);
+    }
+    d.body.appendChild(host);
+  }
+
+  function load() {
+    if (loading) return;
+    loading = true;
+    import(base + '/connect360-widget.js').then(function (mod) {
+      return mod.default({ module_or_path: base + '/connect360-widget_bg.wasm' }).then(function () {
+        widget = mod.start(host, emit);
+        var pending = queue;
+        queue = [];
+        pending.forEach(function (c) { widget[c[0]].apply(widget, c[1]); });
+        emit('ready', widget.getState());
+      });
+    }).catch(function (error) {
+      loading = false;
+      emit('error', { message: 'The chat could not load', cause: String(error) });
+    });
+  }
+
+  w.Connect360 = {
+    __loaded: true,
+    open: function () { call('open', []); },
+    close: function () { call('close', []); },
+    toggle: function () { call('toggle', []); },
+    sendMessage: function (text) { call('sendMessage', [String(text)]); },
+    getState: function () {
+      return widget ? widget.getState() : { visitorId: null, conversationId: null, open: false, unread: 0 };
+    },
+    on: function (name, fn) {
+      (listeners[name] = listeners[name] || []).push(fn);
+      return function () {
+        listeners[name] = (listeners[name] || []).filter(function (f) { return f !== fn; });
+      };
+    }
+  };
+
+  function ready() {
+    mountHost();
+    if (settings.open === 'true') call('open', []);
+  }
+  if (d.body) ready(); else d.addEventListener('DOMContentLoaded', ready);
+})();
