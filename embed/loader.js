@@ -116,9 +116,33 @@
     }
   };
 
+  // A returning visitor (a stored session for this endpoint) gets the widget when the browser
+  // is idle, so the unread badge stays live; a first-time visitor only on interest.
+  function returning() {
+    try {
+      var prefix = 'c360:' + settings.endpoint.replace(/\/$/, '') + '|';
+      for (var i = 0; i < w.localStorage.length; i++) {
+        if (w.localStorage.key(i).indexOf(prefix) === 0) return true;
+      }
+    } catch (e) { /* storage blocked: treat as new */ }
+    return false;
+  }
+
   function ready() {
     mountHost();
     if (settings.open === 'true') call('open', []);
+    else if (returning()) (w.requestIdleCallback || function (f) { setTimeout(f, 1000); })(load);
+    // Single-page apps may replace <body> or its content: put the widget back. Only direct
+    // children are watched, so busy pages pay nothing for their own updates.
+    var watched = null;
+    var observer = new MutationObserver(function () {
+      if (!d.body) return;
+      if (watched !== d.body) { watched = d.body; observer.observe(watched, { childList: true }); }
+      if (host.parentNode !== d.body) d.body.appendChild(host);
+    });
+    observer.observe(d.documentElement, { childList: true });
+    watched = d.body;
+    observer.observe(watched, { childList: true });
   }
   if (d.body) ready(); else d.addEventListener('DOMContentLoaded', ready);
 })();

@@ -22,7 +22,7 @@ test('a free-text question gets a streamed AI reply that is stored and shown onc
   const page = await browser.newPage();
   const errors = collectErrors(page);
   await page.goto(server.url);
-  const root = page.locator('#connect360-chat');
+  const root = page.locator('[data-connect360]');
   await root.locator('button.c360-launcher').click();
   const input = root.locator('textarea.c360-input');
   await input.fill('Hello');

@@ -26,7 +26,7 @@ test('a visitor attaches a file, sends it, and can download it again', async () 
   const page = await context.newPage();
   const errors = collectErrors(page);
   await page.goto(server.url);
-  const root = page.locator('#connect360-chat');
+  const root = page.locator('[data-connect360]');
   await root.locator('button.c360-launcher').click();
   const input = root.locator('input.c360-file-input');
 
@@ -62,7 +62,7 @@ test('a visitor attaches a file, sends it, and can download it again', async () 
 test('more than five files are refused with a message and nothing extra is uploaded', async () => {
   const page = await browser.newPage();
   await page.goto(server.url);
-  const root = page.locator('#connect360-chat');
+  const root = page.locator('[data-connect360]');
   await root.locator('button.c360-launcher').click();
   const six = [1, 2, 3, 4, 5, 6].map((n) => file(`note-${n}.txt`, 'text/plain', `note ${n}`));
   await root.locator('input.c360-file-input').setInputFiles(six);

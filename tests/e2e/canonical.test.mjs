@@ -31,11 +31,9 @@ for (const locale of ['en', 'ar']) {
     // The examples' pictures live on example.com, which this closed network cannot reach: those
     // fail to load (and show their alt text, as §5.3 says); nothing else may fail.
     const errors = collectErrors(page, /^https:\/\/[a-z.]*example\.com\//);
+    // The browser's language picks the widget's (no data-locale on the demo shop).
     await page.goto(server.url);
-    // The widget's UI language follows data-locale, as a merchant would set it.
-    await page.evaluate((l) => document.getElementById('connect360-chat').setAttribute('data-locale', l), locale);
-    await page.reload();
-    const root = page.locator('#connect360-chat');
+    const root = page.locator('[data-connect360]');
     await root.locator('button.c360-launcher').click();
     await root.locator('textarea.c360-input').fill('Show me your messages');
     await root.locator('textarea.c360-input').press('Enter');
@@ -44,7 +42,7 @@ for (const locale of ['en', 'ar']) {
     for (const [index, fixture] of fixtures.entries()) {
       await callAsMerchant(server, 'v1.connect.send', { conversationId, content: fixture.message.content });
       await page.waitForFunction((count) =>
-        document.getElementById('connect360-chat').shadowRoot
+        document.querySelector('[data-connect360]').shadowRoot
           .querySelectorAll('.c360-row--agent').length === count, index + 1);
       await page.waitForTimeout(300); // images settle
       const row = root.locator('.c360-row--agent').last();

@@ -18,7 +18,7 @@ after(async () => {
 
 /** The widget's parts, seen through its open shadow root. */
 function widget(page) {
-  const root = page.locator('#connect360-chat');
+  const root = page.locator('[data-connect360]');
   return {
     launcher: root.locator('button.c360-launcher'),
     input: root.locator('textarea.c360-input'),

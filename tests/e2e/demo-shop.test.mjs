@@ -31,7 +31,7 @@ test('the demo shop embeds the widget under a strict CSP', async () => {
   assert.match(response.headers()['content-security-policy'], /script-src 'self' 'wasm-unsafe-eval'/);
   assert.equal(await page.title(), 'Acme Outdoor — trail shoes, packs and tents');
 
-  const launcher = page.locator('#connect360-chat button.c360-launcher');
+  const launcher = page.locator('[data-connect360] button.c360-launcher');
   await launcher.waitFor({ state: 'visible', timeout: 15000 });
   await launcher.click();
   await page.locator('#c360-panel').waitFor({ state: 'visible', timeout: 5000 });

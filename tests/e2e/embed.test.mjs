@@ -82,3 +82,23 @@ test('calls queued before the widget loaded run in order and events carry their 
   assert.deepEqual(stored.items.map((m) => m.content.en), ['Queued hello']);
   await page.close();
 });
+
+test('a single-page app that replaces the body keeps the widget, and a second loader does not double-mount', async () => {
+  const page = await browser.newPage();
+  await page.goto(host.url);
+  await page.locator('[data-connect360] button.c360-launcher').waitFor({ state: 'visible', timeout: 10000 });
+  await page.evaluate((src) => {
+    const again = document.createElement('script');
+    again.src = src;
+    document.head.appendChild(again);
+  }, `${server.url}widget/loader.js`);
+  await page.waitForTimeout(500);
+  assert.equal(await page.locator('[data-connect360]').count(), 1, 'one widget');
+  await page.evaluate(() => { document.body.innerHTML = '<main><h1>Next page</h1></main>'; });
+  await page.locator('[data-connect360] button.c360-launcher').waitFor({ state: 'visible', timeout: 5000 });
+  await page.evaluate(() => { document.body.replaceWith(document.createElement('body')); });
+  await page.locator('[data-connect360] button.c360-launcher').waitFor({ state: 'visible', timeout: 5000 });
+  await page.locator('[data-connect360] button.c360-launcher').click();
+  await page.locator('[data-connect360] #c360-panel').waitFor({ state: 'visible', timeout: 10000 });
+  await page.close();
+});

@@ -29,7 +29,7 @@ async function greeted(context) {
   const page = await context.newPage();
   const errors = collectErrors(page);
   await page.goto(server.url);
-  const root = page.locator('#connect360-chat');
+  const root = page.locator('[data-connect360]');
   await root.locator('button.c360-launcher').click();
   await root.locator('textarea.c360-input').fill('Hi there');
   await root.locator('textarea.c360-input').press('Enter');
@@ -73,7 +73,7 @@ test('the carousel is one tab stop driven by arrow keys, Home and End', async ()
 
   await cards.first().focus();
   const focusedLabel = () => page.evaluate(() => {
-    const host = document.getElementById('connect360-chat');
+    const host = document.querySelector('[data-connect360]');
     return host.shadowRoot.activeElement?.getAttribute('aria-label');
   });
   assert.equal(await focusedLabel(), '1 of 3: Blue Runner — €119');
@@ -90,7 +90,7 @@ test('the carousel is one tab stop driven by arrow keys, Home and End', async ()
   // Tab goes from the card to its own buttons, not into the other cards.
   await page.keyboard.press('Tab');
   const focusedText = await page.evaluate(() =>
-    document.getElementById('connect360-chat').shadowRoot.activeElement?.textContent.trim());
+    document.querySelector('[data-connect360]').shadowRoot.activeElement?.textContent.trim());
   assert.equal(focusedText, 'Reserve in store');
   assert.equal(await page.evaluate(() => window.scrollY), scrollBefore, 'the host page did not scroll');
   await context.close();

@@ -184,7 +184,7 @@ export async function conversationOf(page) {
  */
 export async function openChatAndSay(page, server, text) {
   await page.goto(server.url);
-  const root = page.locator('#connect360-chat');
+  const root = page.locator('[data-connect360]');
   await root.locator('button.c360-launcher').click();
   await root.locator('textarea.c360-input').fill(text);
   await root.locator('textarea.c360-input').press('Enter');

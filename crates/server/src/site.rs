@@ -26,7 +26,6 @@ pub fn widget_files<S: Clone + Send + Sync + 'static>(widget_dir: &Path) -> Rout
 }
 
 const SHOP_HTML: &str = include_str!("../demo/index.html");
-const SHOP_JS: &str = include_str!("../demo/shop.js");
 const SHOP_CSS: &str = include_str!("../demo/shop.css");
 
 /// The demo shop's page and assets. Its CSP is strict: scripts and styles from this origin
@@ -36,10 +35,6 @@ pub fn demo_shop<S: Clone + Send + Sync + 'static>() -> Router<S> {
         .route(
             "/",
             get(|| async { strict(Html(SHOP_HTML).into_response()) }),
-        )
-        .route(
-            "/demo/shop.js",
-            get(|| async { asset("text/javascript; charset=utf-8", SHOP_JS) }),
         )
         .route(
             "/demo/shop.css",
