@@ -104,6 +104,10 @@
     open: function () { call('open', []); },
     close: function () { call('close', []); },
     toggle: function () { call('toggle', []); },
+    show: function () { call('show', []); },
+    hide: function () { call('hide', []); },
+    identify: function (options) { call('identify', [String((options && options.token) || '')]); },
+    logout: function () { call('logout', []); },
     sendMessage: function (text) { call('sendMessage', [String(text)]); },
     getState: function () {
       return widget ? widget.getState() : { visitorId: null, conversationId: null, open: false, unread: 0 };

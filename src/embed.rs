@@ -53,6 +53,23 @@ impl EmbeddedWidget {
         self.chat.set_open(!self.chat.open.get_untracked());
     }
 
+    pub fn show(&self) {
+        self.chat.set_launcher_hidden(false);
+    }
+
+    pub fn hide(&self) {
+        self.chat.set_launcher_hidden(true);
+    }
+
+    /// `identify({token})`: the merchant's signed identity for a logged-in user.
+    pub fn identify(&self, token: &str) {
+        self.chat.identify(token);
+    }
+
+    pub fn logout(&self) {
+        self.chat.logout();
+    }
+
     /// Sends `text` as the visitor; `false` when it is empty or too long.
     #[wasm_bindgen(js_name = sendMessage)]
     pub fn send_message(&self, text: &str) -> bool {

@@ -81,6 +81,16 @@ pub struct StreamingReply {
     pub message_id: Option<String>,
 }
 
+/// When [`Chat::session`] asks for a new session.
+enum Renew {
+    /// Only when there is none or its token is about to expire.
+    IfStale,
+    /// The server refused this token: unless another task replaced it already.
+    Replacing(String),
+    /// Always (a new identity).
+    Always,
+}
+
 /// How the connection to the server is doing, as the visitor sees it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Connection {
@@ -112,6 +122,8 @@ pub struct Chat {
     pub tray_notice: RwSignal<Option<String>>,
     /// The AI reply being streamed, if any.
     pub streaming: RwSignal<Option<StreamingReply>>,
+    /// The page hid the launcher (`Connect360.hide()`).
+    pub launcher_hidden: RwSignal<bool>,
     inner: StoredValue<Rc<Inner>, LocalStorage>,
 }
 
@@ -126,6 +138,13 @@ struct Inner {
     /// Wakes the sender (a new message, a retry, the network back).
     send_alarm: Alarm,
     started: Cell<bool>,
+    /// The visitor (or the page, through the API) engaged since the last logout: until then
+    /// no session is opened.
+    engaged: Cell<bool>,
+    /// A merchant-signed identity from `identify`, sent with the next sessions.
+    identity: RefCell<Option<String>>,
+    /// A session request is under way.
+    opening_session: Cell<bool>,
     /// Counter for local ids within this page.
     sequence: Cell<u32>,
     /// Uploads under way, by tray id, for cancelling.
@@ -157,6 +176,7 @@ impl Chat {
             tray: RwSignal::new(Vec::new()),
             tray_notice: RwSignal::new(None),
             streaming: RwSignal::new(None),
+            launcher_hidden: RwSignal::new(false),
             inner: StoredValue::new_local(Rc::new(Inner {
                 api: Api::new(&config.endpoint),
                 config,
@@ -166,6 +186,9 @@ impl Chat {
                 poll_alarm: Alarm::default(),
                 send_alarm: Alarm::default(),
                 started: Cell::new(false),
+                engaged: Cell::new(false),
+                identity: RefCell::new(None),
+                opening_session: Cell::new(false),
                 sequence: Cell::new(0),
                 uploads: RefCell::new(Vec::new()),
                 events: RefCell::new(None),
@@ -208,7 +231,9 @@ impl Chat {
     /// Starts the session, the poller and the sender (once).
     pub fn start(&self) {
         let inner = self.inner();
+        inner.engaged.set(true);
         if inner.started.replace(true) {
+            inner.poll_alarm.wake();
             return;
         }
         self.connection.set(Connection::Connecting);
@@ -230,6 +255,51 @@ impl Chat {
             self.start();
             self.inner().poll_alarm.wake();
         }
+    }
+
+    /// Shows or hides the launcher (the panel can still be opened through the API).
+    pub fn set_launcher_hidden(&self, hidden: bool) {
+        self.launcher_hidden.set(hidden);
+    }
+
+    /// Makes the visitor the merchant's known customer (`identityToken`, an HS256 JWT the
+    /// merchant signed): a new session for that customer, their guest conversations merged.
+    pub fn identify(&self, token: &str) {
+        *self.inner().identity.borrow_mut() = Some(token.to_owned());
+        self.start();
+        let chat = *self;
+        spawn_local(async move {
+            match chat.session(Renew::Always).await {
+                Ok(_) => {
+                    chat.loaded.try_set(false);
+                    chat.emit("identified", chat.state_object());
+                }
+                Err(error) => chat.emit(
+                    "error",
+                    js_object(&[("message", Some(error.to_string().into()))]),
+                ),
+            }
+            if let Ok(inner) = chat.alive() {
+                inner.poll_alarm.wake();
+            }
+        });
+    }
+
+    /// Forgets the visitor on this browser: session, outbox and transcript; nothing more is
+    /// requested until the next interaction, which starts a new visitor.
+    pub fn logout(&self) {
+        let inner = self.inner();
+        inner.engaged.set(false);
+        inner.persisted.clear();
+        *inner.session.borrow_mut() = None;
+        *inner.identity.borrow_mut() = None;
+        *inner.outbox.borrow_mut() = Outbox::default();
+        self.transcript.set(Transcript::default());
+        self.loaded.set(false);
+        self.unread.set(0);
+        self.streaming.set(None);
+        self.connection.set(Connection::Idle);
+        self.set_open(false);
     }
 
     /// Where the widget's events go (`ready`, `open`, `close`, `message`, `sent`, `unread`).
@@ -354,7 +424,7 @@ impl Chat {
         let Ok(inner) = self.alive() else {
             return;
         };
-        let session = match self.session(false).await {
+        let session = match self.session(Renew::IfStale).await {
             Ok(session) => session,
             Err(_) => return set(self, TrayState::Failed),
         };
@@ -492,17 +562,46 @@ impl Chat {
     }
 
     /// A usable session: the stored one while its token is fresh, else a new or resumed one.
-    async fn session(&self, force_new: bool) -> Result<StoredSession, ApiError> {
-        let inner = self.alive()?;
+    async fn session(&self, renew: Renew) -> Result<StoredSession, ApiError> {
+        // One session request at a time: the poller and the sender often need one at once,
+        // and two requests would make two visitors.
+        let inner = loop {
+            let inner = self.alive()?;
+            if !inner.opening_session.get() {
+                break inner;
+            }
+            drop(inner);
+            sleep(50).await;
+        };
         let current = inner.session.borrow().clone();
         if let Some(session) = &current {
-            if !force_new && session.expires_at - js_sys::Date::now() > TOKEN_RENEW_MARGIN_MS {
+            let fresh = session.expires_at - js_sys::Date::now() > TOKEN_RENEW_MARGIN_MS;
+            let reusable = match &renew {
+                Renew::IfStale => fresh,
+                // Another task may have replaced the refused token while we waited.
+                Renew::Replacing(refused) => fresh && session.token != *refused,
+                Renew::Always => false,
+            };
+            if reusable {
                 return Ok(session.clone());
             }
         }
+        inner.opening_session.set(true);
+        let opened = self.open_session(&inner, current.as_ref()).await;
+        inner.opening_session.set(false);
+        opened
+    }
+
+    /// Asks the gateway for a session (resuming `current`'s visitor) and keeps it.
+    async fn open_session(
+        &self,
+        inner: &Inner,
+        current: Option<&StoredSession>,
+    ) -> Result<StoredSession, ApiError> {
         let request = SessionRequest {
             channel_identifier: inner.config.channel.clone(),
-            visitor_id: current.as_ref().map(|s| s.visitor_id.clone()),
+            visitor_id: current.map(|s| s.visitor_id.clone()),
+            identity_token: inner.identity.borrow().clone(),
             ..Default::default()
         };
         let opened = inner.api.open_session(&request).await?;
@@ -515,10 +614,7 @@ impl Chat {
             sign_in_configured: opened.sign_in_configured,
             ai_agent_id: opened.ai_agent_id,
         };
-        if current
-            .as_ref()
-            .is_some_and(|c| c.conversation_id != session.conversation_id)
-        {
+        if current.is_some_and(|c| c.conversation_id != session.conversation_id) {
             // Another conversation (the visitor was forgotten server-side): start over.
             self.transcript.try_update(Transcript::clear_history);
         }
@@ -534,10 +630,11 @@ impl Chat {
         Fut: std::future::Future<Output = Result<T, ApiError>>,
     {
         let api = self.alive()?.api.clone();
-        let session = self.session(false).await?;
+        let session = self.session(Renew::IfStale).await?;
+        let refused = session.token.clone();
         match call(api.clone(), session).await {
             Err(error) if error.needs_new_session() => {
-                let session = self.session(true).await?;
+                let session = self.session(Renew::Replacing(refused)).await?;
                 call(api, session).await
             }
             other => other,
@@ -549,7 +646,14 @@ impl Chat {
             return;
         };
         let mut failures = 0u32;
-        while self.alive().is_ok() {
+        while let Ok(inner) = self.alive() {
+            if !inner.engaged.get() {
+                // Logged out: nothing is asked until the visitor engages again.
+                drop(inner);
+                alarm.sleep(u32::MAX / 2).await;
+                continue;
+            }
+            drop(inner);
             let outcome = if self.loaded.try_get_untracked().unwrap_or_default() {
                 self.poll_once().await
             } else {

@@ -32,6 +32,7 @@ pub fn Launcher(state: PanelState) -> impl IntoView {
             aria-label=label
             aria-expanded=move || open.get().to_string()
             aria-controls=PANEL_ID
+            hidden=move || chat.launcher_hidden.get()
             on:click=move |_| state.toggle()
         >
             <svg class="c360-launcher-icon" viewBox="0 0 24 24" aria-hidden="true" focusable="false">

@@ -4,12 +4,23 @@
 // reach the widget.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { createHmac } from 'node:crypto';
 import { createServer } from 'node:http';
 import { callAsMerchant, collectErrors, eventually, freePort, launchChromium, startServer } from './support.mjs';
 
 let server;
 let browser;
 let host;
+
+const IDENTITY_SECRET = 'e2e-identity-secret';
+
+/** A merchant-signed identity (HS256 JWT), as the merchant's backend would make it. */
+function identityToken(claims) {
+  const part = (o) => Buffer.from(JSON.stringify(o)).toString('base64url');
+  const unsigned = `${part({ alg: 'HS256', typ: 'JWT' })}.${part(claims)}`;
+  const signature = createHmac('sha256', IDENTITY_SECRET).update(unsigned).digest('base64url');
+  return `${unsigned}.${signature}`;
+}
 
 /** A merchant page on its own origin, embedding the widget from the gateway. */
 function merchantPage(gateway) {
@@ -22,7 +33,10 @@ function merchantPage(gateway) {
 
 before(async () => {
   const hostPort = await freePort();
-  server = await startServer({ args: ['--no-demo-bot', '--allowed-origin', `http://127.0.0.1:${hostPort}`] });
+  server = await startServer({
+    args: ['--no-demo-bot', '--allowed-origin', `http://127.0.0.1:${hostPort}`],
+    env: { CONNECT360_IDENTITY_SECRET: IDENTITY_SECRET },
+  });
   host = createServer((req, res) => {
     res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
     res.end(merchantPage(server.url));
@@ -100,5 +114,58 @@ test('a single-page app that replaces the body keeps the widget, and a second lo
   await page.locator('[data-connect360] button.c360-launcher').waitFor({ state: 'visible', timeout: 5000 });
   await page.locator('[data-connect360] button.c360-launcher').click();
   await page.locator('[data-connect360] #c360-panel').waitFor({ state: 'visible', timeout: 10000 });
+  await page.close();
+});
+
+test('identify makes the guest a known customer and merges the guest conversation; logout starts fresh', async () => {
+  const page = await browser.newPage();
+  await page.goto(host.url);
+  await page.locator('[data-connect360] button.c360-launcher').waitFor({ state: 'visible', timeout: 10000 });
+  const guest = await page.evaluate(() => new Promise((resolve) => {
+    window.Connect360.on('sent', () => resolve(window.Connect360.getState()));
+    window.Connect360.sendMessage('A question as a guest');
+  }));
+  assert.match(guest.visitorId, /^guest_/);
+
+  const token = identityToken({ sub: 'user_42', name: 'Jane Known', email: 'jane@example.com',
+    exp: Math.floor(Date.now() / 1000) + 600 });
+  const known = await page.evaluate((t) => new Promise((resolve) => {
+    window.Connect360.on('identified', resolve);
+    window.Connect360.identify({ token: t });
+  }), token);
+  assert.notEqual(known.conversationId, guest.conversationId, "the known customer's conversation");
+  // The guest conversation now belongs to the known customer, under their conversation.
+  const merged = await callAsMerchant(server, 'v1.connect.updateConversation', { id: guest.conversationId });
+  assert.equal(merged.parentId, known.conversationId);
+  const mine = await callAsMerchant(server, 'v1.connect.getOrCreateConversation',
+    { customer: { externalId: 'user_42' } });
+  assert.equal(mine.id, known.conversationId);
+  assert.equal(merged.customerId, mine.customerId);
+
+  await page.evaluate(() => window.Connect360.logout());
+  const after = await page.evaluate(() => ({
+    state: window.Connect360.getState(),
+    stored: Object.keys(localStorage).filter((k) => k.startsWith('c360:')),
+  }));
+  assert.equal(after.state.visitorId, null);
+  assert.deepEqual(after.stored, [], 'nothing of the visitor is left on this browser');
+  const fresh = await page.evaluate(() => new Promise((resolve) => {
+    window.Connect360.on('sent', () => resolve(window.Connect360.getState()));
+    window.Connect360.sendMessage('A new visitor');
+  }));
+  assert.notEqual(fresh.visitorId, guest.visitorId);
+  assert.notEqual(fresh.conversationId, known.conversationId);
+  await page.close();
+});
+
+test('show and hide control the launcher', async () => {
+  const page = await browser.newPage();
+  await page.goto(host.url);
+  const launcher = page.locator('[data-connect360] button.c360-launcher');
+  await launcher.waitFor({ state: 'visible', timeout: 10000 });
+  await page.evaluate(() => window.Connect360.hide());
+  await launcher.waitFor({ state: 'hidden', timeout: 10000 });
+  await page.evaluate(() => window.Connect360.show());
+  await launcher.waitFor({ state: 'visible', timeout: 10000 });
   await page.close();
 });

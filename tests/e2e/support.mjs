@@ -90,18 +90,20 @@ export async function freePort() {
 /**
  * Starts the real `connect360-server` (built by the test command) with the release widget;
  * resolves once it listens. Options: `args` (extra arguments), `port` and `dataDir` (to
- * restart a server where it was), `apiKey` (the local API key; a fixed one by default).
+ * restart a server where it was), `apiKey` (the local API key; a fixed one by default), `env`
+ * (more environment variables).
  * `stop()` ends it.
  */
 export async function startServer(options = []) {
-  const { args = [], port = await freePort(), dataDir = await newDataDir(), apiKey = TEST_API_KEY } =
-    Array.isArray(options) ? { args: options } : options;
+  const {
+    args = [], port = await freePort(), dataDir = await newDataDir(), apiKey = TEST_API_KEY, env = {},
+  } = Array.isArray(options) ? { args: options } : options;
   const { spawn } = await import('node:child_process');
   const binary = join(repoRoot, 'target', 'debug', 'connect360-server');
   const child = spawn(
     binary,
     ['--listen', `127.0.0.1:${port}`, '--data-dir', dataDir, '--widget-dir', distDir, ...args],
-    { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, CONNECT360_LOCAL_API_KEY: apiKey } },
+    { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env, CONNECT360_LOCAL_API_KEY: apiKey } },
   );
   let output = '';
   await new Promise((ok, fail) => {
