@@ -15,7 +15,7 @@
   if (w.Connect360 && w.Connect360.__loaded) return; // a second copy of the script: one widget
   var script = d.currentScript;
   var base = script ? script.src.replace(/\/[^/]*$/, '') : '';
-  var KEYS = ['endpoint', 'channel', 'locale', 'position', 'color', 'title', 'greeting', 'open', 'aiAgent'];
+  var KEYS = ['endpoint', 'channel', 'locale', 'position', 'color', 'theme', 'title', 'greeting', 'open', 'aiAgent'];
   var settings = {};
   var given = w.Connect360Settings || {};
   KEYS.forEach(function (k) {
@@ -44,6 +44,21 @@
     load();
   }
 
+  // The merchant's accent, with dark text where white would fall under 4.5:1 (as the widget
+  // does), so the painted launcher already has its final colours.
+  function accent(color) {
+    var m = /^#([0-9a-f]{3}|[0-9a-f]{6})$/i.exec(color || '');
+    if (!m) return;
+    var hex = m[1].length === 3 ? m[1].replace(/./g, '$&$&') : m[1];
+    var lum = [0, 2, 4].map(function (i) {
+      var c = parseInt(hex.substr(i, 2), 16) / 255;
+      return c <= 0.03928 ? c / 12.92 : Math.pow((c + 0.055) / 1.055, 2.4);
+    });
+    var l = 0.2126 * lum[0] + 0.7152 * lum[1] + 0.0722 * lum[2];
+    host.style.setProperty('--c360-accent', '#' + hex);
+    host.style.setProperty('--c360-on-accent', 1.05 / (l + 0.05) >= 4.5 ? '#ffffff' : '#1f1f1f');
+  }
+
   function mountHost() {
     if (host && d.body.contains(host)) return;
     if (!host) {
@@ -52,6 +67,7 @@
       KEYS.forEach(function (k) {
         if (settings[k] != null) host.setAttribute('data-' + k.replace(/[A-Z]/g, function (c) { return '-' + c.toLowerCase(); }), settings[k]);
       });
+      accent(settings.color);
       var root = host.attachShadow({ mode: 'open' });
       var css = d.createElement('link');
       css.rel = 'stylesheet';

@@ -679,3 +679,42 @@ fn assert_nothing_unsafe(shadow: &ShadowRoot, name: &str) {
         }
     }
 }
+
+#[wasm_bindgen_test]
+async fn the_dark_theme_follows_data_theme_with_readable_text() {
+    let host = fresh_host();
+    host.set_attribute("data-theme", "dark").unwrap();
+    let mounted = mount_in(&host, config(Lang::En, &unique_channel()));
+    let shadow = host.shadow_root().unwrap();
+    mounted.chat.set_open(true);
+    mounted.chat.receive(vec![message(
+        "m1",
+        "workspace",
+        "Sam",
+        "Good evening",
+        "2026-11-20T20:00:00.000Z",
+    )]);
+    tick().await;
+    let style = |selector: &str| {
+        web_sys::window()
+            .unwrap()
+            .get_computed_style(&find(&shadow, selector))
+            .unwrap()
+            .unwrap()
+    };
+    let bubble = style(".c360-bubble");
+    assert_eq!(
+        bubble.get_property_value("background-color").unwrap(),
+        "rgb(48, 49, 52)"
+    );
+    assert_eq!(
+        bubble.get_property_value("color").unwrap(),
+        "rgb(232, 234, 237)"
+    );
+    assert_eq!(
+        style(".c360-panel")
+            .get_property_value("background-color")
+            .unwrap(),
+        "rgb(32, 33, 36)"
+    );
+}

@@ -21,13 +21,14 @@ after(async () => {
   await server?.stop();
 });
 
-for (const locale of ['en', 'ar']) {
-  test(`the accepted canonical examples render for an ${locale} visitor`, async () => {
+// English in the light theme, Arabic (right-to-left) in the dark one.
+for (const [locale, colorScheme] of [['en', 'light'], ['ar', 'dark']]) {
+  test(`the accepted canonical examples render for an ${locale} visitor (${colorScheme})`, async () => {
     const fixtures = JSON.parse(await readFile(join(repoRoot, 'fixtures', 'rich-messages.json'), 'utf8'))
       .filter((f) => f.expect.serverRules.length === 0 && f.message.sender.type !== 'customer');
     const shots = join(repoRoot, 'target', 'e2e', 'canonical');
     await mkdir(shots, { recursive: true });
-    const page = await browser.newPage({ viewport: { width: 420, height: 760 }, locale });
+    const page = await browser.newPage({ viewport: { width: 420, height: 760 }, locale, colorScheme });
     // The examples' pictures live on example.com, which this closed network cannot reach: those
     // fail to load (and show their alt text, as §5.3 says); nothing else may fail.
     const errors = collectErrors(page, /^https:\/\/[a-z.]*example\.com\//);
@@ -46,7 +47,7 @@ for (const locale of ['en', 'ar']) {
           .querySelectorAll('.c360-row--agent').length === count, index + 1);
       await page.waitForTimeout(300); // images settle
       const row = root.locator('.c360-row--agent').last();
-      await row.screenshot({ path: join(shots, `${locale}-${fixture.fixture}.png`) });
+      await row.screenshot({ path: join(shots, `${locale}-${colorScheme}-${fixture.fixture}.png`) });
     }
     assert.equal(await root.locator('.c360-placeholder').count(), 0, 'every accepted example shows');
     assert.deepEqual(errors, []);

@@ -28,7 +28,7 @@ function merchantPage(gateway) {
 <style>* { all: unset } button { display: none !important }</style></head>
 <body><h1>A merchant page</h1><p>Plenty of content.</p>
 <script async src="${gateway}widget/loader.js" data-endpoint="${gateway.replace(/\/$/, '')}"
-        data-channel="example.com"></script></body></html>`;
+        data-channel="example.com" data-color="#ffcc00" data-theme="dark"></script></body></html>`;
 }
 
 before(async () => {
@@ -62,6 +62,9 @@ test('the script tag alone paints the launcher and loads the widget only on inte
   await launcher.waitFor({ state: 'visible', timeout: 10000 });
   await page.waitForTimeout(1500);
   assert.deepEqual(wasm, [], 'no wasm before interest');
+  // The painted launcher already has the merchant's accent, with dark text on the light yellow.
+  const colours = () => launcher.evaluate((b) => [getComputedStyle(b).backgroundColor, getComputedStyle(b).color]);
+  assert.deepEqual(await colours(), ['rgb(255, 204, 0)', 'rgb(31, 31, 31)']);
   assert.deepEqual(await page.evaluate(() => Object.keys(window).filter((k) => /connect360/i.test(k))),
     ['Connect360'], 'no global name but Connect360');
   await launcher.hover();
@@ -69,6 +72,10 @@ test('the script tag alone paints the launcher and loads the widget only on inte
   await launcher.click();
   await page.locator('[data-connect360] #c360-panel').waitFor({ state: 'visible', timeout: 10000 });
   assert.equal(await page.locator('[data-connect360] button.c360-launcher').count(), 1, 'one launcher');
+  assert.deepEqual(await colours(), ['rgb(255, 204, 0)', 'rgb(31, 31, 31)'], 'the same after the handover');
+  const panel = await page.locator('[data-connect360] #c360-panel')
+    .evaluate((p) => getComputedStyle(p).backgroundColor);
+  assert.equal(panel, 'rgb(32, 33, 36)', 'data-theme="dark"');
   assert.deepEqual(errors, []);
   await page.close();
 });
