@@ -124,6 +124,7 @@
     hide: function () { call('hide', []); },
     identify: function (options) { call('identify', [String((options && options.token) || '')]); },
     logout: function () { call('logout', []); },
+    setLocale: function (lang) { call('setLocale', [String(lang)]); },
     sendMessage: function (text) { call('sendMessage', [String(text)]); },
     getState: function () {
       return widget ? widget.getState() : { visitorId: null, conversationId: null, open: false, unread: 0 };

@@ -3,22 +3,49 @@
 //! same task, so nothing flashes) and returns the object behind `window.Connect360`.
 //! `emit(name, detail)` is how the widget's events reach the page.
 
+use std::cell::{Cell, RefCell};
+
+use connect360_model::Lang;
 use leptos::prelude::*;
 use wasm_bindgen::prelude::*;
 
 use crate::config::WidgetConfig;
-use crate::mount::mount_widget;
+use crate::mount::{mount_widget, WidgetHandle};
 use crate::store::Chat;
 
 /// The widget as the page's script sees it.
 #[wasm_bindgen]
 pub struct EmbeddedWidget {
-    chat: Chat,
+    host: web_sys::Element,
+    emit: js_sys::Function,
+    chat: Cell<Chat>,
+    /// Dropping it unmounts the widget (a new language mounts a new one).
+    handle: RefCell<Option<WidgetHandle>>,
 }
 
 /// Mounts the widget on `host` (configured by its `data-*` attributes) and wires `emit`.
 #[wasm_bindgen]
 pub fn start(host: web_sys::Element, emit: js_sys::Function) -> Result<EmbeddedWidget, JsValue> {
+    let (chat, handle) = mount_on(&host, &emit)?;
+    if let Some(shadow) = host.shadow_root() {
+        // The loader's painted launcher gives way to the widget's own.
+        if let Ok(Some(boot)) = shadow.query_selector(".c360-boot") {
+            boot.remove();
+        }
+    }
+    Ok(EmbeddedWidget {
+        host,
+        emit,
+        chat: Cell::new(chat),
+        handle: RefCell::new(Some(handle)),
+    })
+}
+
+/// Mounts a widget configured by `host`'s attributes, its events going to `emit`.
+fn mount_on(
+    host: &web_sys::Element,
+    emit: &js_sys::Function,
+) -> Result<(Chat, WidgetHandle), JsValue> {
     let window = web_sys::window().ok_or("no window")?;
     let location = window.location();
     let config = WidgetConfig::read(
@@ -27,58 +54,78 @@ pub fn start(host: web_sys::Element, emit: js_sys::Function) -> Result<EmbeddedW
         &location.hostname().unwrap_or_default(),
         window.navigator().language().as_deref(),
     );
-    let mounted = mount_widget(&host, config).map_err(|e| JsValue::from_str(&e.to_string()))?;
-    if let Some(shadow) = host.shadow_root() {
-        // The loader's painted launcher gives way to the widget's own.
-        if let Ok(Some(boot)) = shadow.query_selector(".c360-boot") {
-            boot.remove();
-        }
-    }
-    mounted.chat.set_event_sink(emit);
-    mounted.handle.forget();
-    Ok(EmbeddedWidget { chat: mounted.chat })
+    let mounted = mount_widget(host, config).map_err(|e| JsValue::from_str(&e.to_string()))?;
+    mounted.chat.set_event_sink(emit.clone());
+    Ok((mounted.chat, mounted.handle))
 }
 
 #[wasm_bindgen]
 impl EmbeddedWidget {
+    /// Switches the widget's language (`en`, `ar`, `tr`): it is mounted anew in that language
+    /// and reopened if it was open; the conversation and anything unsent carry over (they live
+    /// on the server and in storage). An unknown language is ignored.
+    #[wasm_bindgen(js_name = setLocale)]
+    pub fn set_locale(&self, lang: &str) -> Result<(), JsValue> {
+        let Some(lang) = Lang::from_tag(lang) else {
+            return Ok(());
+        };
+        let was_open = self.chat.get().open.get_untracked();
+        self.host.set_attribute("data-locale", lang.code())?;
+        // The old widget goes, with its root element.
+        drop(self.handle.borrow_mut().take());
+        if let Some(shadow) = self.host.shadow_root() {
+            if let Ok(Some(root)) = shadow.query_selector(".c360-root") {
+                root.remove();
+            }
+        }
+        let (chat, handle) = mount_on(&self.host, &self.emit)?;
+        if was_open {
+            chat.set_open(true);
+        }
+        self.chat.set(chat);
+        *self.handle.borrow_mut() = Some(handle);
+        Ok(())
+    }
+
     pub fn open(&self) {
-        self.chat.set_open(true);
+        self.chat.get().set_open(true);
     }
 
     pub fn close(&self) {
-        self.chat.set_open(false);
+        self.chat.get().set_open(false);
     }
 
     pub fn toggle(&self) {
-        self.chat.set_open(!self.chat.open.get_untracked());
+        let chat = self.chat.get();
+        chat.set_open(!chat.open.get_untracked());
     }
 
     pub fn show(&self) {
-        self.chat.set_launcher_hidden(false);
+        self.chat.get().set_launcher_hidden(false);
     }
 
     pub fn hide(&self) {
-        self.chat.set_launcher_hidden(true);
+        self.chat.get().set_launcher_hidden(true);
     }
 
     /// `identify({token})`: the merchant's signed identity for a logged-in user.
     pub fn identify(&self, token: &str) {
-        self.chat.identify(token);
+        self.chat.get().identify(token);
     }
 
     pub fn logout(&self) {
-        self.chat.logout();
+        self.chat.get().logout();
     }
 
     /// Sends `text` as the visitor; `false` when it is empty or too long.
     #[wasm_bindgen(js_name = sendMessage)]
     pub fn send_message(&self, text: &str) -> bool {
-        self.chat.send_text(text)
+        self.chat.get().send_text(text)
     }
 
     /// `{visitorId, conversationId, open, unread}`.
     #[wasm_bindgen(js_name = getState)]
     pub fn get_state(&self) -> JsValue {
-        self.chat.state_object()
+        self.chat.get().state_object()
     }
 }

@@ -176,3 +176,24 @@ test('show and hide control the launcher', async () => {
   await launcher.waitFor({ state: 'visible', timeout: 10000 });
   await page.close();
 });
+
+test('setLocale switches the language and keeps the conversation and the open panel', async () => {
+  const page = await browser.newPage();
+  await page.goto(host.url);
+  await page.locator('[data-connect360] button.c360-launcher').waitFor({ state: 'visible', timeout: 10000 });
+  await page.evaluate(() => new Promise((resolve) => {
+    window.Connect360.on('sent', resolve);
+    window.Connect360.open();
+    window.Connect360.sendMessage('Merhaba, a question');
+  }));
+  await page.evaluate(() => window.Connect360.setLocale('ar'));
+  const widget = page.locator('[data-connect360] .c360-widget');
+  await widget.waitFor({ timeout: 10000 });
+  assert.equal(await widget.getAttribute('dir'), 'rtl');
+  assert.equal(await page.locator('[data-connect360] textarea.c360-input').getAttribute('placeholder'), 'اكتب رسالة…');
+  assert.equal(await page.locator('[data-connect360] #c360-panel').isVisible(), true, 'still open');
+  await page.locator('[data-connect360] .c360-row--mine .c360-bubble', { hasText: 'Merhaba, a question' })
+    .waitFor({ timeout: 10000 });
+  assert.equal(await page.locator('[data-connect360] .c360-widget').count(), 1, 'one widget');
+  await page.close();
+});
