@@ -1090,9 +1090,12 @@ fn listen_for_wakeups(chat: Chat) {
         return;
     };
     let wake = Closure::<dyn Fn()>::new(move || {
-        let inner = chat.inner();
-        inner.poll_alarm.wake();
-        inner.send_alarm.wake();
+        // A widget that was unmounted (setLocale, a test) leaves its listener behind: it
+        // must do nothing then, not touch disposed state.
+        if let Ok(inner) = chat.alive() {
+            inner.poll_alarm.wake();
+            inner.send_alarm.wake();
+        }
     });
     let handler = wake.as_ref().unchecked_ref();
     if let Some(document) = window.document() {

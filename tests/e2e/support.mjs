@@ -40,9 +40,13 @@ export async function serveDirectory(root) {
   return { url: `http://127.0.0.1:${port}/`, close: () => new Promise((ok) => server.close(ok)) };
 }
 
-/** Headless Debian Chromium with the flags this machine needs. */
-export function launchChromium() {
-  return chromium.launch({
+/**
+ * Headless Debian Chromium with the flags this machine needs. Every page's uncaught errors (a
+ * widget panic shows as "unreachable") are echoed to stderr and fail the test file, even in a
+ * test that does not look at errors itself.
+ */
+export async function launchChromium() {
+  const browser = await chromium.launch({
     executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
     headless: true,
     args: [
@@ -55,6 +59,22 @@ export function launchChromium() {
       '--no-first-run',
     ],
   });
+  const watch = (page) => {
+    page.on('pageerror', (e) => {
+      console.error(`[pageerror] ${page.url()}: ${e.message}`);
+      process.exitCode = 1;
+    });
+    page.on('console', (m) => /panicked/.test(m.text()) && console.error(`[panic] ${m.text()}`));
+  };
+  const newPage = browser.newPage.bind(browser);
+  browser.newPage = async (...args) => { const page = await newPage(...args); watch(page); return page; };
+  const newContext = browser.newContext.bind(browser);
+  browser.newContext = async (...args) => {
+    const context = await newContext(...args);
+    context.on('page', watch);
+    return context;
+  };
+  return browser;
 }
 
 /**
