@@ -931,11 +931,13 @@ impl Chat {
                     };
                     inner.outbox.borrow_mut().remove(&item.id);
                     inner.persisted.save_outbox(&inner.outbox.borrow());
+                    let message_id = message.id.clone();
+                    // The opening message: nothing else in the thread (a poll may already
+                    // have brought this very message, so it does not count).
                     let opening = self
                         .transcript
-                        .try_with_untracked(|t| t.messages().is_empty())
+                        .try_with_untracked(|t| t.messages().iter().all(|m| m.id == message_id))
                         .unwrap_or(true);
-                    let message_id = message.id.clone();
                     self.emit(
                         "sent",
                         js_object(&[

@@ -64,7 +64,11 @@ export async function launchChromium() {
       console.error(`[pageerror] ${page.url()}: ${e.message}`);
       process.exitCode = 1;
     });
-    page.on('console', (m) => /panicked/.test(m.text()) && console.error(`[panic] ${m.text()}`));
+    page.on('console', (m) => {
+      if (m.type() === 'error' || /panicked/.test(m.text())) {
+        console.error(`[console ${m.type()}] ${page.url()}: ${m.text()} (${m.location()?.url ?? ''})`);
+      }
+    });
   };
   const newPage = browser.newPage.bind(browser);
   browser.newPage = async (...args) => { const page = await newPage(...args); watch(page); return page; };
