@@ -302,7 +302,8 @@ impl Chat {
         self.set_open(false);
     }
 
-    /// Where the widget's events go (`ready`, `open`, `close`, `message`, `sent`, `unread`).
+    /// Where the widget's events go (`ready`, `open`, `close`, `message`, `sent`, `unread`,
+    /// `action`, `identified`, `error`).
     pub fn set_event_sink(&self, sink: js_sys::Function) {
         *self.inner().events.borrow_mut() = Some(sink);
     }
@@ -478,6 +479,16 @@ impl Chat {
         if already {
             return false;
         }
+        self.emit(
+            "action",
+            js_object(&[
+                ("messageId", Some(answer.parent_id.as_str().into())),
+                ("suggestion", Some(path.into())),
+                ("type", Some(answer.kind.as_str().into())),
+                ("postbackData", Some(answer.postback_data.as_str().into())),
+                ("text", Some(text.into())),
+            ]),
+        );
         self.enqueue(id, text.to_owned(), Some(answer), Vec::new());
         true
     }

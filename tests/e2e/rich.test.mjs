@@ -44,9 +44,20 @@ test('a greeting chip posts its postback as a reply and the chips disappear', as
     ['Browse products', 'Track my order', 'Ask the assistant', 'Talk to a person']);
   assert.equal(await root.locator('.c360-chips').getAttribute('aria-label'), 'Suggested replies');
 
+  await page.evaluate(() => {
+    window.__actions = [];
+    window.Connect360.on('action', (detail) => window.__actions.push(detail));
+  });
   await root.locator('.c360-chip', { hasText: 'Track my order' }).click();
   // Hidden at once: the answer is the newest message now, even before the server confirms it.
   assert.equal(await root.locator('.c360-chips').count(), 0);
+  const [action, ...more] = await page.evaluate(() => window.__actions);
+  assert.equal(more.length, 0, 'one action event');
+  assert.deepEqual(
+    [action.suggestion, action.type, action.postbackData, action.text],
+    ['suggestions[1]', 'REPLY', 'menu:track', 'Track my order'],
+  );
+  assert.match(action.messageId, /^msg_/);
   await root.locator('.c360-card').first().waitFor({ timeout: 10000 });
 
   const messages = await messagesOf(await conversationOf(page));
