@@ -27,6 +27,14 @@ fn fresh_host() -> Element {
     host
 }
 
+fn computed_style(element: &Element) -> web_sys::CssStyleDeclaration {
+    web_sys::window()
+        .unwrap()
+        .get_computed_style(element)
+        .unwrap()
+        .unwrap()
+}
+
 fn find(shadow: &ShadowRoot, selector: &str) -> HtmlElement {
     shadow
         .query_selector(selector)
@@ -102,11 +110,7 @@ async fn the_stylesheet_is_adopted_and_applies_inside_the_shadow_root() {
     let sheets = js_sys::Reflect::get(&shadow, &"adoptedStyleSheets".into()).unwrap();
     assert_eq!(sheets.unchecked_into::<js_sys::Array>().length(), 1);
     let launcher = find(&shadow, "button.c360-launcher");
-    let style = web_sys::window()
-        .unwrap()
-        .get_computed_style(&launcher)
-        .unwrap()
-        .unwrap();
+    let style = computed_style(&launcher);
     assert_eq!(style.get_property_value("border-radius").unwrap(), "50%");
     assert_eq!(style.get_property_value("width").unwrap(), "56px");
 }
@@ -487,11 +491,7 @@ async fn the_accent_colour_and_corner_come_from_the_config_with_readable_text() 
     config.position = connect360_widget::config::Position::Left;
     let (_host, shadow, _mounted) = mounted_with(config);
     let launcher = find(&shadow, "button.c360-launcher");
-    let style = web_sys::window()
-        .unwrap()
-        .get_computed_style(&launcher)
-        .unwrap()
-        .unwrap();
+    let style = computed_style(&launcher);
     assert_eq!(
         style.get_property_value("background-color").unwrap(),
         "rgb(255, 204, 0)"
@@ -695,13 +695,7 @@ async fn the_dark_theme_follows_data_theme_with_readable_text() {
         "2026-11-20T20:00:00.000Z",
     )]);
     tick().await;
-    let style = |selector: &str| {
-        web_sys::window()
-            .unwrap()
-            .get_computed_style(&find(&shadow, selector))
-            .unwrap()
-            .unwrap()
-    };
+    let style = |selector: &str| computed_style(&find(&shadow, selector));
     let bubble = style(".c360-bubble");
     assert_eq!(
         bubble.get_property_value("background-color").unwrap(),

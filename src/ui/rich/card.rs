@@ -9,7 +9,7 @@ use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
 use super::media::{Fit, ImageBox};
-use super::suggestion::controls;
+use super::suggestion::{controls, tab_stop};
 use super::ValueContext;
 use crate::i18n::Text;
 
@@ -82,7 +82,7 @@ pub fn Card(
             aria-roledescription=Text::Card.get(lang)
             aria-label=label
             aria-describedby=described_by
-            tabindex=position.map(|_| move || if inactive.get() { "-1" } else { "0" })
+            tabindex=position.map(|_| tab_stop(inactive))
         >
             {media}
             {title.map(|t| view! { <p class="c360-card-title">{t}</p> })}

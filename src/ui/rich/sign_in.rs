@@ -82,7 +82,7 @@ pub fn SignInButton(
             class:c360-chosen=move || used.get()
             aria-disabled=move || used.get().then_some("true")
             aria-busy=move || busy.get().then_some("true")
-            tabindex=move || if inactive.get() { "-1" } else { "0" }
+            tabindex=super::suggestion::tab_stop(inactive)
             on:click=move |_| start()
         >
             {super::suggestion::Icon::Key.view()}

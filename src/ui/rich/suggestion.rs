@@ -42,6 +42,11 @@ pub fn controls(
         .collect()
 }
 
+/// `tabindex` for a control that leaves the tab order while `inactive` (roving tabindex).
+pub fn tab_stop(inactive: Signal<bool>) -> impl Fn() -> &'static str + Copy {
+    move || if inactive.get() { "-1" } else { "0" }
+}
+
 /// The label a suggestion shows and posts.
 pub fn label_of(suggestion: &Suggestion, lang: Lang) -> String {
     match suggestion {
@@ -95,7 +100,7 @@ pub fn SuggestionControl(
             );
         }
     };
-    let tabindex = move || if inactive.get() { "-1" } else { "0" };
+    let tabindex = tab_stop(inactive);
 
     match suggestion {
         Suggestion::Action(action) => {
