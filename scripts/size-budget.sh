@@ -12,27 +12,32 @@ set -euo pipefail
 BUDGET_GZIP_BYTES=${BUDGET_GZIP_BYTES:-292116}
 
 dist="${1:-dist}"
-files=("$dist"/connect360-widget.js "$dist"/connect360-widget_bg.wasm)
+# Content-hashed names (Trunk's filehash and scripts/version-assets.sh); exactly one build.
+files=("$dist"/connect360-widget-*[0-9a-f].js "$dist"/connect360-widget-*_bg.wasm)
+if ((${#files[@]} != 2)) || [[ ! -e "${files[0]}" || ! -e "${files[1]}" ]]; then
+  echo "expected one widget build in $dist, found: ${files[*]}" >&2
+  exit 1
+fi
 for css in "$dist"/widget*.css; do
   [[ -e "$css" ]] && files+=("$css")
 done
 
 total_raw=0
 total_gz=0
-printf '%-34s %10s %10s\n' "file" "raw" "gzip -9"
+printf '%-44s %10s %10s\n' "file" "raw" "gzip -9"
 for f in "${files[@]}"; do
   raw=$(wc -c <"$f")
   gz=$(gzip -9 -c "$f" | wc -c)
   total_raw=$((total_raw + raw))
   total_gz=$((total_gz + gz))
-  printf '%-34s %10d %10d\n' "$(basename "$f")" "$raw" "$gz"
+  printf '%-44s %10d %10d\n' "$(basename "$f")" "$raw" "$gz"
 done
-printf '%-34s %10d %10d   (budget %d)\n' "total" "$total_raw" "$total_gz" "$BUDGET_GZIP_BYTES"
+printf '%-44s %10d %10d   (budget %d)\n' "total" "$total_raw" "$total_gz" "$BUDGET_GZIP_BYTES"
 # The embed loader is what every page of a merchant's site loads: at most 4 KB gzip.
 LOADER_BUDGET_GZIP_BYTES=4096
 if [[ -e "$dist/loader.js" ]]; then
   loader_gz=$(gzip -9 -c "$dist/loader.js" | wc -c)
-  printf '%-34s %10d %10d   (budget %d)\n' "loader.js" "$(wc -c <"$dist/loader.js")" "$loader_gz" "$LOADER_BUDGET_GZIP_BYTES"
+  printf '%-44s %10d %10d   (budget %d)\n' "loader.js" "$(wc -c <"$dist/loader.js")" "$loader_gz" "$LOADER_BUDGET_GZIP_BYTES"
   if ((loader_gz > LOADER_BUDGET_GZIP_BYTES)); then
     echo "loader budget exceeded: $loader_gz bytes gzip > $LOADER_BUDGET_GZIP_BYTES" >&2
     exit 1

@@ -28,9 +28,20 @@ pub struct EmbeddedWidget {
 pub fn start(host: web_sys::Element, emit: js_sys::Function) -> Result<EmbeddedWidget, JsValue> {
     let (chat, handle) = mount_on(&host, &emit)?;
     if let Some(shadow) = host.shadow_root() {
-        // The loader's painted launcher gives way to the widget's own.
+        // The loader's painted launcher gives way to the widget's own; a keyboard user who
+        // had focused it (which is what started the load) keeps focus on the launcher.
         if let Ok(Some(boot)) = shadow.query_selector(".c360-boot") {
+            let had_focus = shadow
+                .active_element()
+                .is_some_and(|active| boot.contains(Some(&active)));
             boot.remove();
+            let launcher = shadow
+                .query_selector(".c360-root .c360-launcher")
+                .ok()
+                .flatten();
+            if let Some(launcher) = launcher.filter(|_| had_focus) {
+                crate::ui::focus_without_scrolling(launcher.unchecked_ref());
+            }
         }
     }
     Ok(EmbeddedWidget {

@@ -64,7 +64,7 @@ impl PanelState {
     }
 }
 
-fn focus_without_scrolling(element: &web_sys::HtmlElement) {
+pub(crate) fn focus_without_scrolling(element: &web_sys::HtmlElement) {
     let options = FocusOptions::new();
     options.set_prevent_scroll(true);
     let _ = element.focus_with_options(&options);

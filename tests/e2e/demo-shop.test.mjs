@@ -39,15 +39,29 @@ test('the demo shop embeds the widget under a strict CSP', async () => {
   assert.deepEqual(errors, [], 'no page or console errors');
 });
 
-test('widget files are served cross-origin with the wasm MIME type', async () => {
-  const wasm = await fetch(new URL('/widget/connect360-widget_bg.wasm', server.url));
-  assert.equal(wasm.status, 200);
-  assert.equal(wasm.headers.get('content-type'), 'application/wasm');
-  assert.equal(wasm.headers.get('access-control-allow-origin'), '*');
-  const js = await fetch(new URL('/widget/connect360-widget.js', server.url));
-  assert.match(js.headers.get('content-type'), /javascript/);
+test('widget files are versioned, cacheable and served cross-origin', async () => {
+  const loader = await fetch(new URL('/widget/loader.js', server.url));
+  assert.equal(loader.status, 200);
+  assert.equal(loader.headers.get('cache-control'), 'public, max-age=300');
+  assert.equal(loader.headers.get('access-control-allow-origin'), '*');
+  // The loader names the content-hashed files of its own build (scripts/version-assets.sh).
+  const source = await loader.text();
+  const named = [...source.matchAll(/base \+ '\/([^']+)'/g)].map((m) => m[1]);
+  const hashed = /^(connect360-widget-[0-9a-f]{16}(_bg\.wasm|\.js)|widget-[0-9a-f]{16}\.css)$/;
+  assert.equal(named.length, 3, `three assets in the loader: ${named}`);
+  const types = { js: /javascript/, wasm: /^application\/wasm$/, css: /^text\/css/ };
+  for (const name of named) {
+    assert.match(name, hashed);
+    const file = await fetch(new URL(`/widget/${name}`, server.url));
+    assert.equal(file.status, 200, name);
+    assert.match(file.headers.get('content-type'), types[name.split('.').pop()], name);
+    assert.equal(file.headers.get('cache-control'), 'public, max-age=31536000, immutable', name);
+    assert.equal(file.headers.get('access-control-allow-origin'), '*', name);
+    assert.equal(file.headers.get('x-content-type-options'), 'nosniff', name);
+  }
   const picture = await fetch(new URL('/demo/img/blue-runner.png', server.url));
   assert.equal(picture.headers.get('content-type'), 'image/png');
   const missing = await fetch(new URL('/widget/nope.js', server.url));
   assert.equal(missing.status, 404);
+  assert.equal(missing.headers.get('cache-control'), null, 'a 404 is not cached forever');
 });

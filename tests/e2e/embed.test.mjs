@@ -1,7 +1,8 @@
 // The embed loader on a merchant page of another origin: the script tag alone paints the
 // launcher; the WebAssembly is not fetched before the visitor shows interest; calls made
 // before it loaded run in order; events fire with their details; hostile page CSS does not
-// reach the widget.
+// reach the widget; a strict CSP page works with no violation; the widget never steals focus
+// or scrolls the page.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
@@ -31,6 +32,34 @@ function merchantPage(gateway) {
         data-channel="example.com" data-color="#ffcc00" data-theme="dark"></script></body></html>`;
 }
 
+/**
+ * A merchant page under the strict policy the README documents: no inline script or style,
+ * scripts from its own origin and the gateway (plus wasm), styles from the gateway only.
+ * Violations are reported to the host (`report-uri`) and collected in `cspReports`.
+ */
+function strictPage(gateway) {
+  const origin = gateway.replace(/\/$/, '');
+  return {
+    csp: `default-src 'none'; script-src 'self' ${origin} 'wasm-unsafe-eval'; style-src ${origin}; `
+      + `connect-src ${origin}; img-src ${origin} blob:; report-uri /csp-report`,
+    html: `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Strict merchant</title></head>
+<body><h1>A strict merchant page</h1>
+<script async src="${gateway}widget/loader.js" data-endpoint="${origin}" data-channel="example.com"></script>
+</body></html>`,
+  };
+}
+
+/** A long merchant page with a search box, to see that the widget leaves focus and scroll alone. */
+function longPage(gateway) {
+  const filler = Array.from({ length: 60 }, (_, i) => `<p>Paragraph ${i + 1} of a long product page.</p>`).join('');
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Long merchant page</title></head>
+<body><label>Search <input id="search"></label>${filler}<p id="bottom">The end.</p>
+<script async src="${gateway}widget/loader.js" data-endpoint="${gateway.replace(/\/$/, '')}"
+        data-channel="example.com"></script></body></html>`;
+}
+
+const cspReports = [];
+
 before(async () => {
   const hostPort = await freePort();
   server = await startServer({
@@ -38,8 +67,20 @@ before(async () => {
     env: { CONNECT360_IDENTITY_SECRET: IDENTITY_SECRET },
   });
   host = createServer((req, res) => {
+    if (req.method === 'POST' && req.url === '/csp-report') {
+      let body = '';
+      req.on('data', (chunk) => { body += chunk; });
+      req.on('end', () => { cspReports.push(body); res.writeHead(204); res.end(); });
+      return;
+    }
+    if (req.url === '/strict') {
+      const { csp, html } = strictPage(server.url);
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'content-security-policy': csp });
+      res.end(html);
+      return;
+    }
     res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
-    res.end(merchantPage(server.url));
+    res.end(req.url === '/long' ? longPage(server.url) : merchantPage(server.url));
   });
   await new Promise((ok) => host.listen(hostPort, '127.0.0.1', ok));
   host.url = `http://127.0.0.1:${hostPort}/`;
@@ -195,5 +236,109 @@ test('setLocale switches the language and keeps the conversation and the open pa
   await page.locator('[data-connect360] .c360-row--mine .c360-bubble', { hasText: 'Merhaba, a question' })
     .waitFor({ timeout: 10000 });
   assert.equal(await page.locator('[data-connect360] .c360-widget').count(), 1, 'one widget');
+  await page.close();
+});
+
+test('a cross-origin page under a strict CSP runs the whole widget with no violation', async () => {
+  const page = await browser.newPage();
+  const errors = collectErrors(page);
+  const violations = [];
+  await page.exposeFunction('reportViolation', (v) => violations.push(v));
+  await page.addInitScript(() => {
+    document.addEventListener('securitypolicyviolation', (e) =>
+      window.reportViolation(`${e.violatedDirective} ${e.blockedURI}`), true);
+  });
+  const response = await page.goto(`${host.url}strict`);
+  assert.match(response.headers()['content-security-policy'], /style-src http:\/\/127\.0\.0\.1:\d+;/);
+  const launcher = page.locator('[data-connect360] button.c360-launcher');
+  await launcher.waitFor({ state: 'visible', timeout: 10000 });
+  // Painted by the stylesheet from the gateway: the default accent, not an unstyled button.
+  assert.equal(await launcher.evaluate((b) => getComputedStyle(b.closest('.c360-widget')).position), 'fixed');
+  await launcher.click();
+  const root = page.locator('[data-connect360]');
+  await root.locator('#c360-panel').waitFor({ state: 'visible', timeout: 10000 });
+  await root.locator('textarea.c360-input').fill('Hello from a strict page');
+  await root.locator('textarea.c360-input').press('Enter');
+  await root.locator('.c360-row--mine .c360-bubble:not(.c360-bubble--pending)').waitFor({ timeout: 10000 });
+
+  // An agent's picture: previewed from a blob: URL, which the policy allows for images.
+  const { conversationId } = await page.evaluate(() => window.Connect360.getState());
+  const png = await fetch(new URL('/demo/img/ridge-2.png', server.url)).then((r) => r.arrayBuffer());
+  const form = new FormData();
+  form.append('file', new Blob([png], { type: 'image/png' }), 'ridge-2.png');
+  const uploaded = await fetch(new URL('/api/v1/connect/attachments', server.url), {
+    method: 'POST', headers: { authorization: `Bearer ${server.apiKey}` }, body: form,
+  }).then((r) => r.json());
+  await callAsMerchant(server, 'v1.connect.send', {
+    conversationId,
+    content: { en: { text: 'Here is the **Ridge 2**: [details](https://example.com/ridge)', containsRichText: true } },
+    attachmentIds: [uploaded.files[0].id],
+  });
+  const preview = root.locator('.c360-file-preview img');
+  await preview.waitFor({ timeout: 10000 });
+  await eventually(() => preview.evaluate((img) => img.complete && img.naturalWidth > 0), 'the picture');
+  assert.equal(await root.locator('.c360-row--agent strong').innerText(), 'Ridge 2');
+  await root.locator('textarea.c360-input').press('Escape');
+  await root.locator('#c360-panel').waitFor({ state: 'hidden', timeout: 5000 });
+  await page.waitForTimeout(300); // let any report be delivered
+  assert.deepEqual(violations, [], 'no securitypolicyviolation event');
+  assert.deepEqual(cspReports, [], 'no CSP report');
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('the widget never steals focus or scrolls the page, and stores nothing before an interaction', async () => {
+  const page = await browser.newPage();
+  const errors = collectErrors(page);
+  const wasm = [];
+  page.on('request', (r) => r.url().endsWith('.wasm') && wasm.push(r.url()));
+  await page.goto(`${host.url}long`);
+  await page.locator('#search').focus();
+  await page.evaluate(() => window.scrollTo(0, 600));
+  const launcher = page.locator('[data-connect360] button.c360-launcher');
+  await launcher.waitFor({ state: 'visible', timeout: 10000 });
+  const manners = () => page.evaluate(() => ({
+    focused: document.activeElement?.id ?? null,
+    scrollY: window.scrollY,
+    cookie: document.cookie,
+    stored: localStorage.length,
+  }));
+  const untouched = { focused: 'search', scrollY: 600, cookie: '', stored: 0 };
+  assert.deepEqual(await manners(), untouched, 'after the launcher painted');
+  // Interest (the pointer over the launcher) loads the widget: still nothing changes.
+  await launcher.hover();
+  await eventually(() => wasm.length === 1, 'the wasm to load');
+  await page.waitForFunction(() => !document.querySelector('[data-connect360]').shadowRoot.querySelector('.c360-boot'));
+  assert.deepEqual(await manners(), untouched, 'after the widget took over');
+
+  // A keyboard user who tabbed to the painted launcher keeps focus on the launcher through
+  // the handover to the widget.
+  const second = await browser.newPage();
+  await second.goto(`${host.url}long`);
+  await second.locator('[data-connect360] button.c360-launcher').waitFor({ state: 'visible', timeout: 10000 });
+  await second.locator('#search').focus();
+  await second.keyboard.press('Tab');
+  await second.waitForFunction(() => !document.querySelector('[data-connect360]').shadowRoot.querySelector('.c360-boot'));
+  await second.waitForTimeout(200);
+  assert.equal(await second.evaluate(() =>
+    document.querySelector('[data-connect360]').shadowRoot.activeElement?.className), 'c360-launcher',
+  'focus stays on the launcher');
+  await second.close();
+
+  // The visitor writes (an interaction) through the API while the panel is closed, and an agent
+  // answers: the badge counts it, and focus and scroll are still the page's.
+  await page.evaluate(() => new Promise((resolve) => {
+    window.Connect360.on('sent', resolve);
+    window.Connect360.sendMessage('A question from a long page');
+  }));
+  await page.locator('#search').focus();
+  const { conversationId } = await page.evaluate(() => window.Connect360.getState());
+  await callAsMerchant(server, 'v1.connect.send', { conversationId, content: { en: 'An answer' } });
+  await page.locator('[data-connect360] .c360-badge').waitFor({ timeout: 30000 });
+  const after = await manners();
+  assert.equal(after.focused, 'search');
+  assert.equal(after.scrollY, 600);
+  assert.equal(after.cookie, '', 'no cookie ever');
+  assert.deepEqual(errors, []);
   await page.close();
 });

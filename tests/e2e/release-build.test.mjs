@@ -12,7 +12,7 @@ let server;
 let browser;
 
 before(async () => {
-  await stat(join(distDir, 'connect360-widget_bg.wasm')); // built by the test command first
+  await stat(join(distDir, 'loader.js')); // built by the test command first
   server = await serveDirectory(distDir);
   browser = await launchChromium();
 });

@@ -15,6 +15,15 @@ use tower_http::set_header::SetResponseHeaderLayer;
 pub fn widget_files<S: Clone + Send + Sync + 'static>(widget_dir: &Path) -> Router<S> {
     Router::new()
         .fallback_service(ServeDir::new(widget_dir))
+        .layer(axum::middleware::map_response(
+            |uri: axum::http::Uri, mut response: Response| async move {
+                if response.status().is_success() {
+                    let policy = HeaderValue::from_static(cache_policy(uri.path()));
+                    response.headers_mut().insert(header::CACHE_CONTROL, policy);
+                }
+                response
+            },
+        ))
         .layer(SetResponseHeaderLayer::overriding(
             header::ACCESS_CONTROL_ALLOW_ORIGIN,
             HeaderValue::from_static("*"),
@@ -23,6 +32,26 @@ pub fn widget_files<S: Clone + Send + Sync + 'static>(widget_dir: &Path) -> Rout
             header::X_CONTENT_TYPE_OPTIONS,
             HeaderValue::from_static("nosniff"),
         ))
+}
+
+/// How long a browser may keep a widget file. The build names every file after its content
+/// (scripts/version-assets.sh) except the loader, whose URL merchants paste into their pages:
+/// the loader is revalidated after five minutes (so a deploy reaches every page soon), the rest
+/// is cached forever.
+fn cache_policy(path: &str) -> &'static str {
+    let name = path.rsplit('/').next().unwrap_or("");
+    let versioned = name
+        .rsplit_once('.')
+        .map(|(stem, _)| stem.trim_end_matches("_bg"))
+        .and_then(|stem| stem.rsplit_once('-'))
+        .is_some_and(|(_, hash)| hash.len() >= 16 && hash.bytes().all(|b| b.is_ascii_hexdigit()));
+    if versioned {
+        "public, max-age=31536000, immutable"
+    } else if name == "loader.js" {
+        "public, max-age=300"
+    } else {
+        "no-cache"
+    }
 }
 
 const SHOP_HTML: &str = include_str!("../demo/index.html");
@@ -157,4 +186,35 @@ fn escape(text: &str) -> String {
         .replace('<', "&lt;")
         .replace('>', "&gt;")
         .replace('"', "&quot;")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::cache_policy;
+
+    #[test]
+    fn content_named_files_are_immutable_and_the_loader_is_revalidated() {
+        let forever = "public, max-age=31536000, immutable";
+        assert_eq!(
+            cache_policy("/widget/connect360-widget-94c08e8b13d62f71.js"),
+            forever
+        );
+        assert_eq!(
+            cache_policy("/connect360-widget-94c08e8b13d62f71_bg.wasm"),
+            forever
+        );
+        assert_eq!(cache_policy("/widget/widget-914dc87d925ddf7d.css"), forever);
+        assert_eq!(cache_policy("/widget/loader.js"), "public, max-age=300");
+        // Not content-named: always revalidated.
+        assert_eq!(cache_policy("/widget/index.html"), "no-cache");
+        assert_eq!(cache_policy("/widget/widget.css"), "no-cache");
+        assert_eq!(
+            cache_policy("/widget/connect360-widget-short.js"),
+            "no-cache"
+        );
+        assert_eq!(
+            cache_policy("/widget/x-zzzzzzzzzzzzzzzzzzzz.js"),
+            "no-cache"
+        );
+    }
 }
