@@ -1,7 +1,8 @@
 // Attachments end to end: files chosen in the widget are checked before upload (type, size,
 // count) with a clear message, uploaded through the gateway with progress, sent with the
 // message as attachmentIds, and shown to the visitor as a chip that downloads the file; an
-// agent's picture shows in the widget as a preview.
+// agent's picture shows in the widget as a preview. Files also come by drag-and-drop and paste,
+// and an upload under way can be cancelled.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { callAsMerchant, collectErrors, eventually, launchChromium, startServer, conversationOf, openChatAndSay } from './support.mjs';
@@ -96,4 +97,103 @@ test("an agent's picture shows in the widget as a preview fetched with the visit
     'the picture to decode');
   assert.deepEqual(errors, []);
   await page.close();
+});
+
+/** A DataTransfer in the page holding one text file, as a drag or a paste carries it. */
+function transferOf(page, name, text) {
+  return page.evaluateHandle(([name, text]) => {
+    const transfer = new DataTransfer();
+    transfer.items.add(new File([text], name, { type: 'text/plain' }));
+    return transfer;
+  }, [name, text]);
+}
+
+/** Sends what is in the composer and tray; resolves to the stored message with attachments. */
+async function sendAndFindStored(page, root, text) {
+  await root.locator('textarea.c360-input').fill(text);
+  await root.locator('textarea.c360-input').press('Enter');
+  const conversationId = await conversationOf(page);
+  return eventually(async () => {
+    const stored = await callAsMerchant(server, 'v1.connect.listMessages', { conversationId });
+    return stored.items.find((m) => m.content.en === text);
+  }, `"${text}" to be stored`);
+}
+
+test('files dropped on the panel or pasted into the composer are uploaded and sent', async () => {
+  const page = await browser.newPage();
+  const errors = collectErrors(page);
+  await page.goto(server.url);
+  const root = page.locator('[data-connect360]');
+  await root.locator('button.c360-launcher').click();
+  const panel = root.locator('#c360-panel');
+  await panel.waitFor({ state: 'visible' });
+
+  const dropped = await transferOf(page, 'dropped.txt', 'dragged in');
+  await panel.dispatchEvent('dragover', { dataTransfer: dropped });
+  await panel.dispatchEvent('drop', { dataTransfer: dropped });
+  await root.locator('.c360-tray-name', { hasText: 'dropped.txt' }).waitFor({ timeout: 5000 });
+  await eventually(async () => (await root.locator('.c360-tray-size').allInnerTexts()).join() === '10 B',
+    'the dropped file to upload');
+  const first = await sendAndFindStored(page, root, 'A dropped file');
+  assert.deepEqual(first.attachments.map((a) => [a.name, a.type]), [['dropped.txt', 'text/plain']]);
+
+  // A paste with a file attaches it (and puts no text in the composer).
+  const pasted = await transferOf(page, 'pasted.txt', 'from the clipboard');
+  await root.locator('textarea.c360-input').evaluate((input, clipboardData) => {
+    input.dispatchEvent(new ClipboardEvent('paste', { clipboardData, bubbles: true, cancelable: true }));
+  }, pasted);
+  await root.locator('.c360-tray-name', { hasText: 'pasted.txt' }).waitFor({ timeout: 5000 });
+  assert.equal(await root.locator('textarea.c360-input').inputValue(), '');
+  await eventually(async () => (await root.locator('.c360-tray-size').allInnerTexts()).join() === '18 B',
+    'the pasted file to upload');
+  const second = await sendAndFindStored(page, root, 'A pasted file');
+  assert.deepEqual(second.attachments.map((a) => a.name), ['pasted.txt']);
+
+  // A drop of something that is not a file (text from another page) attaches nothing.
+  const words = await page.evaluateHandle(() => {
+    const transfer = new DataTransfer();
+    transfer.setData('text/plain', 'just words');
+    return transfer;
+  });
+  await panel.dispatchEvent('drop', { dataTransfer: words });
+  assert.equal(await root.locator('.c360-tray-file').count(), 0);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('an upload under way can be cancelled: the request is aborted and nothing is sent with the message', async () => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const errors = collectErrors(page, /\/api\/v1\/connect\/attachments$/);
+  await page.goto(server.url);
+  const root = page.locator('[data-connect360]');
+  await root.locator('button.c360-launcher').click();
+  await root.locator('#c360-panel').waitFor({ state: 'visible' });
+
+  // A slow uplink (64 KB/s) so that a 2 MB upload is visibly under way.
+  const cdp = await context.newCDPSession(page);
+  await cdp.send('Network.enable');
+  await cdp.send('Network.emulateNetworkConditions', {
+    offline: false, latency: 20, downloadThroughput: -1, uploadThroughput: 64 * 1024,
+  });
+  const aborted = [];
+  page.on('requestfailed', (r) => r.url().endsWith('/api/v1/connect/attachments') && aborted.push(r.failure()?.errorText));
+  await root.locator('input.c360-file-input').setInputFiles([
+    { name: 'big-scan.pdf', mimeType: 'application/pdf', buffer: Buffer.alloc(2 * 1024 * 1024, 37) },
+  ]);
+  const size = root.locator('.c360-tray-size');
+  await eventually(async () => /^\d+%$/.test(await size.innerText()), 'the upload to show progress');
+  assert.equal(await root.locator('.c360-tray-file progress').count(), 1);
+  await root.locator('button.c360-tray-remove').click();
+  assert.equal(await root.locator('.c360-tray-file').count(), 0, 'the tray is empty');
+  await eventually(() => aborted.length === 1, 'the upload request to be aborted');
+  assert.match(aborted[0], /ERR_ABORTED/);
+  await cdp.send('Network.emulateNetworkConditions', {
+    offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: -1,
+  });
+
+  const sent = await sendAndFindStored(page, root, 'Never mind the scan');
+  assert.deepEqual(sent.attachments, [], 'no attachment with the message');
+  assert.deepEqual(errors, []);
+  await context.close();
 });

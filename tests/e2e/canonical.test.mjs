@@ -1,5 +1,6 @@
 // Every canonical example of rich-messages.md §7 that the server accepts, sent by an agent and
-// seen by visitors with an English (LTR) and an Arabic (RTL) interface: each renders with no
+// seen by visitors with an English (LTR) and an Arabic (RTL) interface, in the light and the dark
+// theme: each renders with no
 // page error, and a screenshot of each lands in target/e2e/canonical/ (kept out of git) to be
 // looked at. The examples the server refuses are covered by the browser fixture test.
 import { test, before, after } from 'node:test';
@@ -21,8 +22,8 @@ after(async () => {
   await server?.stop();
 });
 
-// English in the light theme, Arabic (right-to-left) in the dark one.
-for (const [locale, colorScheme] of [['en', 'light'], ['ar', 'dark']]) {
+// English (left-to-right) and Arabic (right-to-left), each in the light and the dark theme.
+for (const [locale, colorScheme] of [['en', 'light'], ['en', 'dark'], ['ar', 'light'], ['ar', 'dark']]) {
   test(`the accepted canonical examples render for an ${locale} visitor (${colorScheme})`, async () => {
     const fixtures = JSON.parse(await readFile(join(repoRoot, 'fixtures', 'rich-messages.json'), 'utf8'))
       .filter((f) => f.expect.serverRules.length === 0 && f.message.sender.type !== 'customer');
@@ -47,6 +48,13 @@ for (const [locale, colorScheme] of [['en', 'light'], ['ar', 'dark']]) {
           .querySelectorAll('.c360-row--agent').length === count, index + 1);
       await page.waitForTimeout(300); // images settle
       const row = root.locator('.c360-row--agent').last();
+      // Whatever the message's own direction, its content keeps to the interface's start side.
+      const offset = await row.evaluate((r, rtl) => {
+        const first = r.querySelector('.c360-content > *')?.getBoundingClientRect();
+        const box = r.getBoundingClientRect();
+        return first ? Math.round(rtl ? box.right - first.right : first.left - box.left) : 0;
+      }, locale === 'ar');
+      assert.ok(Math.abs(offset) <= 1, `${fixture.fixture}: content ${offset}px off the start side`);
       await row.screenshot({ path: join(shots, `${locale}-${colorScheme}-${fixture.fixture}.png`) });
     }
     assert.equal(await root.locator('.c360-placeholder').count(), 0, 'every accepted example shows');
