@@ -2,21 +2,7 @@
 //! at most 5 files, each at most 25 MB, of the kinds a support conversation needs. Pure logic.
 
 use connect360_model::wire::limits::{MAX_FILE_BYTES, MAX_UPLOAD_FILES};
-
-/// The kinds of file a visitor may send: pictures, PDFs, plain text and office documents.
-const ALLOWED_TYPES: &[&str] = &[
-    "image/png",
-    "image/jpeg",
-    "image/gif",
-    "image/webp",
-    "application/pdf",
-    "text/plain",
-    "text/csv",
-    "application/msword",
-    "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-    "application/vnd.ms-excel",
-    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-];
+use connect360_model::wire::{mime_essence, visitor_may_send};
 
 /// Why a file is not uploaded.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -38,13 +24,8 @@ pub fn check(mime: &str, size: f64, already: usize) -> Result<(), Refusal> {
     if size > MAX_FILE_BYTES as f64 {
         return Err(Refusal::TooLarge);
     }
-    let mime = mime
-        .split(';')
-        .next()
-        .unwrap_or("")
-        .trim()
-        .to_ascii_lowercase();
-    if !ALLOWED_TYPES.contains(&mime.as_str()) {
+    let mime = mime_essence(mime);
+    if !visitor_may_send(&mime) {
         return Err(Refusal::Type(if mime.is_empty() {
             "unknown".into()
         } else {

@@ -77,7 +77,16 @@ async fn visitor_upload(
     gateway
         .limiter
         .check(&format!("upload:{}", claims.external_id), limit)?;
-    let files = gateway.upstream.upload(request).await?;
+    // Checked part by part as it streams through; a refusal is the visitor's answer even
+    // when the upstream, its body broken, answered first.
+    let (forwarded, checker) = crate::gateway::uploads::checked(request).await?;
+    let (uploaded, checked) = tokio::join!(gateway.upstream.upload(forwarded), checker);
+    match checked {
+        Ok(Err(crate::gateway::uploads::Stopped::Refused(error))) => return Err(error),
+        Err(panicked) => return Err(ApiError::internal(panicked.to_string())),
+        Ok(Ok(()) | Err(crate::gateway::uploads::Stopped::UpstreamGone)) => {}
+    }
+    let files = uploaded?;
     // Only files a visitor uploaded may go into their messages and back to them.
     let recorded = files.clone();
     gateway

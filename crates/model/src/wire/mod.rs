@@ -17,7 +17,7 @@ mod patch;
 mod widget;
 
 pub use ai_stream::{AiStreamEvent, AiStreamInput, SseDecoder};
-pub use attachment::{FileRef, UploadResponse};
+pub use attachment::{mime_essence, visitor_may_send, FileRef, UploadResponse, VISITOR_FILE_TYPES};
 pub use conversation::{
     Conversation, ConversationType, CreateSubConversationInput, DeleteConversationInput,
     DeleteConversationOutput, GetOrCreateConversationInput, UpdateConversationInput,

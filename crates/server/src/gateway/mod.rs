@@ -11,6 +11,7 @@ pub mod policy;
 pub mod rate_limit;
 pub mod session;
 pub mod token;
+pub mod uploads;
 
 use std::sync::Arc;
 use std::time::Duration;

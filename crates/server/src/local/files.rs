@@ -46,17 +46,16 @@ pub fn content_type(head: &[u8], declared: Option<&str>, name: &str) -> String {
         return kind.mime_type().to_owned();
     }
     let declared = declared
-        .map(|d| {
-            d.split(';')
-                .next()
-                .unwrap_or("")
-                .trim()
-                .to_ascii_lowercase()
-        })
+        .map(connect360_model::wire::mime_essence)
         .filter(|d| !d.is_empty() && d.contains('/') && d.is_ascii());
     if let Some(declared) = declared {
         return declared;
     }
+    type_from_extension(name).into()
+}
+
+/// The type a file name's extension suggests, else `application/octet-stream`.
+pub fn type_from_extension(name: &str) -> &'static str {
     let extension = name.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase());
     match extension.as_deref() {
         Some("txt") => "text/plain",
@@ -67,9 +66,12 @@ pub fn content_type(head: &[u8], declared: Option<&str>, name: &str) -> String {
         Some("jpg" | "jpeg") => "image/jpeg",
         Some("gif") => "image/gif",
         Some("webp") => "image/webp",
+        Some("doc") => "application/msword",
+        Some("docx") => "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        Some("xls") => "application/vnd.ms-excel",
+        Some("xlsx") => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         _ => "application/octet-stream",
     }
-    .into()
 }
 
 /// A file received into the data dir, not yet recorded.

@@ -1,0 +1,275 @@
+//! A visitor's upload, checked by the gateway as it streams through to the upstream: at most
+//! 5 files, none empty or over 25 MB, each of a type visitors may send
+//! ([`VISITOR_FILE_TYPES`]) **and** whose first bytes agree with that type (a page saved as
+//! `.txt`, a script named `.png` or an SVG are refused). The parts are re-encoded with a fresh
+//! boundary, so the upstream never sees a header the visitor wrote; a refusal breaks the
+//! forwarded body, so the upstream stores nothing, and the visitor gets a 400/413 naming the
+//! file.
+
+use axum::body::{Body, Bytes};
+use axum::extract::multipart::{Field, Multipart, MultipartError};
+use axum::extract::{FromRequest, Request};
+use axum::http::{header, StatusCode};
+use connect360_model::wire::limits::{MAX_FILE_BYTES, MAX_UPLOAD_FILES};
+use connect360_model::wire::{mime_essence, visitor_may_send, ErrorCode};
+use tokio::sync::mpsc;
+
+use crate::error::ApiError;
+use crate::local::files::type_from_extension;
+
+/// How many leading bytes of each file are looked at before any of it is forwarded.
+const SNIFF_BYTES: usize = 4096;
+
+/// Why the forwarding of a checked upload ended early.
+#[derive(Debug)]
+pub enum Stopped {
+    /// The upload broke a rule: this is the visitor's answer.
+    Refused(ApiError),
+    /// The upstream stopped reading (it answered already); its answer stands.
+    UpstreamGone,
+}
+
+/// Starts checking `request`'s multipart body; returns the request to forward upstream (a
+/// re-encoded multipart body that fails if a check fails) and the checker's outcome.
+pub async fn checked(
+    request: Request,
+) -> Result<(Request, tokio::task::JoinHandle<Result<(), Stopped>>), ApiError> {
+    // The route's body limit (an extension) holds for the forwarded body too.
+    let extensions = request.extensions().clone();
+    let multipart = Multipart::from_request(request, &()).await.map_err(|e| {
+        ApiError::bad_request(format!("An upload must be multipart/form-data: {e}"))
+    })?;
+    let boundary = format!("c360-{}", crate::clock::random_token(24));
+    let (tx, rx) = mpsc::channel::<Result<Bytes, std::io::Error>>(8);
+    let checker = tokio::spawn(relay(multipart, boundary.clone(), tx));
+    let body = Body::from_stream(tokio_stream::wrappers::ReceiverStream::new(rx));
+    let mut forwarded = Request::builder()
+        .method("POST")
+        .header(
+            header::CONTENT_TYPE,
+            format!("multipart/form-data; boundary={boundary}"),
+        )
+        .body(body)
+        .map_err(|e| ApiError::internal(e.to_string()))?;
+    *forwarded.extensions_mut() = extensions;
+    Ok((forwarded, checker))
+}
+
+/// Reads, checks and re-encodes every file part into `tx`.
+async fn relay(
+    mut multipart: Multipart,
+    boundary: String,
+    tx: mpsc::Sender<Result<Bytes, std::io::Error>>,
+) -> Result<(), Stopped> {
+    let outcome = relay_parts(&mut multipart, &boundary, &tx).await;
+    if let Err(Stopped::Refused(error)) = &outcome {
+        // Break the forwarded body, so the upstream refuses it and keeps nothing.
+        let _ = tx
+            .send(Err(std::io::Error::other(error.message.clone())))
+            .await;
+    }
+    outcome
+}
+
+async fn relay_parts(
+    multipart: &mut Multipart,
+    boundary: &str,
+    tx: &mpsc::Sender<Result<Bytes, std::io::Error>>,
+) -> Result<(), Stopped> {
+    let send =
+        |bytes: Bytes| async move { tx.send(Ok(bytes)).await.map_err(|_| Stopped::UpstreamGone) };
+    let mut files = 0;
+    while let Some(mut field) = multipart.next_field().await.map_err(malformed)? {
+        if !matches!(field.name(), Some("file" | "files")) {
+            continue; // other fields are ignored (connect360-api.md §4.1), and not forwarded
+        }
+        files += 1;
+        if files > MAX_UPLOAD_FILES {
+            return Err(refused(ApiError::bad_request(
+                "At most 5 files per upload.",
+            )));
+        }
+        let name = field.file_name().map(header_safe).unwrap_or_default();
+        let shown = if name.is_empty() {
+            "file"
+        } else {
+            name.as_str()
+        };
+        let declared = match field.content_type().map(mime_essence) {
+            Some(t) if !t.is_empty() && t != "application/octet-stream" => t,
+            _ => type_from_extension(&name).to_owned(),
+        };
+        if !visitor_may_send(&declared) {
+            return Err(refused(ApiError::bad_request(format!(
+                "{shown}: files of type {declared} can't be sent (pictures, PDF, text and \
+                 office documents only)."
+            ))));
+        }
+        // The first bytes decide; nothing of the file goes upstream before they are checked.
+        let mut head: Vec<Bytes> = Vec::new();
+        let mut size = 0usize;
+        while size < SNIFF_BYTES {
+            match field.chunk().await.map_err(malformed)? {
+                Some(chunk) => {
+                    size += chunk.len();
+                    head.push(chunk);
+                }
+                None => break,
+            }
+        }
+        if size == 0 {
+            return Err(refused(ApiError::bad_request(format!("{shown} is empty."))));
+        }
+        let first: Vec<u8> = head
+            .iter()
+            .flat_map(|c| c.iter().copied())
+            .take(SNIFF_BYTES)
+            .collect();
+        let sniffed = infer::get(&first).map(|kind| kind.mime_type());
+        if !content_agrees(&declared, sniffed) {
+            return Err(refused(ApiError::bad_request(format!(
+                "{shown}: the content is not {declared}{}.",
+                sniffed
+                    .map(|s| format!(" (it looks like {s})"))
+                    .unwrap_or_default()
+            ))));
+        }
+        send(Bytes::from(format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\n\
+             Content-Type: {declared}\r\n\r\n"
+        )))
+        .await?;
+        for chunk in head {
+            check_size(size, shown)?;
+            send(chunk).await?;
+        }
+        forward_rest(&mut field, &mut size, shown, &send).await?;
+        send(Bytes::from_static(b"\r\n")).await?;
+    }
+    send(Bytes::from(format!("--{boundary}--\r\n"))).await
+}
+
+async fn forward_rest<F, Fut>(
+    field: &mut Field<'_>,
+    size: &mut usize,
+    shown: &str,
+    send: &F,
+) -> Result<(), Stopped>
+where
+    F: Fn(Bytes) -> Fut,
+    Fut: std::future::Future<Output = Result<(), Stopped>>,
+{
+    while let Some(chunk) = field.chunk().await.map_err(malformed)? {
+        *size += chunk.len();
+        check_size(*size, shown)?;
+        send(chunk).await?;
+    }
+    Ok(())
+}
+
+fn check_size(size: usize, shown: &str) -> Result<(), Stopped> {
+    if size as u64 > MAX_FILE_BYTES {
+        return Err(refused(ApiError::new(
+            ErrorCode::PayloadTooLarge,
+            format!("{shown} is over 25 MB (26 214 400 bytes)."),
+        )));
+    }
+    Ok(())
+}
+
+/// Whether a file's first bytes agree with its declared type. Pictures and PDFs must be
+/// recognisably what they claim; text must not be recognisable as anything (HTML, XML/SVG,
+/// scripts and binaries are); office documents are ZIP (OOXML) or OLE (legacy) containers.
+pub fn content_agrees(declared: &str, sniffed: Option<&str>) -> bool {
+    const OOXML: [&str; 2] = [
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    ];
+    const LEGACY_OFFICE: [&str; 2] = ["application/msword", "application/vnd.ms-excel"];
+    match sniffed {
+        Some(sniffed) if sniffed == declared => true,
+        Some("application/zip") => OOXML.contains(&declared),
+        Some(s) if LEGACY_OFFICE.contains(&s) || s == "application/x-ole-storage" => {
+            LEGACY_OFFICE.contains(&declared)
+        }
+        Some(_) => false,
+        None => {
+            declared.starts_with("text/")
+                || OOXML.contains(&declared)
+                || LEGACY_OFFICE.contains(&declared)
+        }
+    }
+}
+
+/// A file name that can sit in a quoted header value: no quotes, backslashes or controls.
+fn header_safe(name: &str) -> String {
+    name.chars()
+        .map(|c| {
+            if c == '"' || c == '\\' || c.is_control() {
+                '_'
+            } else {
+                c
+            }
+        })
+        .take(255)
+        .collect()
+}
+
+fn refused(error: ApiError) -> Stopped {
+    Stopped::Refused(error)
+}
+
+fn malformed(error: MultipartError) -> Stopped {
+    if error.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        refused(ApiError::new(
+            ErrorCode::PayloadTooLarge,
+            "The upload is over the size limit (5 files of 25 MB).",
+        ))
+    } else {
+        refused(ApiError::bad_request(format!(
+            "The multipart body is malformed: {}",
+            error.body_text()
+        )))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn declared_types_must_agree_with_the_bytes() {
+        assert!(content_agrees("image/png", Some("image/png")));
+        assert!(
+            !content_agrees("image/png", None),
+            "a picture must look like one"
+        );
+        assert!(!content_agrees("image/png", Some("image/jpeg")));
+        assert!(content_agrees("text/plain", None));
+        assert!(!content_agrees("text/plain", Some("text/html")));
+        assert!(!content_agrees(
+            "text/csv",
+            Some("application/x-executable")
+        ));
+        assert!(!content_agrees("application/pdf", None));
+        assert!(content_agrees("application/pdf", Some("application/pdf")));
+        let docx = "application/vnd.openxmlformats-officedocument.wordprocessingml.document";
+        assert!(content_agrees(docx, Some("application/zip")));
+        assert!(content_agrees(docx, Some(docx)));
+        assert!(!content_agrees("text/plain", Some("application/zip")));
+        assert!(content_agrees(
+            "application/msword",
+            Some("application/x-ole-storage")
+        ));
+        assert!(!content_agrees(
+            "application/msword",
+            Some("application/zip")
+        ));
+    }
+
+    #[test]
+    fn names_cannot_break_out_of_the_part_header() {
+        assert_eq!(header_safe("a\"b\r\nX: y\\.txt"), "a_b__X: y_.txt");
+        assert_eq!(header_safe(&"n".repeat(400)).len(), 255);
+    }
+}
