@@ -18,6 +18,8 @@ pub enum Refusal {
     TooLong(usize),
     Whitespace,
     ControlCharacter(char),
+    /// U+202A..U+202E (rule C1: URLs are single-line fields).
+    BidiOverride(char),
     Backslash,
     ProtocolRelative,
     NotAbsolute,
@@ -40,6 +42,11 @@ impl fmt::Display for Refusal {
             Refusal::ControlCharacter(c) => {
                 write!(f, "contains a control character (U+{:04X})", *c as u32)
             }
+            Refusal::BidiOverride(c) => write!(
+                f,
+                "contains a bidirectional override character (U+{:04X})",
+                *c as u32
+            ),
             Refusal::Backslash => f.write_str("must not contain a backslash"),
             Refusal::ProtocolRelative => f.write_str("protocol-relative URLs are not allowed"),
             Refusal::NotAbsolute => f.write_str("is not an absolute URL"),
@@ -56,7 +63,8 @@ impl fmt::Display for Refusal {
     }
 }
 
-/// The checks every URL shares: 1..2048 characters, no whitespace, control or backslash.
+/// The checks every URL shares: 1..2048 characters, no whitespace, control, bidirectional
+/// override or backslash.
 fn raw_checks(raw: &str) -> Result<(), Refusal> {
     let mut count = 0usize;
     for c in raw.chars() {
@@ -66,6 +74,9 @@ fn raw_checks(raw: &str) -> Result<(), Refusal> {
         }
         if c.is_control() {
             return Err(Refusal::ControlCharacter(c));
+        }
+        if ('\u{202A}'..='\u{202E}').contains(&c) {
+            return Err(Refusal::BidiOverride(c));
         }
         if c == '\\' {
             return Err(Refusal::Backslash);
@@ -334,6 +345,18 @@ mod tests {
             assert!(mailto_link(bad).is_err(), "{bad:?} must be refused");
         }
         assert!(mailto_link(&format!("mailto:{}@example.com", "a".repeat(64))).is_ok());
+    }
+
+    #[test]
+    fn bidirectional_overrides_are_refused_anywhere_in_a_url() {
+        assert_eq!(
+            web_link("https://www.example.com/\u{202E}fdp.exe"),
+            Err(Refusal::BidiOverride('\u{202E}'))
+        );
+        assert_eq!(
+            image_url("/img/\u{202A}x.png"),
+            Err(Refusal::BidiOverride('\u{202A}'))
+        );
     }
 
     #[test]

@@ -100,6 +100,19 @@ async fn sessions_are_refused_for_other_origins_channels_and_bad_input() {
     )
     .await;
     assert_eq!(status, 400);
+    for name in ["Jane\u{202E}gpj.exe", "two\nlines", &"n".repeat(101)] {
+        let (status, body) = open_session(
+            &server,
+            json!({"channelIdentifier": CHANNEL, "customer": {"name": name}}),
+            Some(SHOP_ORIGIN),
+        )
+        .await;
+        assert_eq!(status, 400, "{name:?}");
+        assert!(body["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("customer.name:"));
+    }
     let (status, _) = open_session(
         &server,
         json!({"channelIdentifier": CHANNEL, "identityToken": "a.b.c"}),

@@ -240,7 +240,7 @@ impl Walker {
 
 /// Rule C1: no C0 control or DEL (LF, CR and TAB allowed in multi-line fields) and no
 /// bidirectional embedding/override (U+202A..U+202E) anywhere.
-fn forbidden_character(s: &str, multi_line: bool) -> Option<String> {
+pub fn forbidden_character(s: &str, multi_line: bool) -> Option<String> {
     for c in s.chars() {
         if ('\u{202A}'..='\u{202E}').contains(&c) {
             return Some(format!(

@@ -27,13 +27,13 @@ fn valid_visitor_id(id: &str) -> bool {
 }
 
 fn check_customer(customer: &SessionCustomer) -> Result<(), ApiError> {
-    if customer
-        .name
-        .as_ref()
-        .is_some_and(|n| n.chars().count() > 100 || n.chars().any(char::is_control))
-    {
+    if customer.name.as_ref().is_some_and(|n| {
+        n.chars().count() > 100
+            || n.chars().any(char::is_control)
+            || connect360_model::validate::forbidden_character(n, false).is_some()
+    }) {
         return Err(ApiError::bad_request(
-            "customer.name: at most 100 characters, one line.",
+            "customer.name: at most 100 characters, one line, no bidirectional overrides.",
         ));
     }
     if customer.email.as_ref().is_some_and(|e| {

@@ -16,6 +16,9 @@ use crate::store::conversations::{self, new_metadata};
 use crate::store::messages::{self, MessageRow};
 use crate::store::{channels, customers, files, merge_metadata, Tx};
 
+/// Our convention: a message carries at most this many files (two full uploads).
+const MAX_MESSAGE_ATTACHMENTS: usize = 10;
+
 /// The fields `getOrCreateConversation` and `createSubConversation` share.
 struct ConversationSpec<'a> {
     name: Option<&'a String>,
@@ -157,6 +160,11 @@ impl LocalConnect {
     pub fn send(&self, input: SendInput) -> Result<Message, ApiError> {
         let as_customer = input.sender == Some(SendAs::Customer);
         let attachment_ids = dedupe(input.attachment_ids.clone().unwrap_or_default());
+        if attachment_ids.len() > MAX_MESSAGE_ATTACHMENTS {
+            return Err(ApiError::bad_request(format!(
+                "attachmentIds: at most {MAX_MESSAGE_ATTACHMENTS} files per message."
+            )));
+        }
         let content_required = attachment_ids.is_empty() && input.template_id.is_none();
         let side = if as_customer {
             Side::Customer
