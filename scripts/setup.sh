@@ -7,10 +7,12 @@
 #   - wasm-bindgen-cli, exactly the wasm-bindgen version in Cargo.lock
 #   - wasm-opt from npm binaryen@132.0.0 and playwright-core (tools/, npm ci)
 #   - Debian chromium + chromium-driver (apt), for the browser and end-to-end tests
+#   - cargo-fuzz 0.13.2 (cargo install), for the bounded fuzzing run (scripts/fuzz.sh)
 set -euo pipefail
 
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 TRUNK_VERSION="0.21.14"
+CARGO_FUZZ_VERSION="0.13.2"
 
 say() { printf '\033[1m[setup]\033[0m %s\n' "$*"; }
 
@@ -75,11 +77,20 @@ setup_chromium() {
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium chromium-driver >/dev/null
 }
 
+setup_cargo_fuzz() {
+  if [[ "$(cargo fuzz --version 2>/dev/null)" == "cargo-fuzz $CARGO_FUZZ_VERSION" ]]; then
+    return
+  fi
+  say "installing cargo-fuzz $CARGO_FUZZ_VERSION (about 2 minutes, once)"
+  cargo install "cargo-fuzz@$CARGO_FUZZ_VERSION" --locked
+}
+
 setup_rust
 setup_trunk
 setup_wasm_bindgen
 setup_npm_tools
 setup_chromium
+setup_cargo_fuzz
 
 export CHROMEDRIVER="${CHROMEDRIVER:-$(command -v chromedriver)}"
 export CHROMIUM="${CHROMIUM:-$(command -v chromium)}"

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test of Connect360 Chat, installing what is missing first (scripts/setup.sh):
 #   formatting, clippy (native and wasm32), native tests, browser tests (wasm-bindgen-test in
-#   headless Chromium), the release build with its size budget, and the end-to-end tests that
+#   headless Chromium), bounded fuzzing, the release build with its size budget, and the end-to-end tests that
 #   load the release build in Chromium.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -30,6 +30,9 @@ counted cargo test --workspace --locked
 
 step "browser tests (wasm-bindgen-test, headless Chromium)"
 counted cargo test -p connect360-widget --target wasm32-unknown-unknown --locked
+
+step "fuzzing (cargo fuzz, ${FUZZ_SECONDS:-60} s per target, from fuzz/corpus)"
+scripts/fuzz.sh
 
 step "load benchmark (gateway + local upstream on loopback; fails only on errors)"
 LOAD_VISITORS=200 LOAD_SECONDS=20 cargo run --locked -q -p connect360-server --example load

@@ -42,8 +42,6 @@ const MAX_HISTORY_PAGES: usize = 20;
 const ANNOUNCEMENT_MS: u32 = 1_000;
 /// An announcement is at most this long.
 const ANNOUNCEMENT_MAX_CHARS: usize = 500;
-/// A token this close to expiry is renewed before use.
-const TOKEN_RENEW_MARGIN_MS: f64 = 60_000.0;
 
 /// Where a suggestion sits, as its answer and a sign-in need to say.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -586,7 +584,7 @@ impl Chat {
         };
         let current = inner.session.borrow().clone();
         if let Some(session) = &current {
-            let fresh = session.expires_at - js_sys::Date::now() > TOKEN_RENEW_MARGIN_MS;
+            let fresh = session.fresh_at(js_sys::Date::now());
             let reusable = match &renew {
                 Renew::IfStale => fresh,
                 // Another task may have replaced the refused token while we waited.
@@ -616,8 +614,10 @@ impl Chat {
             ..Default::default()
         };
         let opened = inner.api.open_session(&request).await?;
+        let expires_at = js_sys::Date::parse(&opened.expires_at);
         let session = StoredSession {
-            expires_at: js_sys::Date::parse(&opened.expires_at),
+            renew_at: StoredSession::renewal_time(js_sys::Date::now(), expires_at),
+            expires_at,
             visitor_id: opened.visitor_id,
             conversation_id: opened.conversation_id,
             token: opened.token,
@@ -730,7 +730,7 @@ impl Chat {
         }
         self.transcript.try_update(|t| {
             t.has_older = cursor.is_some();
-            t.append(pages);
+            t.merge_listed(pages);
         });
         self.loaded.try_set(true);
         Ok(())
@@ -740,7 +740,7 @@ impl Chat {
     async fn poll_once(&self) -> Result<(), ApiError> {
         let Some(mut cursor) = self
             .transcript
-            .try_with_untracked(|t| t.newest_id().map(str::to_owned))
+            .try_with_untracked(|t| t.poll_cursor().map(str::to_owned))
             .flatten()
         else {
             return self.load_history().await;
@@ -768,7 +768,8 @@ impl Chat {
     /// visitor is not looking, the newest incoming one announced.
     pub fn receive(&self, messages: Vec<Message>) {
         let mut added = Vec::new();
-        self.transcript.try_update(|t| added = t.append(messages));
+        self.transcript
+            .try_update(|t| added = t.merge_listed(messages));
         // The streamed AI reply gives way to its stored message, announced already.
         let streamed = self
             .streaming

@@ -17,6 +17,10 @@ pub struct StoredSession {
     pub token: String,
     /// Unix milliseconds.
     pub expires_at: f64,
+    /// When to renew the token (Unix milliseconds); 0 (a session stored by an older build):
+    /// a minute before it expires.
+    #[serde(default)]
+    pub renew_at: f64,
     /// A merchant-identified customer (not a guest).
     #[serde(default)]
     pub identified: bool,
@@ -24,6 +28,24 @@ pub struct StoredSession {
     pub sign_in_configured: bool,
     #[serde(default)]
     pub ai_agent_id: Option<String>,
+}
+
+impl StoredSession {
+    /// When a token that expires at `expires_at`, received at `now`, should be renewed: a
+    /// minute ahead, or a quarter of its life ahead when it lives less than four minutes.
+    pub fn renewal_time(now: f64, expires_at: f64) -> f64 {
+        expires_at - (60_000.0f64).min((expires_at - now) / 4.0)
+    }
+
+    /// Whether the token can still be used at `now` without renewing it.
+    pub fn fresh_at(&self, now: f64) -> bool {
+        let renew_at = if self.renew_at > 0.0 {
+            self.renew_at
+        } else {
+            self.expires_at - 60_000.0
+        };
+        now < renew_at
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -86,5 +108,33 @@ impl Persisted {
     pub fn clear(&self) {
         self.write("session", None);
         self.write("outbox", None);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_are_renewed_a_minute_ahead_or_a_quarter_of_a_short_life_ahead() {
+        assert_eq!(StoredSession::renewal_time(0.0, 900_000.0), 840_000.0);
+        assert_eq!(StoredSession::renewal_time(0.0, 20_000.0), 15_000.0);
+        let mut session = StoredSession {
+            visitor_id: "guest_x".into(),
+            conversation_id: "conv_x".into(),
+            token: "t".into(),
+            expires_at: 900_000.0,
+            renew_at: 0.0,
+            identified: false,
+            sign_in_configured: false,
+            ai_agent_id: None,
+        };
+        assert!(
+            session.fresh_at(839_999.0),
+            "an older build's session: a minute ahead"
+        );
+        assert!(!session.fresh_at(840_000.0));
+        session.renew_at = 15_000.0;
+        assert!(!session.fresh_at(15_000.0));
     }
 }

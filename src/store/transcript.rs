@@ -37,6 +37,10 @@ pub struct Transcript {
     messages: Vec<Message>,
     ids: HashSet<String>,
     pending: Vec<Pending>,
+    /// The newest id the server listed in order (a poll or the history): where the next poll
+    /// starts. Send replies do not move it, so a message stored between the last poll and a
+    /// send (an agent's answer, another tab's message) is still fetched.
+    polled_to: Option<String>,
     /// Whether older messages exist before the first one held (history paging).
     pub has_older: bool,
 }
@@ -54,7 +58,12 @@ impl Transcript {
         self.ids.contains(id)
     }
 
-    /// The newest stored id: the polling cursor.
+    /// Where the next poll starts (see `polled_to`); none: load the history first.
+    pub fn poll_cursor(&self) -> Option<&str> {
+        self.polled_to.as_deref()
+    }
+
+    /// The newest stored id.
     pub fn newest_id(&self) -> Option<&str> {
         self.messages.last().map(|m| m.id.as_str())
     }
@@ -63,29 +72,63 @@ impl Transcript {
         self.messages.first().map(|m| m.id.as_str())
     }
 
-    /// Appends the messages not held yet, in the order given (server order), and returns
-    /// them. A new customer message with the text of a message still sending is that message
-    /// arriving by another path (a poll overtook the send reply): it replaces the pending one.
+    /// Appends the messages not held yet (send replies, a streamed AI reply), and returns
+    /// them. They sit at the end until a poll lists them in their server positions.
     pub fn append(&mut self, messages: impl IntoIterator<Item = Message>) -> Vec<Message> {
         let mut added = Vec::new();
         for message in messages {
-            if !self.ids.insert(message.id.clone()) {
-                continue;
+            if self.admit(&message) {
+                self.messages.push(message.clone());
+                added.push(message);
             }
-            if message.sender.kind == SenderType::Customer {
-                let text = plain_text_of(&message);
-                if let Some(index) = self
-                    .pending
-                    .iter()
-                    .position(|p| p.state == SendState::Sending && Some(p.text.as_str()) == text)
-                {
-                    self.pending.remove(index);
-                }
-            }
-            self.messages.push(message.clone());
-            added.push(message);
         }
         added
+    }
+
+    /// Merges what the server listed in its order after [`Self::poll_cursor`] (a poll page, or
+    /// the history from the start): each message takes its server position, before anything
+    /// held from a send reply that the listing has not reached yet. Returns the new ones.
+    pub fn merge_listed(&mut self, listed: Vec<Message>) -> Vec<Message> {
+        let start = self
+            .polled_to
+            .as_ref()
+            .and_then(|id| self.messages.iter().position(|m| &m.id == id))
+            .map_or(0, |i| i + 1);
+        let mut unlisted = self.messages.split_off(start);
+        let mut added = Vec::new();
+        for message in listed {
+            self.polled_to = Some(message.id.clone());
+            if let Some(i) = unlisted.iter().position(|m| m.id == message.id) {
+                unlisted.remove(i);
+                self.messages.push(message);
+            } else if self.admit(&message) {
+                self.messages.push(message.clone());
+                added.push(message);
+            }
+            // Otherwise held before the cursor already (a poll repeats its cursor message).
+        }
+        self.messages.extend(unlisted);
+        added
+    }
+
+    /// Records `message`'s id; false when it is held already. A new customer message with the
+    /// text of a message still sending is that message arriving by another path (a poll
+    /// overtook the send reply): it replaces the pending one.
+    fn admit(&mut self, message: &Message) -> bool {
+        if !self.ids.insert(message.id.clone()) {
+            return false;
+        }
+        if message.sender.kind == SenderType::Customer {
+            let text = plain_text_of(message);
+            if let Some(index) = self
+                .pending
+                .iter()
+                .position(|p| p.state == SendState::Sending && Some(p.text.as_str()) == text)
+            {
+                self.pending.remove(index);
+            }
+        }
+        true
     }
 
     /// Puts a page of older history before the messages held (skipping ids held already).
@@ -158,6 +201,7 @@ impl Transcript {
     pub fn clear_history(&mut self) {
         self.messages.clear();
         self.ids.clear();
+        self.polled_to = None;
         self.has_older = false;
     }
 }
@@ -229,6 +273,39 @@ mod tests {
         );
         assert_eq!(ids(&t), ["a", "b", "c"]);
         assert_eq!(t.newest_id(), Some("c"));
+    }
+
+    #[test]
+    fn a_send_reply_does_not_move_the_poll_cursor_past_unlisted_messages() {
+        let mut t = Transcript::default();
+        t.merge_listed(vec![message("a1", SenderType::Customer, "tab A one")]);
+        assert_eq!(t.poll_cursor(), Some("a1"));
+        // Another tab's message (or an agent's answer) is stored, then this tab sends: the send
+        // reply arrives before any poll.
+        t.confirm("local_2", message("a2", SenderType::Customer, "tab A two"));
+        assert_eq!(
+            t.poll_cursor(),
+            Some("a1"),
+            "the next poll still starts at a1"
+        );
+        // The poll lists both in server order: the unseen one is fetched and goes first.
+        let added = t.merge_listed(vec![
+            message("a1", SenderType::Customer, "tab A one"),
+            message("b1", SenderType::Customer, "tab B one"),
+            message("a2", SenderType::Customer, "tab A two"),
+        ]);
+        assert_eq!(
+            added.iter().map(|m| m.id.as_str()).collect::<Vec<_>>(),
+            ["b1"]
+        );
+        assert_eq!(ids(&t), ["a1", "b1", "a2"]);
+        assert_eq!(t.poll_cursor(), Some("a2"));
+        // A send reply newer than what a poll listed stays after it.
+        t.confirm("local_3", message("a3", SenderType::Customer, "three"));
+        t.merge_listed(vec![message("c1", SenderType::Workspace, "agent")]);
+        assert_eq!(ids(&t), ["a1", "b1", "a2", "c1", "a3"]);
+        t.clear_history();
+        assert_eq!(t.poll_cursor(), None);
     }
 
     #[test]

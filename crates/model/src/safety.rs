@@ -205,7 +205,12 @@ pub fn image_url(raw: &str) -> Result<String, Refusal> {
         // Parse against a placeholder origin only to normalise and percent-encode the path.
         let base = Url::parse("https://endpoint.invalid/").map_err(|_| Refusal::NotAbsolute)?;
         let url = base.join(raw).map_err(|_| Refusal::NotAbsolute)?;
-        return Ok(url[Position::BeforePath..].to_owned());
+        let path = &url[Position::BeforePath..];
+        // Dot segments can normalise `/..//host` into `//host`: protocol-relative, refused.
+        if path.starts_with("//") {
+            return Err(Refusal::ProtocolRelative);
+        }
+        return Ok(path.to_owned());
     }
     let url = parse_absolute(raw)?;
     match url.scheme() {
@@ -345,6 +350,14 @@ mod tests {
             assert!(mailto_link(bad).is_err(), "{bad:?} must be refused");
         }
         assert!(mailto_link(&format!("mailto:{}@example.com", "a".repeat(64))).is_ok());
+    }
+
+    #[test]
+    fn a_root_relative_path_never_normalises_into_a_protocol_relative_one() {
+        // Found by fuzzing (fuzz/corpus/content keeps the input).
+        assert_eq!(image_url("/..//N."), Err(Refusal::ProtocolRelative));
+        assert_eq!(image_url("/./%2F/x"), Ok("/%2F/x".into()));
+        assert_eq!(image_url("/a/..//b"), Err(Refusal::ProtocolRelative));
     }
 
     #[test]

@@ -61,6 +61,9 @@ pub struct Config {
     /// The site's channelIdentifier; sessions for any other channel are refused.
     #[arg(long, default_value = "example.com")]
     pub channel: String,
+    /// How long a visitor token lives, in seconds (10 to 86 400); the widget renews it.
+    #[arg(long, default_value_t = 900, value_parser = clap::value_parser!(u64).range(10..=86_400))]
+    pub token_ttl_seconds: u64,
 }
 
 /// Secrets come from the environment only, never the command line (process listings show

@@ -7,7 +7,7 @@ use clap::Parser;
 use connect360_server::app::router_with_widget;
 use connect360_server::config::{load_or_create_secret, Config, Secrets};
 use connect360_server::gateway::oauth::OAuthConfig;
-use connect360_server::gateway::{Gateway, GatewayConfig, DEFAULT_TOKEN_TTL};
+use connect360_server::gateway::{Gateway, GatewayConfig};
 use connect360_server::local::auth::ApiKey;
 use connect360_server::local::{ai, bot, AiAgent, LocalConnect, Member, Workspace};
 use connect360_server::store::Store;
@@ -53,7 +53,7 @@ async fn run(config: Config, secrets: Secrets) -> Result<(), Box<dyn std::error:
         channel: config.channel.clone(),
         ai_agent,
         oauth: oauth.clone(),
-        token_ttl: DEFAULT_TOKEN_TTL,
+        token_ttl: std::time::Duration::from_secs(config.token_ttl_seconds),
         rate_limits: Default::default(),
     };
 
