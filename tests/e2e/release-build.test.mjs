@@ -68,3 +68,35 @@ test('the widget lives in an open shadow root and adds nothing else to the page'
   });
   assert.deepEqual(facts, { mode: 'open', lightChildren: 0, documentButtons: 0 });
 });
+
+test('no API key, secret or secret name is in any file the release ships', async () => {
+  const { readdir, readFile } = await import('node:fs/promises');
+  // Every key the local Connect360 generates, every signing secret's name, private keys, and
+  // the keys of any data dir on this machine (the demo's, the tests').
+  const patterns = [
+    /plato_[A-Za-z0-9_]{12,}/,
+    /PLATO_API_KEY|CONNECT360_(LOCAL_API_KEY|TOKEN_SECRET|IDENTITY_SECRET)/,
+    /-----BEGIN [A-Z ]*PRIVATE KEY-----/,
+    /Authorization:\s*Bearer\s+[A-Za-z0-9]/i,
+  ];
+  const known = [];
+  for (const dir of [join(repoRoot, '.connect360')]) {
+    for (const name of ['local-api-key', 'token-secret']) {
+      const secret = await readFile(join(dir, name), 'utf8').catch(() => null);
+      if (secret?.trim()) known.push(secret.trim());
+    }
+  }
+  const files = await readdir(distDir);
+  assert.ok(files.some((f) => f.endsWith('.wasm')) && files.includes('loader.js'), 'the release is built');
+  const found = [];
+  for (const file of files) {
+    // latin1 keeps every byte as one character, so strings inside the wasm are matched too.
+    const content = await readFile(join(distDir, file), 'latin1');
+    for (const pattern of patterns) {
+      const match = pattern.exec(content);
+      if (match) found.push(`${file}: ${match[0]}`);
+    }
+    for (const secret of known) if (content.includes(secret)) found.push(`${file}: a data dir's secret`);
+  }
+  assert.deepEqual(found, []);
+});

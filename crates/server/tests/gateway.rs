@@ -833,3 +833,71 @@ async fn visitor_uploads_are_checked_against_their_bytes_and_refusals_store_noth
         .unwrap()
         .contains("notes.txt"));
 }
+
+#[tokio::test]
+async fn a_visitor_token_opens_nothing_meant_for_the_merchant() {
+    let (server, _dir) = TestServer::start().await;
+    let (token, _, _) = visitor(&server).await;
+    for path in ["/console/api/conversations", "/console/api/templates"] {
+        let response = server
+            .client
+            .get(format!("{}{path}", server.base))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 401, "{path}");
+    }
+    // The merchant's key still works there (the refusal is about the token, not the route).
+    let response = server
+        .client
+        .get(format!("{}/console/api/conversations", server.base))
+        .bearer_auth(common::KEY)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+}
+
+#[tokio::test]
+async fn rate_limits_hold_under_a_concurrent_burst() {
+    let (server, _dir) = TestServer::start().await;
+    let (token, _, conversation) = visitor(&server).await;
+    // 60 sends at once from one visitor (the default allows 10 a minute).
+    let burst = (0..60).map(|i| {
+        let (server, token, conversation) = (&server, &token, &conversation);
+        async move {
+            as_visitor(
+                server,
+                token,
+                "v1.connect.send",
+                say(conversation, &format!("burst {i}")),
+            )
+            .await
+            .0
+        }
+    });
+    let statuses = futures_util::future::join_all(burst).await;
+    let accepted = statuses.iter().filter(|s| **s == 200).count();
+    let limited = statuses.iter().filter(|s| **s == 429).count();
+    assert_eq!((accepted, limited), (10, 50), "{statuses:?}");
+    assert_eq!(server.all_messages(&conversation).await.len(), 10);
+    // 200 polls at once: at most the burst allowance of reads gets through.
+    let polls = (0..200).map(|_| {
+        let (server, token, conversation) = (&server, &token, &conversation);
+        async move {
+            as_visitor(
+                server,
+                token,
+                "v1.connect.listMessages",
+                json!({"conversationId": conversation}),
+            )
+            .await
+            .0
+        }
+    });
+    let statuses = futures_util::future::join_all(polls).await;
+    let read = statuses.iter().filter(|s| **s == 200).count();
+    assert!(statuses.iter().all(|s| *s == 200 || *s == 429));
+    assert!((1..=10).contains(&read), "{read} reads of 200 passed");
+}
