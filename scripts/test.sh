@@ -34,8 +34,10 @@ counted cargo test -p connect360-widget --target wasm32-unknown-unknown --locked
 step "fuzzing (cargo fuzz, ${FUZZ_SECONDS:-60} s per target, from fuzz/corpus)"
 scripts/fuzz.sh
 
-step "load benchmark (gateway + local upstream on loopback; fails only on errors)"
-LOAD_VISITORS=200 LOAD_SECONDS=20 cargo run --locked -q -p connect360-server --example load
+step "soak: 500 visitors for 5 minutes against the release server (fails on errors and leaks)"
+cargo build --release --locked -p connect360-server
+LOAD_VISITORS=500 LOAD_SECONDS="${SOAK_SECONDS:-300}" \
+  cargo run --release --locked -q -p connect360-server --example load
 
 step "release build (trunk, wasm-opt -Oz from binaryen 132)"
 trunk build --release --locked

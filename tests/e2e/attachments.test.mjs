@@ -5,7 +5,7 @@
 // and an upload under way can be cancelled.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { callAsMerchant, collectErrors, eventually, launchChromium, startServer, conversationOf, openChatAndSay } from './support.mjs';
+import { callAsMerchant, collectErrors, eventually, launchChromium, startServer, conversationOf, openChatAndSay, uploadDemoPicture } from './support.mjs';
 
 let server;
 let browser;
@@ -79,14 +79,9 @@ test("an agent's picture shows in the widget as a preview fetched with the visit
   const conversationId = await conversationOf(page);
 
   // The agent uploads a picture with the merchant's key and sends it.
-  const png = await fetch(new URL('/demo/img/ridge-2.png', server.url)).then((r) => r.arrayBuffer());
-  const form = new FormData();
-  form.append('file', new Blob([png], { type: 'image/png' }), 'ridge-2.png');
-  const uploaded = await fetch(new URL('/api/v1/connect/attachments', server.url), {
-    method: 'POST', headers: { authorization: `Bearer ${server.apiKey}` }, body: form,
-  }).then((r) => r.json());
+  const picture = await uploadDemoPicture(server);
   await callAsMerchant(server, 'v1.connect.send', {
-    conversationId, content: { en: 'Here it is.' }, attachmentIds: [uploaded.files[0].id],
+    conversationId, content: { en: 'Here it is.' }, attachmentIds: [picture],
   });
 
   const preview = root.locator('.c360-file-preview img');

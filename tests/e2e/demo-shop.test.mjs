@@ -3,7 +3,7 @@
 // opens with no CSP violation and no error.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { collectErrors, launchChromium, startServer } from './support.mjs';
+import { collectCspViolations, collectErrors, launchChromium, startServer } from './support.mjs';
 
 let server;
 let browser;
@@ -21,12 +21,7 @@ after(async () => {
 test('the demo shop embeds the widget under a strict CSP', async () => {
   const page = await browser.newPage();
   const errors = collectErrors(page);
-  const violations = [];
-  await page.exposeFunction('reportViolation', (v) => violations.push(v));
-  await page.addInitScript(() => {
-    document.addEventListener('securitypolicyviolation', (e) =>
-      window.reportViolation(`${e.violatedDirective} ${e.blockedURI}`));
-  });
+  const violations = await collectCspViolations(page);
   const response = await page.goto(server.url);
   assert.match(response.headers()['content-security-policy'], /script-src 'self' 'wasm-unsafe-eval'/);
   assert.equal(await page.title(), 'Acme Outdoor — trail shoes, packs and tents');

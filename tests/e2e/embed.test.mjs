@@ -7,7 +7,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import { createServer } from 'node:http';
-import { callAsMerchant, collectErrors, eventually, freePort, launchChromium, startServer } from './support.mjs';
+import { callAsMerchant, collectCspViolations, collectErrors, eventually, freePort, launchChromium, startServer, uploadDemoPicture } from './support.mjs';
 
 let server;
 let browser;
@@ -242,12 +242,7 @@ test('setLocale switches the language and keeps the conversation and the open pa
 test('a cross-origin page under a strict CSP runs the whole widget with no violation', async () => {
   const page = await browser.newPage();
   const errors = collectErrors(page);
-  const violations = [];
-  await page.exposeFunction('reportViolation', (v) => violations.push(v));
-  await page.addInitScript(() => {
-    document.addEventListener('securitypolicyviolation', (e) =>
-      window.reportViolation(`${e.violatedDirective} ${e.blockedURI}`), true);
-  });
+  const violations = await collectCspViolations(page);
   const response = await page.goto(`${host.url}strict`);
   assert.match(response.headers()['content-security-policy'], /style-src http:\/\/127\.0\.0\.1:\d+;/);
   const launcher = page.locator('[data-connect360] button.c360-launcher');
@@ -263,16 +258,11 @@ test('a cross-origin page under a strict CSP runs the whole widget with no viola
 
   // An agent's picture: previewed from a blob: URL, which the policy allows for images.
   const { conversationId } = await page.evaluate(() => window.Connect360.getState());
-  const png = await fetch(new URL('/demo/img/ridge-2.png', server.url)).then((r) => r.arrayBuffer());
-  const form = new FormData();
-  form.append('file', new Blob([png], { type: 'image/png' }), 'ridge-2.png');
-  const uploaded = await fetch(new URL('/api/v1/connect/attachments', server.url), {
-    method: 'POST', headers: { authorization: `Bearer ${server.apiKey}` }, body: form,
-  }).then((r) => r.json());
+  const picture = await uploadDemoPicture(server);
   await callAsMerchant(server, 'v1.connect.send', {
     conversationId,
     content: { en: { text: 'Here is the **Ridge 2**: [details](https://example.com/ridge)', containsRichText: true } },
-    attachmentIds: [uploaded.files[0].id],
+    attachmentIds: [picture],
   });
   const preview = root.locator('.c360-file-preview img');
   await preview.waitFor({ timeout: 10000 });

@@ -217,3 +217,29 @@ export async function openChatAndSay(page, server, text) {
   await root.locator('.c360-row--mine .c360-bubble:not(.c360-bubble--pending)').waitFor({ timeout: 10000 });
   return root;
 }
+
+/**
+ * Collects the page's Content-Security-Policy violations (the `securitypolicyviolation`
+ * events, from the document and everything in it, shadow roots included) as
+ * "<directive> <blocked URI>" strings. Call before the page loads.
+ */
+export async function collectCspViolations(page) {
+  const violations = [];
+  await page.exposeFunction('reportViolation', (v) => violations.push(v));
+  await page.addInitScript(() => {
+    document.addEventListener('securitypolicyviolation', (e) =>
+      window.reportViolation(`${e.violatedDirective} ${e.blockedURI}`), true);
+  });
+  return violations;
+}
+
+/** The agent uploads the demo's Ridge 2 picture with the merchant's key: resolves to its file id. */
+export async function uploadDemoPicture(server) {
+  const png = await fetch(new URL('/demo/img/ridge-2.png', server.url)).then((r) => r.arrayBuffer());
+  const form = new FormData();
+  form.append('file', new Blob([png], { type: 'image/png' }), 'ridge-2.png');
+  const uploaded = await fetch(new URL('/api/v1/connect/attachments', server.url), {
+    method: 'POST', headers: { authorization: `Bearer ${server.apiKey}` }, body: form,
+  }).then((r) => r.json());
+  return uploaded.files[0].id;
+}

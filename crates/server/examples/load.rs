@@ -1,23 +1,30 @@
-//! Bounded loopback load benchmark of the gateway with the local upstream: N simulated visitors
-//! open a session, poll `listMessages` by last id every second and send a message every 10 s,
-//! for a fixed time; then it prints throughput, latency percentiles and errors, and exits
-//! non-zero only on errors (timings are reported, never asserted).
+//! Bounded loopback soak of the real server process (gateway + local upstream + demo bot, its
+//! default rate limits): N simulated visitors open a session, poll `listMessages` from their
+//! last id every second and send a message every 10 s, for a fixed time; then it prints
+//! throughput, latency percentiles, errors, and the server's memory and open files sampled
+//! through the run. Visitors come from 50 loopback addresses (127.0.1.x), ten each, so the
+//! per-address session limit applies as it would to real visitors.
 //!
-//! `cargo run --release -p connect360-server --example load` (env: `LOAD_VISITORS`, default
-//! 200; `LOAD_SECONDS`, default 60). Traffic goes to 127.0.0.1 only.
+//! It fails on any request error, on file descriptors left open once the visitors are gone,
+//! and on memory still growing at the end (more than half again over the second half of the
+//! run); timings are reported, never asserted.
+//!
+//! `cargo build --release -p connect360-server && cargo run --release -p connect360-server
+//! --example load` (env: `LOAD_VISITORS`, default 500; `LOAD_SECONDS`, default 300;
+//! `LOAD_SERVER`, the binary, default `target/release/connect360-server`).
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, Ipv4Addr};
+use std::path::PathBuf;
+use std::process::Stdio;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use connect360_server::gateway::rate_limit::{Rate, RateLimits};
-use connect360_server::gateway::{Gateway, GatewayConfig, DEFAULT_TOKEN_TTL};
-use connect360_server::local::auth::ApiKey;
-use connect360_server::local::{ai, AiAgent, LocalConnect, Member, Workspace};
-use connect360_server::store::Store;
-use connect360_server::{router, AppState};
 use serde_json::{json, Value};
+use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::sync::Mutex;
+
+/// Visitors per source address (the default session limit is 60 a minute per address).
+const VISITORS_PER_ADDRESS: u64 = 10;
 
 #[derive(Default)]
 struct Samples {
@@ -54,65 +61,47 @@ fn report(name: &str, samples: &mut [Duration], seconds: f64) {
     );
 }
 
-async fn start_server(dir: &std::path::Path) -> String {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    let workspace = Workspace {
-        id: "ws_load".into(),
-        member: Member {
-            id: "mem_01".into(),
-            name: "Support".into(),
-            image: None,
-        },
-        agents: vec![AiAgent {
-            id: "agent_demo".into(),
-            name: "Demo assistant".into(),
-        }],
-        public_base: base.clone(),
-    };
-    let key = ApiKey::full_access("plato_load".into());
-    let (local, jobs) = LocalConnect::new(
-        Arc::new(Store::open(dir).unwrap()),
-        workspace,
-        vec![key.clone()],
-        dir.into(),
-    );
-    let local = Arc::new(local);
-    tokio::spawn(ai::run_worker(local.clone(), jobs));
-    let gateway = Gateway::in_front_of_local(
-        GatewayConfig {
-            token_secret: b"load-token-secret".to_vec(),
-            identity_secret: None,
-            allowed_origins: vec![],
-            channel: "example.com".into(),
-            ai_agent: Some("agent_demo".into()),
-            oauth: None,
-            token_ttl: DEFAULT_TOKEN_TTL,
-            // Every simulated visitor comes from 127.0.0.1.
-            rate_limits: RateLimits {
-                sessions_per_address: Rate::per_second(10_000),
-                ..RateLimits::default()
-            },
-        },
-        local.clone(),
-        key,
-    );
-    let app = router(
-        AppState {
-            local: Some(local),
-            gateway: Some(Arc::new(gateway)),
-        },
-        "/api/trpc",
-    );
-    tokio::spawn(async move {
-        axum::serve(
-            listener,
-            app.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .await
-        .unwrap();
-    });
-    base
+/// The server's resident memory (KiB) and open file descriptors, from /proc.
+fn usage(pid: u32) -> (u64, usize) {
+    let rss = std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmRSS:"))
+                .and_then(|l| l.split_whitespace().nth(1).and_then(|n| n.parse().ok()))
+        })
+        .unwrap_or(0);
+    let fds = std::fs::read_dir(format!("/proc/{pid}/fd"))
+        .map(|d| d.count())
+        .unwrap_or(0);
+    (rss, fds)
+}
+
+/// Starts the server binary on a free loopback port; returns it and its base URL.
+async fn start_server(binary: &PathBuf, dir: &std::path::Path) -> (tokio::process::Child, String) {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port");
+    let mut child = tokio::process::Command::new(binary)
+        .args(["--listen", &format!("127.0.0.1:{port}"), "--data-dir"])
+        .arg(dir)
+        .args(["--widget-dir", "/nonexistent"])
+        .env("CONNECT360_LOCAL_API_KEY", "plato_local_soak_key")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot start {}: {e}", binary.display()));
+    let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
+    while let Ok(Some(line)) = lines.next_line().await {
+        if line.contains("Listening on") {
+            break;
+        }
+    }
+    // Keep draining its output so it never blocks on a full pipe.
+    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+    (child, format!("http://127.0.0.1:{port}"))
 }
 
 async fn visitor(
@@ -126,6 +115,8 @@ async fn visitor(
         let samples = samples.clone();
         async move { samples.lock().await.errors.push(what) }
     };
+    // Arrivals spread over the first ten seconds, as a page's visitors would come.
+    tokio::time::sleep(Duration::from_millis(index * 10_000 / 500 % 10_000)).await;
     let started = Instant::now();
     let session: Value = match client
         .post(format!("{base}/api/widget/session"))
@@ -145,8 +136,6 @@ async fn visitor(
         .to_owned();
     let mut last: Option<String> = None;
     let mut tick = 0u64;
-    // Spread visitors over the first second so they do not poll in lockstep.
-    tokio::time::sleep(Duration::from_millis(index % 1000)).await;
     while Instant::now() < until {
         if tick.is_multiple_of(10) {
             let started = Instant::now();
@@ -190,63 +179,108 @@ async fn visitor(
     }
 }
 
-fn resident_kib() -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmRSS:"))
-                .map(str::to_owned)
-        })
-        .and_then(|l| l.split_whitespace().nth(1).and_then(|n| n.parse().ok()))
-        .unwrap_or(0)
-}
-
 #[tokio::main]
 async fn main() {
-    let visitors = env_number("LOAD_VISITORS", 200);
-    let seconds = env_number("LOAD_SECONDS", 60);
-    let dir = tempfile::tempdir().unwrap();
-    let base = start_server(dir.path()).await;
+    let visitors = env_number("LOAD_VISITORS", 500);
+    let seconds = env_number("LOAD_SECONDS", 300);
+    let binary = std::env::var_os("LOAD_SERVER")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/release/connect360-server")
+        });
     connect360_server::upstream::install_tls_provider();
-    let client = reqwest::Client::builder()
-        .pool_max_idle_per_host(512)
-        .build()
-        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let (server, base) = start_server(&binary, dir.path()).await;
+    let pid = server.id().expect("a running server");
+    let idle = usage(pid);
     let samples = Arc::new(Mutex::new(Samples::default()));
-    let rss_before = resident_kib();
     let started = Instant::now();
     let until = started + Duration::from_secs(seconds);
-    println!("load: {visitors} visitors for {seconds} s against {base} (loopback)");
+    println!(
+        "load: {visitors} visitors for {seconds} s against {} ({base}, loopback)",
+        binary.display()
+    );
+
+    // Resource samples every 5 s while the visitors run.
+    let usage_log = Arc::new(Mutex::new(Vec::<(f64, u64, usize)>::new()));
+    let sampler = {
+        let usage_log = usage_log.clone();
+        tokio::spawn(async move {
+            loop {
+                let (rss, fds) = usage(pid);
+                usage_log
+                    .lock()
+                    .await
+                    .push((started.elapsed().as_secs_f64(), rss, fds));
+                tokio::time::sleep(Duration::from_secs(5)).await;
+            }
+        })
+    };
+    let clients: Vec<reqwest::Client> = (0..visitors.div_ceil(VISITORS_PER_ADDRESS))
+        .map(|i| {
+            let address = Ipv4Addr::new(127, 0, 1, 1 + (i % 250) as u8);
+            reqwest::Client::builder()
+                .local_address(IpAddr::V4(address))
+                .pool_max_idle_per_host(VISITORS_PER_ADDRESS as usize)
+                .build()
+                .unwrap()
+        })
+        .collect();
     let tasks: Vec<_> = (0..visitors)
         .map(|i| {
-            tokio::spawn(visitor(
-                base.clone(),
-                client.clone(),
-                until,
-                i,
-                samples.clone(),
-            ))
+            let client = clients[(i / VISITORS_PER_ADDRESS) as usize].clone();
+            tokio::spawn(visitor(base.clone(), client, until, i, samples.clone()))
         })
         .collect();
     for task in tasks {
         let _ = task.await;
     }
     let elapsed = started.elapsed().as_secs_f64();
+    sampler.abort();
+    // The visitors leave: their connections close, and the server should hold what it held
+    // before they came.
+    drop(clients);
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let after = usage(pid);
+    // Stopped here: `process::exit` below would not run its drop.
+    let mut server = server;
+    let _ = server.start_kill();
+
     let mut samples = samples.lock().await;
     report("sessions", &mut samples.sessions, elapsed);
     report("polls", &mut samples.polls, elapsed);
     report("sends", &mut samples.sends, elapsed);
+    let log = usage_log.lock().await;
+    let peak_rss = log.iter().map(|s| s.1).max().unwrap_or(0);
+    let peak_fds = log.iter().map(|s| s.2).max().unwrap_or(0);
+    let half = log
+        .iter()
+        .find(|s| s.0 >= elapsed / 2.0)
+        .map_or(idle.0, |s| s.1);
+    let end = log.last().map_or(idle.0, |s| s.1);
     println!(
-        "memory: {} KiB resident before, {} KiB after (client and server in one process)",
-        rss_before,
-        resident_kib()
+        "server memory: {} KiB idle, {half} KiB at half time, {end} KiB at the end, peak {peak_rss} KiB, {} KiB after",
+        idle.0, after.0
+    );
+    println!(
+        "server open files: {} idle, peak {peak_fds} under load, {} after the visitors left",
+        idle.1, after.1
     );
     println!("errors: {}", samples.errors.len());
     for error in samples.errors.iter().take(10) {
         println!("  {error}");
     }
-    if !samples.errors.is_empty() {
+    let mut failed = !samples.errors.is_empty();
+    // A few descriptors may open lazily (SQLite's WAL and shared memory files).
+    if after.1 > idle.1 + 4 {
+        println!("LEAK: {} file descriptors still open", after.1 - idle.1);
+        failed = true;
+    }
+    if end > half + half / 2 {
+        println!("LEAK: memory grew from {half} KiB to {end} KiB over the second half");
+        failed = true;
+    }
+    if failed {
         std::process::exit(1);
     }
 }

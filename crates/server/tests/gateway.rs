@@ -385,20 +385,9 @@ async fn cors_answers_only_allowed_origins() {
 }
 
 async fn visitor_upload(server: &TestServer, token: &str, bytes: &[u8], name: &str) -> Value {
-    let form = reqwest::multipart::Form::new().part(
-        "file",
-        reqwest::multipart::Part::bytes(bytes.to_vec()).file_name(name.to_owned()),
-    );
-    let response = server
-        .client
-        .post(format!("{}/api/v1/connect/attachments", server.base))
-        .bearer_auth(token)
-        .multipart(form)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 200);
-    response.json::<Value>().await.unwrap()["files"][0].clone()
+    let (status, body) = visitor_upload_parts(server, token, &[(name, None, bytes.to_vec())]).await;
+    assert_eq!(status, 200, "{body}");
+    body["files"][0].clone()
 }
 
 async fn download(server: &TestServer, token: &str, file: &Value) -> u16 {
