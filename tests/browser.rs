@@ -712,3 +712,37 @@ async fn the_dark_theme_follows_data_theme_with_readable_text() {
         "rgb(32, 33, 36)"
     );
 }
+
+/// A sleeper on `alarm` as a flag that turns true when its (minute-long) sleep ends.
+fn sleeper(alarm: &connect360_widget::store::alarm::Alarm) -> std::rc::Rc<std::cell::Cell<bool>> {
+    let woke = std::rc::Rc::new(std::cell::Cell::new(false));
+    let (alarm, flag) = (alarm.clone(), woke.clone());
+    wasm_bindgen_futures::spawn_local(async move {
+        alarm.sleep(60_000).await;
+        flag.set(true);
+    });
+    woke
+}
+
+#[wasm_bindgen_test]
+async fn the_poll_alarm_keeps_a_wake_for_the_next_sleep_unless_a_poll_already_covered_it() {
+    use connect360_widget::store::alarm::Alarm;
+    // A wake while nobody sleeps (a send during a poll): the next sleep returns at once.
+    let alarm = Alarm::default();
+    alarm.wake();
+    let woke = sleeper(&alarm);
+    sleep(30).await;
+    assert!(woke.get(), "a wake that came while nobody slept cuts the next sleep");
+
+    // Wakes before a poll starts (panel opened, tab shown) are covered by that poll.
+    let alarm = Alarm::default();
+    alarm.wake();
+    alarm.wake();
+    alarm.settle();
+    let woke = sleeper(&alarm);
+    sleep(30).await;
+    assert!(!woke.get(), "settled wakes do not cut the sleep after the poll");
+    alarm.wake();
+    sleep(30).await;
+    assert!(woke.get(), "a wake during the sleep ends it");
+}

@@ -35,6 +35,12 @@ impl Alarm {
         self.resolve.borrow_mut().take();
     }
 
+    /// Forgets the wakes that came before now: the work about to start (a poll) covers them, so
+    /// several wakes at once (a send, the panel opening, the tab showing) cost one request.
+    pub fn settle(&self) {
+        self.rung.set(false);
+    }
+
     pub fn wake(&self) {
         let resolve = self.resolve.borrow_mut().take();
         match resolve {

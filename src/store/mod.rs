@@ -665,6 +665,7 @@ impl Chat {
                 continue;
             }
             drop(inner);
+            alarm.settle();
             let outcome = if self.loaded.try_get_untracked().unwrap_or_default() {
                 self.poll_once().await
             } else {

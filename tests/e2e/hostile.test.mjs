@@ -162,12 +162,16 @@ async function send(conversationId, content, asCustomer = false) {
 const ALLOWED_TAGS = new Set(`DIV SPAN P SECTION HEADER UL LI BUTTON TEXTAREA INPUT FORM A IMG STRONG EM
   BR SVG PATH CIRCLE RECT POLYLINE LINE G PROGRESS H2 ARTICLE TIME BDI LINK`.split(/\s+/));
 
-/** Everything in the widget's shadow root that should not be there, and layout escapes. */
-function inspect(page) {
-  return page.evaluate(([allowed, origin]) => {
+/**
+ * Everything in the widget's shadow root that should not be there, and layout escapes; `rows`
+ * is how many messages must be on screen, so an empty transcript cannot pass by showing nothing.
+ */
+function inspect(page, rows) {
+  return page.evaluate(([allowed, origin, rows]) => {
     const root = document.querySelector('[data-connect360]').shadowRoot;
     const problems = [];
-    if (root.querySelectorAll('.c360-row').length < 2) problems.push('nothing rendered to inspect');
+    const shown = root.querySelectorAll('.c360-row').length;
+    if (shown < rows) problems.push(`${shown} messages rendered, ${rows} expected`);
     for (const el of root.querySelectorAll('*')) {
       const where = `${el.tagName.toLowerCase()}.${el.getAttribute('class') ?? ''}`;
       if (!allowed.includes(el.tagName.toUpperCase())) problems.push(`element ${where}`);
@@ -198,7 +202,7 @@ function inspect(page) {
       problems.push('panel outside the viewport');
     }
     return problems;
-  }, [[...ALLOWED_TAGS], server.url]);
+  }, [[...ALLOWED_TAGS], server.url, rows]);
 }
 
 /**
@@ -226,10 +230,10 @@ async function runBatch(label, cases) {
   }
   assert.deepEqual(refusedWrongly, [], `${label}: server answers`);
   const root = v.root;
-  await eventually(async () => (await root.locator('.c360-row--agent, .c360-row--mine').count()) >= agentRows + mineRows - 0,
+  await eventually(async () => (await root.locator('.c360-row--agent, .c360-row--mine').count()) >= agentRows + mineRows,
     `${label}: ${agentRows} agent and ${mineRows} visitor messages to render`, 30000);
   await v.page.waitForTimeout(300);
-  assert.deepEqual(await inspect(v.page), [], `${label}: the DOM`);
+  assert.deepEqual(await inspect(v.page, agentRows + mineRows), [], `${label}: the DOM`);
   await say(root, `Still working after ${label}`);
   assert.deepEqual(v.marks, [], `${label}: no script ran`);
   assert.deepEqual(v.errors, [], `${label}: no page error`);
@@ -339,7 +343,7 @@ test('hostile visitor names and attachment names stay inert in the widget and th
     }
   }
   await eventually(async () => (await v.root.locator('button.c360-file').count()) === sent, 'the file chips', 30000);
-  assert.deepEqual(await inspect(v.page), []);
+  assert.deepEqual(await inspect(v.page, sent + 1), []);
 
   // Visitor names: each payload a session may carry is accepted or refused by the name rule.
   const names = [];
