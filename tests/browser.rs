@@ -732,7 +732,10 @@ async fn the_poll_alarm_keeps_a_wake_for_the_next_sleep_unless_a_poll_already_co
     alarm.wake();
     let woke = sleeper(&alarm);
     sleep(30).await;
-    assert!(woke.get(), "a wake that came while nobody slept cuts the next sleep");
+    assert!(
+        woke.get(),
+        "a wake that came while nobody slept cuts the next sleep"
+    );
 
     // Wakes before a poll starts (panel opened, tab shown) are covered by that poll.
     let alarm = Alarm::default();
@@ -741,7 +744,10 @@ async fn the_poll_alarm_keeps_a_wake_for_the_next_sleep_unless_a_poll_already_co
     alarm.settle();
     let woke = sleeper(&alarm);
     sleep(30).await;
-    assert!(!woke.get(), "settled wakes do not cut the sleep after the poll");
+    assert!(
+        !woke.get(),
+        "settled wakes do not cut the sleep after the poll"
+    );
     alarm.wake();
     sleep(30).await;
     assert!(woke.get(), "a wake during the sleep ends it");
