@@ -1,27 +1,16 @@
 // The AI reply streams into the widget: after the greeting, a visitor's free-text message
 // gets a typing indicator, then text that grows, then the stored reply in its place — shown
 // once, announced once.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { callAsMerchant, collectErrors, eventually, launchChromium, startServer, conversationOf } from './support.mjs';
+import { callAsMerchant, collectErrors, conversationOf, eventually, useServerAndBrowser } from './support.mjs';
 
-let server;
-let browser;
-
-before(async () => {
-  server = await startServer();
-  browser = await launchChromium();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const live = useServerAndBrowser();
 
 test('a free-text question gets a streamed AI reply that is stored and shown once', async () => {
-  const page = await browser.newPage();
+  const page = await live.browser.newPage();
   const errors = collectErrors(page);
-  await page.goto(server.url);
+  await page.goto(live.server.url);
   const root = page.locator('[data-connect360]');
   await root.locator('button.c360-launcher').click();
   const input = root.locator('textarea.c360-input');
@@ -47,7 +36,7 @@ test('a free-text question gets a streamed AI reply that is stored and shown onc
 
   const conversationId = await conversationOf(page);
   const ai = await eventually(async () => {
-    const page = await callAsMerchant(server, 'v1.connect.listMessages', { conversationId, limit: 100 });
+    const page = await callAsMerchant(live.server, 'v1.connect.listMessages', { conversationId, limit: 100 });
     const replies = page.items.filter((m) => m.sender.type === 'ai');
     return replies.length ? replies : null;
   }, 'the stored AI reply');

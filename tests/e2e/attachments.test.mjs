@@ -3,30 +3,19 @@
 // message as attachmentIds, and shown to the visitor as a chip that downloads the file; an
 // agent's picture shows in the widget as a preview. Files also come by drag-and-drop and paste,
 // and an upload under way can be cancelled.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { callAsMerchant, collectErrors, eventually, launchChromium, startServer, conversationOf, openChatAndSay, uploadDemoPicture } from './support.mjs';
+import { callAsMerchant, collectErrors, conversationOf, eventually, openChatAndSay, uploadDemoPicture, useServerAndBrowser } from './support.mjs';
 
-let server;
-let browser;
-
-before(async () => {
-  server = await startServer({ args: ['--no-demo-bot'] });
-  browser = await launchChromium();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const live = useServerAndBrowser({ args: ['--no-demo-bot'] });
 
 const file = (name, mimeType, text) => ({ name, mimeType, buffer: Buffer.from(text) });
 
 test('a visitor attaches a file, sends it, and can download it again', async () => {
-  const context = await browser.newContext({ acceptDownloads: true });
+  const context = await live.browser.newContext({ acceptDownloads: true });
   const page = await context.newPage();
   const errors = collectErrors(page);
-  await page.goto(server.url);
+  await page.goto(live.server.url);
   const root = page.locator('[data-connect360]');
   await root.locator('button.c360-launcher').click();
   const input = root.locator('input.c360-file-input');
@@ -46,7 +35,7 @@ test('a visitor attaches a file, sends it, and can download it again', async () 
   const chip = root.locator('button.c360-file', { hasText: 'receipt.txt' });
   await chip.waitFor({ timeout: 10000 });
   const conversationId = await conversationOf(page);
-  const stored = await callAsMerchant(server, 'v1.connect.listMessages', { conversationId });
+  const stored = await callAsMerchant(live.server, 'v1.connect.listMessages', { conversationId });
   const sent = stored.items.find((m) => m.attachments.length > 0);
   assert.equal(sent.content.en, 'Here is my receipt');
   assert.equal(sent.attachments[0].name, 'receipt.txt');
@@ -61,8 +50,8 @@ test('a visitor attaches a file, sends it, and can download it again', async () 
 });
 
 test('more than five files are refused with a message and nothing extra is uploaded', async () => {
-  const page = await browser.newPage();
-  await page.goto(server.url);
+  const page = await live.browser.newPage();
+  await page.goto(live.server.url);
   const root = page.locator('[data-connect360]');
   await root.locator('button.c360-launcher').click();
   const six = [1, 2, 3, 4, 5, 6].map((n) => file(`note-${n}.txt`, 'text/plain', `note ${n}`));
@@ -73,14 +62,14 @@ test('more than five files are refused with a message and nothing extra is uploa
 });
 
 test("an agent's picture shows in the widget as a preview fetched with the visitor's token", async () => {
-  const page = await browser.newPage();
+  const page = await live.browser.newPage();
   const errors = collectErrors(page);
-  const root = await openChatAndSay(page, server, 'Can you show me the tent?');
+  const root = await openChatAndSay(page, live.server, 'Can you show me the tent?');
   const conversationId = await conversationOf(page);
 
   // The agent uploads a picture with the merchant's key and sends it.
-  const picture = await uploadDemoPicture(server);
-  await callAsMerchant(server, 'v1.connect.send', {
+  const picture = await uploadDemoPicture(live.server);
+  await callAsMerchant(live.server, 'v1.connect.send', {
     conversationId, content: { en: 'Here it is.' }, attachmentIds: [picture],
   });
 
@@ -109,15 +98,15 @@ async function sendAndFindStored(page, root, text) {
   await root.locator('textarea.c360-input').press('Enter');
   const conversationId = await conversationOf(page);
   return eventually(async () => {
-    const stored = await callAsMerchant(server, 'v1.connect.listMessages', { conversationId });
+    const stored = await callAsMerchant(live.server, 'v1.connect.listMessages', { conversationId });
     return stored.items.find((m) => m.content.en === text);
   }, `"${text}" to be stored`);
 }
 
 test('files dropped on the panel or pasted into the composer are uploaded and sent', async () => {
-  const page = await browser.newPage();
+  const page = await live.browser.newPage();
   const errors = collectErrors(page);
-  await page.goto(server.url);
+  await page.goto(live.server.url);
   const root = page.locator('[data-connect360]');
   await root.locator('button.c360-launcher').click();
   const panel = root.locator('#c360-panel');
@@ -157,10 +146,10 @@ test('files dropped on the panel or pasted into the composer are uploaded and se
 });
 
 test('an upload under way can be cancelled: the request is aborted and nothing is sent with the message', async () => {
-  const context = await browser.newContext();
+  const context = await live.browser.newContext();
   const page = await context.newPage();
   const errors = collectErrors(page, /\/api\/v1\/connect\/attachments$/);
-  await page.goto(server.url);
+  await page.goto(live.server.url);
   const root = page.locator('[data-connect360]');
   await root.locator('button.c360-launcher').click();
   await root.locator('#c360-panel').waitFor({ state: 'visible' });

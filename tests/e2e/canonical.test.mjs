@@ -3,24 +3,13 @@
 // theme: each renders with no
 // page error, and a screenshot of each lands in target/e2e/canonical/ (kept out of git) to be
 // looked at. The examples the server refuses are covered by the browser fixture test.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { callAsMerchant, collectErrors, launchChromium, repoRoot, startServer, conversationOf } from './support.mjs';
+import { callAsMerchant, collectErrors, conversationOf, repoRoot, useServerAndBrowser } from './support.mjs';
 
-let server;
-let browser;
-
-before(async () => {
-  server = await startServer({ args: ['--no-demo-bot'] });
-  browser = await launchChromium();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const live = useServerAndBrowser({ args: ['--no-demo-bot'] });
 
 // English (left-to-right) and Arabic (right-to-left), each in the light and the dark theme.
 for (const [locale, colorScheme] of [['en', 'light'], ['en', 'dark'], ['ar', 'light'], ['ar', 'dark']]) {
@@ -29,12 +18,12 @@ for (const [locale, colorScheme] of [['en', 'light'], ['en', 'dark'], ['ar', 'li
       .filter((f) => f.expect.serverRules.length === 0 && f.message.sender.type !== 'customer');
     const shots = join(repoRoot, 'target', 'e2e', 'canonical');
     await mkdir(shots, { recursive: true });
-    const page = await browser.newPage({ viewport: { width: 420, height: 760 }, locale, colorScheme });
+    const page = await live.browser.newPage({ viewport: { width: 420, height: 760 }, locale, colorScheme });
     // The examples' pictures live on example.com, which this closed network cannot reach: those
     // fail to load (and show their alt text, as §5.3 says); nothing else may fail.
     const errors = collectErrors(page, /^https:\/\/[a-z.]*example\.com\//);
     // The browser's language picks the widget's (no data-locale on the demo shop).
-    await page.goto(server.url);
+    await page.goto(live.server.url);
     const root = page.locator('[data-connect360]');
     await root.locator('button.c360-launcher').click();
     await root.locator('textarea.c360-input').fill('Show me your messages');
@@ -42,7 +31,7 @@ for (const [locale, colorScheme] of [['en', 'light'], ['en', 'dark'], ['ar', 'li
     await root.locator('.c360-row--mine .c360-bubble:not(.c360-bubble--pending)').waitFor({ timeout: 10000 });
     const conversationId = await conversationOf(page);
     for (const [index, fixture] of fixtures.entries()) {
-      await callAsMerchant(server, 'v1.connect.send', { conversationId, content: fixture.message.content });
+      await callAsMerchant(live.server, 'v1.connect.send', { conversationId, content: fixture.message.content });
       await page.waitForFunction((count) =>
         document.querySelector('[data-connect360]').shadowRoot
           .querySelectorAll('.c360-row--agent').length === count, index + 1);

@@ -1,28 +1,17 @@
 // The demo shop served by connect360-server embeds the release widget under a strict CSP
 // (scripts and styles from its own origin, 'wasm-unsafe-eval'): the launcher renders and
 // opens with no CSP violation and no error.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { collectCspViolations, collectErrors, launchChromium, startServer } from './support.mjs';
+import { collectCspViolations, collectErrors, useServerAndBrowser } from './support.mjs';
 
-let server;
-let browser;
-
-before(async () => {
-  server = await startServer();
-  browser = await launchChromium();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const live = useServerAndBrowser();
 
 test('the demo shop embeds the widget under a strict CSP', async () => {
-  const page = await browser.newPage();
+  const page = await live.browser.newPage();
   const errors = collectErrors(page);
   const violations = await collectCspViolations(page);
-  const response = await page.goto(server.url);
+  const response = await page.goto(live.server.url);
   assert.match(response.headers()['content-security-policy'], /script-src 'self' 'wasm-unsafe-eval'/);
   assert.equal(await page.title(), 'Acme Outdoor — trail shoes, packs and tents');
 
@@ -35,7 +24,7 @@ test('the demo shop embeds the widget under a strict CSP', async () => {
 });
 
 test('widget files are versioned, cacheable and served cross-origin', async () => {
-  const loader = await fetch(new URL('/widget/loader.js', server.url));
+  const loader = await fetch(new URL('/widget/loader.js', live.server.url));
   assert.equal(loader.status, 200);
   assert.equal(loader.headers.get('cache-control'), 'public, max-age=300');
   assert.equal(loader.headers.get('access-control-allow-origin'), '*');
@@ -47,16 +36,16 @@ test('widget files are versioned, cacheable and served cross-origin', async () =
   const types = { js: /javascript/, wasm: /^application\/wasm$/, css: /^text\/css/ };
   for (const name of named) {
     assert.match(name, hashed);
-    const file = await fetch(new URL(`/widget/${name}`, server.url));
+    const file = await fetch(new URL(`/widget/${name}`, live.server.url));
     assert.equal(file.status, 200, name);
     assert.match(file.headers.get('content-type'), types[name.split('.').pop()], name);
     assert.equal(file.headers.get('cache-control'), 'public, max-age=31536000, immutable', name);
     assert.equal(file.headers.get('access-control-allow-origin'), '*', name);
     assert.equal(file.headers.get('x-content-type-options'), 'nosniff', name);
   }
-  const picture = await fetch(new URL('/demo/img/blue-runner.png', server.url));
+  const picture = await fetch(new URL('/demo/img/blue-runner.png', live.server.url));
   assert.equal(picture.headers.get('content-type'), 'image/png');
-  const missing = await fetch(new URL('/widget/nope.js', server.url));
+  const missing = await fetch(new URL('/widget/nope.js', live.server.url));
   assert.equal(missing.status, 404);
   assert.equal(missing.headers.get('cache-control'), null, 'a 404 is not cached forever');
 });

@@ -4,29 +4,18 @@
 // longer accepts, and two tabs of one visitor. Each time: every message stored exactly once and
 // in order, the visitor shown an honest state meanwhile, and recovery with no help.
 // (A server stopped for 20 s and restarted is conversation.test.mjs.)
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { callAsMerchant, collectErrors, conversationOf, eventually, launchChromium, startServer } from './support.mjs';
+import { callAsMerchant, collectErrors, conversationOf, eventually, startServer, useServerAndBrowser } from './support.mjs';
 
-let server;
-let browser;
-
-before(async () => {
-  server = await startServer({ args: ['--no-demo-bot'] });
-  browser = await launchChromium();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const live = useServerAndBrowser({ args: ['--no-demo-bot'] });
 
 const SEND = '**/api/trpc/v1.connect.send';
 const POLL = '**/api/trpc/v1.connect.listMessages?**';
 const API = /\/api\/(trpc|widget)\//;
 
 /** A fresh visitor with the chat open. */
-async function openChat(context, on = server) {
+async function openChat(context, on = live.server) {
   const page = await context.newPage();
   const errors = collectErrors(page, API);
   await page.goto(on.url);
@@ -47,14 +36,14 @@ function shown(root) {
 }
 
 /** The customer's messages as the server stored them, oldest first. */
-async function stored(conversationId, on = server) {
+async function stored(conversationId, on = live.server) {
   const page = await callAsMerchant(on, 'v1.connect.listMessages', { conversationId, limit: 100 });
   return page.items.filter((m) => m.sender.type === 'customer')
     .map((m) => (typeof m.content.en === 'string' ? m.content.en : m.content.en?.text));
 }
 
 /** Waits until the server holds exactly `texts` (in order) and the widget shows them, once each. */
-async function settled(page, root, texts, on = server) {
+async function settled(page, root, texts, on = live.server) {
   const conversationId = await eventually(() => conversationOf(page), 'a conversation');
   let last;
   await eventually(async () => JSON.stringify(last = await stored(conversationId, on)) === JSON.stringify(texts),
@@ -66,7 +55,7 @@ async function settled(page, root, texts, on = server) {
 }
 
 test('responses delayed 5 s: the messages wait as "Sending…", then all arrive once, in order', async () => {
-  const context = await browser.newContext();
+  const context = await live.browser.newContext();
   const { page, root, errors } = await openChat(context);
   let delayed = 0;
   await page.route(SEND, async (route) => {
@@ -84,7 +73,7 @@ test('responses delayed 5 s: the messages wait as "Sending…", then all arrive 
 });
 
 test('500s on sends and polls: "Reconnecting…" while they last, then everything once, in order', async () => {
-  const context = await browser.newContext();
+  const context = await live.browser.newContext();
   const { page, root } = await openChat(context);
   await write(root, 'before the outage');
   await settled(page, root, ['before the outage']);
@@ -105,7 +94,7 @@ test('500s on sends and polls: "Reconnecting…" while they last, then everythin
 });
 
 test('429 with Retry-After: the send waits as told, then goes once', async () => {
-  const context = await browser.newContext();
+  const context = await live.browser.newContext();
   const { page, root } = await openChat(context);
   const attempts = [];
   await page.route(SEND, (route) => {
@@ -124,7 +113,7 @@ test('429 with Retry-After: the send waits as told, then goes once', async () =>
 });
 
 test('a connection reset after the server stored the message: the retry carries the same key and stores nothing twice', async () => {
-  const context = await browser.newContext();
+  const context = await live.browser.newContext();
   const { page, root } = await openChat(context);
   const keys = [];
   await page.route(SEND, async (route) => {
@@ -145,7 +134,7 @@ test('a connection reset after the server stored the message: the retry carries 
 });
 
 test('malformed JSON from the server: sends are retried safely and polls recover', async () => {
-  const context = await browser.newContext();
+  const context = await live.browser.newContext();
   const { page, root } = await openChat(context);
   await write(root, 'first');
   await settled(page, root, ['first']);
@@ -173,7 +162,7 @@ test('token expiry mid-conversation and a token the server stopped accepting: re
   // widget's stored token is refused (401) and must be replaced.
   const own = await startServer({ args: ['--no-demo-bot', '--token-ttl-seconds', '10'],
     env: { CONNECT360_TOKEN_SECRET: 'first-token-secret-for-the-e2e-test' } });
-  const context = await browser.newContext();
+  const context = await live.browser.newContext();
   const { page, root, errors } = await openChat(context, own);
   const sessions = [];
   page.on('request', (r) => r.url().endsWith('/api/widget/session') && sessions.push(Date.now()));
@@ -200,7 +189,7 @@ test('token expiry mid-conversation and a token the server stopped accepting: re
 });
 
 test('two tabs of one visitor: both show the whole conversation, every message once, in order', async () => {
-  const context = await browser.newContext();
+  const context = await live.browser.newContext();
   const a = await openChat(context);
   await write(a.root, 'tab A one');
   await settled(a.page, a.root, ['tab A one']);
@@ -216,7 +205,7 @@ test('two tabs of one visitor: both show the whole conversation, every message o
   assert.deepEqual([...order].sort(), ['tab A one', 'tab A two', 'tab B one', 'tab B two'], 'each once');
   assert.ok(order.indexOf('tab A one') < order.indexOf('tab A two'), "tab A's order kept");
   assert.ok(order.indexOf('tab B one') < order.indexOf('tab B two'), "tab B's order kept");
-  await callAsMerchant(server, 'v1.connect.send', { conversationId, content: { en: 'An agent answers both' } });
+  await callAsMerchant(live.server, 'v1.connect.send', { conversationId, content: { en: 'An agent answers both' } });
   for (const tab of [a, b]) {
     // Both tabs converge on the server's order, with nothing shown twice.
     let last;

@@ -5,26 +5,15 @@
 // script runs (no dialog, no marker call), no disallowed element, attribute or URL reaches the
 // DOM, the layout stays inside the panel, and the widget keeps working after every batch. What
 // breaks a rule is refused with a 400 that names the field, and nothing of it is stored.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { callAsMerchant, collectErrors, conversationOf, eventually, launchChromium, repoRoot, startServer } from './support.mjs';
+import { callAsMerchant, collectErrors, conversationOf, eventually, repoRoot, startServer, useServerAndBrowser } from './support.mjs';
 
 const corpus = JSON.parse(await readFile(join(repoRoot, 'fixtures', 'hostile-corpus.json'), 'utf8'));
 
-let server;
-let browser;
-
-before(async () => {
-  server = await startServer({ args: ['--no-demo-bot'] });
-  browser = await launchChromium();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const live = useServerAndBrowser({ args: ['--no-demo-bot'] });
 
 // ---- What the spec's rules (rich-messages.md §2.2, §4) say of a value in a field. ----
 
@@ -132,7 +121,7 @@ async function visitor(context) {
   const errors = collectErrors(page, /example\.com|xn--|evil\.example/);
   page.on('dialog', (dialog) => { marks.push(`dialog: ${dialog.message()}`); dialog.dismiss().catch(() => {}); });
   await page.exposeFunction('__c360_pwned', (id) => marks.push(`marker: ${id}`));
-  await page.goto(server.url);
+  await page.goto(live.server.url);
   const root = page.locator('[data-connect360]');
   await root.locator('button.c360-launcher').click();
   await say(root, 'Hello, I will be your target');
@@ -151,9 +140,9 @@ async function say(root, text) {
 
 /** Sends `content` to the conversation as the agent (or as the customer); the raw response. */
 async function send(conversationId, content, asCustomer = false) {
-  const response = await fetch(new URL('/api/trpc/v1.connect.send', server.url), {
+  const response = await fetch(new URL('/api/trpc/v1.connect.send', live.server.url), {
     method: 'POST',
-    headers: { authorization: `Bearer ${server.apiKey}`, 'content-type': 'application/json' },
+    headers: { authorization: `Bearer ${live.server.apiKey}`, 'content-type': 'application/json' },
     body: JSON.stringify({ conversationId, content: { en: content }, ...(asCustomer ? { sender: 'customer' } : {}) }),
   });
   return { status: response.status, body: await response.json().catch(() => null) };
@@ -202,7 +191,7 @@ function inspect(page, rows) {
       problems.push('panel outside the viewport');
     }
     return problems;
-  }, [[...ALLOWED_TAGS], server.url, rows]);
+  }, [[...ALLOWED_TAGS], live.server.url, rows]);
 }
 
 /**
@@ -210,7 +199,7 @@ function inspect(page, rows) {
  * every accepted case to render, inspects the DOM and has the visitor write again.
  */
 async function runBatch(label, cases) {
-  const context = await browser.newContext({ viewport: { width: 420, height: 760 } });
+  const context = await live.browser.newContext({ viewport: { width: 420, height: 760 } });
   const v = await visitor(context);
   let agentRows = 0;
   let mineRows = 1;
@@ -302,12 +291,12 @@ function structural(c, conversationId) {
 }
 
 test('structural attacks (deep nesting, huge arrays, unknown fields) are refused and store nothing', async () => {
-  const { id: conversationId } = await callAsMerchant(server, 'v1.connect.getOrCreateConversation',
+  const { id: conversationId } = await callAsMerchant(live.server, 'v1.connect.getOrCreateConversation',
     { customer: { externalId: 'hostile-structures' } });
   for (const c of corpus.structural) {
     const { body, status, path } = structural(c, conversationId);
-    const response = await fetch(new URL('/api/trpc/v1.connect.send', server.url), {
-      method: 'POST', headers: { authorization: `Bearer ${server.apiKey}`, 'content-type': 'application/json' }, body,
+    const response = await fetch(new URL('/api/trpc/v1.connect.send', live.server.url), {
+      method: 'POST', headers: { authorization: `Bearer ${live.server.apiKey}`, 'content-type': 'application/json' }, body,
     });
     const answer = await response.json().catch(() => ({}));
     assert.equal(response.status, status, `${c.id}: ${JSON.stringify(answer).slice(0, 200)}`);
@@ -315,30 +304,30 @@ test('structural attacks (deep nesting, huge arrays, unknown fields) are refused
     assert.ok(message.length > 0, `${c.id}: a message says why`);
     if (path) assert.ok(message.startsWith(path), `${c.id}: "${message.slice(0, 120)}" names ${path}`);
   }
-  const stored = await callAsMerchant(server, 'v1.connect.listMessages', { conversationId });
+  const stored = await callAsMerchant(live.server, 'v1.connect.listMessages', { conversationId });
   assert.deepEqual(stored.items, [], 'nothing stored');
   // The server is still well.
-  await callAsMerchant(server, 'v1.connect.send', { conversationId, content: { en: 'still fine' } });
+  await callAsMerchant(live.server, 'v1.connect.send', { conversationId, content: { en: 'still fine' } });
 });
 
 test('hostile visitor names and attachment names stay inert in the widget and the agent console', async () => {
   // A server of its own: the sessions below stay under its per-address session limit.
-  const main = server;
-  server = await startServer({ args: ['--no-demo-bot'] });
-  const context = await browser.newContext();
+  const main = live.server;
+  live.server = await startServer({ args: ['--no-demo-bot'] });
+  const context = await live.browser.newContext();
   const v = await visitor(context);
   // Attachment names: files uploaded with each text payload as their name, sent to the visitor.
   let sent = 0;
   for (const p of corpus.text.slice(0, 60)) {
     const form = new FormData();
     form.append('file', new Blob(['hostile'], { type: 'text/plain' }), p.value.slice(0, 300));
-    const uploaded = await fetch(new URL('/api/v1/connect/attachments', server.url), {
-      method: 'POST', headers: { authorization: `Bearer ${server.apiKey}` }, body: form,
+    const uploaded = await fetch(new URL('/api/v1/connect/attachments', live.server.url), {
+      method: 'POST', headers: { authorization: `Bearer ${live.server.apiKey}` }, body: form,
     }).then((r) => r.json());
     const name = uploaded.files[0].name;
     assert.match(name, /^[A-Za-z0-9._-]{1,200}$/, `${p.id}: the stored name is normalised`);
     if (sent < 40) {
-      await callAsMerchant(server, 'v1.connect.send', { conversationId: v.conversationId, attachmentIds: [uploaded.files[0].id] });
+      await callAsMerchant(live.server, 'v1.connect.send', { conversationId: v.conversationId, attachmentIds: [uploaded.files[0].id] });
       sent += 1;
     }
   }
@@ -348,7 +337,7 @@ test('hostile visitor names and attachment names stay inert in the widget and th
   // Visitor names: each payload a session may carry is accepted or refused by the name rule.
   const names = [];
   for (const p of corpus.text.slice(0, 55)) {
-    const response = await fetch(new URL('/api/widget/session', server.url), {
+    const response = await fetch(new URL('/api/widget/session', live.server.url), {
       method: 'POST', headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ channelIdentifier: 'example.com', customer: { name: p.value } }),
     });
@@ -360,7 +349,7 @@ test('hostile visitor names and attachment names stay inert in the widget and th
       assert.equal(response.status, 200, p.id);
       const session = await response.json();
       names.push(p.value);
-      await fetch(new URL('/api/trpc/v1.connect.send', server.url), {
+      await fetch(new URL('/api/trpc/v1.connect.send', live.server.url), {
         method: 'POST', headers: { authorization: `Bearer ${session.token}`, 'content-type': 'application/json' },
         body: JSON.stringify({ conversationId: session.conversationId, content: { en: p.value.trim() ? p.value : 'hi' } }),
       });
@@ -374,8 +363,8 @@ test('hostile visitor names and attachment names stay inert in the widget and th
   consolePage.on('dialog', (d) => { marks.push(d.message()); d.dismiss().catch(() => {}); });
   await consolePage.exposeFunction('__c360_pwned', (id) => marks.push(id));
   const consoleErrors = collectErrors(consolePage);
-  await consolePage.goto(new URL('/console', server.url).href);
-  await consolePage.locator('#key').fill(server.apiKey);
+  await consolePage.goto(new URL('/console', live.server.url).href);
+  await consolePage.locator('#key').fill(live.server.apiKey);
   await consolePage.click('#sign-in button[type="submit"]');
   await consolePage.locator('#conversations li').first().waitFor({ timeout: 10000 });
   const listed = await consolePage.locator('#conversations').innerText();
@@ -393,6 +382,6 @@ test('hostile visitor names and attachment names stay inert in the widget and th
   assert.deepEqual(consoleErrors, []);
   assert.deepEqual(v.marks, []);
   await context.close();
-  await server.stop();
-  server = main;
+  await live.server.stop();
+  live.server = main;
 });

@@ -2,25 +2,14 @@
 // reply to the greeting and disappear; the product carousel is one keyboard stop with arrow
 // keys, Home and End, never scrolling the host page; an open-URL button opens the allow-listed
 // URL in a new tab and posts alongside.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { callAsMerchant, collectErrors, eventually, launchChromium, startServer, conversationOf } from './support.mjs';
+import { callAsMerchant, collectErrors, conversationOf, eventually, useServerAndBrowser } from './support.mjs';
 
-let server;
-let browser;
-
-before(async () => {
-  server = await startServer();
-  browser = await launchChromium();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const live = useServerAndBrowser();
 
 async function messagesOf(conversationId) {
-  const page = await callAsMerchant(server, 'v1.connect.listMessages', { conversationId, limit: 100 });
+  const page = await callAsMerchant(live.server, 'v1.connect.listMessages', { conversationId, limit: 100 });
   return page.items;
 }
 
@@ -28,7 +17,7 @@ async function messagesOf(conversationId) {
 async function greeted(context) {
   const page = await context.newPage();
   const errors = collectErrors(page);
-  await page.goto(server.url);
+  await page.goto(live.server.url);
   const root = page.locator('[data-connect360]');
   await root.locator('button.c360-launcher').click();
   await root.locator('textarea.c360-input').fill('Hi there');
@@ -38,7 +27,7 @@ async function greeted(context) {
 }
 
 test('a greeting chip posts its postback as a reply and the chips disappear', async () => {
-  const context = await browser.newContext();
+  const context = await live.browser.newContext();
   const { page, root, errors } = await greeted(context);
   assert.deepEqual(await root.locator('.c360-chip').allInnerTexts(),
     ['Browse products', 'Track my order', 'Ask the assistant', 'Talk to a person']);
@@ -73,7 +62,7 @@ test('a greeting chip posts its postback as a reply and the chips disappear', as
 });
 
 test('the carousel is one tab stop driven by arrow keys, Home and End', async () => {
-  const context = await browser.newContext();
+  const context = await live.browser.newContext();
   const { page, root } = await greeted(context);
   await root.locator('.c360-chip', { hasText: 'Browse products' }).click();
   const cards = root.locator('.c360-strip > .c360-card');
@@ -108,7 +97,7 @@ test('the carousel is one tab stop driven by arrow keys, Home and End', async ()
 });
 
 test('an open-URL button opens the allow-listed URL in a new tab and posts alongside', async () => {
-  const context = await browser.newContext();
+  const context = await live.browser.newContext();
   const { page, root } = await greeted(context);
   await root.locator('.c360-chip', { hasText: 'Track my order' }).click();
   const track = root.locator('.c360-card a.c360-card-button', { hasText: 'Track online' });

@@ -1,5 +1,6 @@
 // Shared helpers of the end-to-end tests: a static file server for the release build and a
 // headless Debian Chromium driven by playwright-core (never a downloaded browser).
+import { before, after } from 'node:test';
 import { createServer } from 'node:http';
 import { readFile } from 'node:fs/promises';
 import { extname, join, normalize, resolve } from 'node:path';
@@ -155,6 +156,24 @@ export async function startServer(options = []) {
       child.kill('SIGTERM');
     }),
   };
+}
+
+/**
+ * One real server (`startServer(serverOptions)`) and one Chromium for the whole test file:
+ * started before its first test, stopped after its last. Read them as `live.server` and
+ * `live.browser` inside tests.
+ */
+export function useServerAndBrowser(serverOptions = {}) {
+  const live = { server: null, browser: null };
+  before(async () => {
+    live.server = await startServer(serverOptions);
+    live.browser = await launchChromium();
+  });
+  after(async () => {
+    await live.browser?.close();
+    await live.server?.stop();
+  });
+  return live;
 }
 
 /** The local API key the e2e servers run with. */
