@@ -3,9 +3,10 @@
 #
 # Trunk already names the wasm-bindgen glue and the wasm after their content
 # (`filehash = true`). This gives the widget stylesheet a content-hashed name too and writes
-# all three names into `loader.js`, the one file merchants reference by a fixed URL. So every
-# file but the loader can be cached forever (`immutable`), and a deploy can never pair a cached
-# loader or glue with a wasm module of another build.
+# all three names into `loader.js`, the one file merchants reference by a fixed URL (and the
+# stylesheet's into the standalone page, `index.html`). So every file but the loader can be
+# cached forever (`immutable`), and a deploy can never pair a cached loader or glue with a wasm
+# module of another build.
 set -euo pipefail
 dir="${TRUNK_STAGING_DIR:?run by trunk as a post_build hook}"
 cd "$dir"
@@ -35,4 +36,10 @@ done
 sed -i -e "s|/connect360-widget\.js'|/$js'|" \
   -e "s|/connect360-widget_bg\.wasm'|/$wasm'|" \
   -e "s|/widget\.css'|/$css'|" loader.js
-echo "version-assets: loader.js → $js, $wasm, $css"
+# The standalone page links the stylesheet its widget host names.
+if [[ $(grep -c 'data-stylesheet="widget\.css"' index.html) != 1 ]]; then
+  echo "version-assets: index.html must name data-stylesheet=\"widget.css\" exactly once" >&2
+  exit 1
+fi
+sed -i "s|data-stylesheet=\"widget\.css\"|data-stylesheet=\"$css\"|" index.html
+echo "version-assets: loader.js → $js, $wasm, $css; index.html → $css"

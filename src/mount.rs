@@ -1,6 +1,8 @@
-//! Mounting: an **open** shadow root on the host element, the widget stylesheet adopted as a
-//! constructable stylesheet (allowed under a strict `style-src` CSP, unlike `<style>`), and the
-//! Leptos app inside it. Events are not delegated (the `delegation` feature stays off), so
+//! Mounting: an **open** shadow root on the host element and the Leptos app inside it. The
+//! widget stylesheet (`style/widget.css`) is a separate, cacheable file linked into the shadow
+//! root — by the embed loader, which paints its launcher with it, or by `mount_on_page` on the
+//! standalone page — rather than compiled into the wasm as well (that copy cost ~3.5 KB gzip);
+//! `<link>` is allowed under a strict `style-src` CSP, unlike `<style>`. Events are not delegated (the `delegation` feature stays off), so
 //! handlers work inside the shadow root.
 
 use std::fmt;
@@ -8,14 +10,11 @@ use std::fmt;
 use leptos::mount::mount_to;
 use leptos::prelude::*;
 use wasm_bindgen::{JsCast, JsValue};
-use web_sys::{CssStyleSheet, Element, HtmlElement, ShadowRootInit, ShadowRootMode};
+use web_sys::{Element, HtmlElement, ShadowRoot, ShadowRootInit, ShadowRootMode};
 
 use crate::config::WidgetConfig;
 use crate::store::Chat;
 use crate::ui::App;
-
-/// The widget's stylesheet, adopted into the shadow root.
-pub const STYLESHEET: &str = include_str!("../style/widget.css");
 
 /// The id of the host element the standalone build mounts into.
 pub const HOST_ID: &str = "connect360-chat";
@@ -51,17 +50,19 @@ pub struct Mounted {
     pub chat: Chat,
 }
 
-/// Mounts the widget into an open shadow root on `host` (reusing one already attached).
-pub fn mount_widget(host: &Element, config: WidgetConfig) -> Result<Mounted, MountError> {
-    let shadow = match host.shadow_root() {
-        Some(shadow) => shadow,
-        None => host.attach_shadow(&ShadowRootInit::new(ShadowRootMode::Open))?,
-    };
-    let sheet = CssStyleSheet::new()?;
-    sheet.replace_sync(STYLESHEET)?;
-    let sheets = js_sys::Array::of1(&sheet);
-    js_sys::Reflect::set(&shadow, &"adoptedStyleSheets".into(), &sheets)?;
+/// The open shadow root on `host`: the one already attached, else a new one.
+fn open_shadow_root(host: &Element) -> Result<ShadowRoot, MountError> {
+    match host.shadow_root() {
+        Some(shadow) => Ok(shadow),
+        None => Ok(host.attach_shadow(&ShadowRootInit::new(ShadowRootMode::Open))?),
+    }
+}
 
+/// Mounts the widget into an open shadow root on `host` (reusing one already attached). The
+/// shadow root gets its styles from whoever made it: the loader's `<link>` to widget.css, or
+/// `mount_on_page`'s.
+pub fn mount_widget(host: &Element, config: WidgetConfig) -> Result<Mounted, MountError> {
+    let shadow = open_shadow_root(host)?;
     let document = host.owner_document().ok_or(MountError::NoDocument)?;
     let root: HtmlElement = document.create_element("div")?.unchecked_into();
     root.set_class_name("c360-root");
@@ -111,8 +112,27 @@ fn follow_visual_viewport(root: &HtmlElement) {
     listener.forget();
 }
 
+/// The widget stylesheet's URL when the host names none: Trunk copies `style/widget.css` beside
+/// the page (`trunk serve`); `scripts/version-assets.sh` writes the content-hashed name of a
+/// build into the page's `data-stylesheet`.
+const DEFAULT_STYLESHEET_URL: &str = "widget.css";
+
+/// Links the widget stylesheet into `shadow` (once), from `href`.
+fn link_stylesheet(shadow: &ShadowRoot, href: &str) -> Result<(), MountError> {
+    if shadow.query_selector("link[rel=stylesheet]")?.is_some() {
+        return Ok(());
+    }
+    let document = shadow.owner_document().ok_or(MountError::NoDocument)?;
+    let link = document.create_element("link")?;
+    link.set_attribute("rel", "stylesheet")?;
+    link.set_attribute("href", href)?;
+    shadow.append_child(&link)?;
+    Ok(())
+}
+
 /// Mounts into the page's `#connect360-chat` element (created at the end of `<body>` when
-/// missing), configured by its `data-*` attributes.
+/// missing), configured by its `data-*` attributes, styled by the stylesheet its
+/// `data-stylesheet` names (`widget.css` beside the page by default).
 pub fn mount_on_page() -> Result<Mounted, MountError> {
     let window = web_sys::window().ok_or(MountError::NoDocument)?;
     let document = window.document().ok_or(MountError::NoDocument)?;
@@ -135,5 +155,9 @@ pub fn mount_on_page() -> Result<Mounted, MountError> {
         &location.hostname().unwrap_or_default(),
         window.navigator().language().as_deref(),
     );
+    let stylesheet = host
+        .get_attribute("data-stylesheet")
+        .unwrap_or_else(|| DEFAULT_STYLESHEET_URL.to_owned());
+    link_stylesheet(&open_shadow_root(&host)?, &stylesheet)?;
     mount_widget(&host, config)
 }

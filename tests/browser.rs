@@ -1,5 +1,5 @@
 //! Browser tests (wasm-bindgen-test in headless Chromium): the widget mounts into an open
-//! shadow root, adopts its stylesheet, and its controls work there (events are not delegated,
+//! shadow root styled by widget.css, and its controls work there (events are not delegated,
 //! which would break them inside a shadow root); the transcript, composer, outbox and live
 //! region behave as the visitor needs.
 //!
@@ -16,14 +16,29 @@ use connect360_widget::store::Chat;
 use leptos::task::tick;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
-use web_sys::{Element, HtmlElement, KeyboardEvent, KeyboardEventInit, ShadowRoot};
+use web_sys::{Element, HtmlElement, KeyboardEvent, KeyboardEventInit, ShadowRoot, ShadowRootMode};
 
 wasm_bindgen_test_configure!(run_in_browser);
 
+/// A host element with an open shadow root styled by the widget stylesheet, as the embed
+/// loader leaves it (it links widget.css; the test runner serves no files, so it is adopted).
 fn fresh_host() -> Element {
     let document = web_sys::window().unwrap().document().unwrap();
     let host = document.create_element("div").unwrap();
     document.body().unwrap().append_child(&host).unwrap();
+    let shadow = host
+        .attach_shadow(&web_sys::ShadowRootInit::new(ShadowRootMode::Open))
+        .unwrap();
+    let sheet = web_sys::CssStyleSheet::new().unwrap();
+    sheet
+        .replace_sync(include_str!("../style/widget.css"))
+        .unwrap();
+    js_sys::Reflect::set(
+        &shadow,
+        &"adoptedStyleSheets".into(),
+        &js_sys::Array::of1(&sheet),
+    )
+    .unwrap();
     host
 }
 
@@ -74,7 +89,7 @@ fn unique_channel() -> String {
 #[wasm_bindgen_test]
 async fn the_widget_mounts_a_launcher_and_a_hidden_panel_in_an_open_shadow_root() {
     let (host, shadow, _handle) = mounted(Lang::En);
-    assert_eq!(shadow.mode(), web_sys::ShadowRootMode::Open);
+    assert_eq!(shadow.mode(), ShadowRootMode::Open);
     let launcher = find(&shadow, "button.c360-launcher");
     assert_eq!(
         launcher.get_attribute("aria-label").as_deref(),
@@ -105,14 +120,56 @@ async fn the_widget_mounts_a_launcher_and_a_hidden_panel_in_an_open_shadow_root(
 }
 
 #[wasm_bindgen_test]
-async fn the_stylesheet_is_adopted_and_applies_inside_the_shadow_root() {
-    let (_host, shadow, _handle) = mounted(Lang::En);
+async fn a_bare_host_gets_an_open_shadow_root_styled_by_whoever_made_it_not_by_the_wasm() {
+    let document = web_sys::window().unwrap().document().unwrap();
+    let host = document.create_element("div").unwrap();
+    document.body().unwrap().append_child(&host).unwrap();
+    let _mounted = mount_in(&host, config(Lang::En, &unique_channel()));
+    let shadow = host.shadow_root().expect("an open shadow root");
+    assert_eq!(shadow.mode(), ShadowRootMode::Open);
+    find(&shadow, "button.c360-launcher");
+    // The stylesheet is widget.css, linked by the loader or mount_on_page: never a second copy.
     let sheets = js_sys::Reflect::get(&shadow, &"adoptedStyleSheets".into()).unwrap();
-    assert_eq!(sheets.unchecked_into::<js_sys::Array>().length(), 1);
+    assert_eq!(sheets.unchecked_into::<js_sys::Array>().length(), 0);
+    assert!(shadow.query_selector("link, style").unwrap().is_none());
+}
+
+#[wasm_bindgen_test]
+async fn the_standalone_page_links_the_stylesheet_its_host_names_and_it_applies() {
+    let document = web_sys::window().unwrap().document().unwrap();
+    assert!(document.get_element_by_id("connect360-chat").is_none());
+    let host = document.create_element("div").unwrap();
+    host.set_id("connect360-chat");
+    host.set_attribute("data-channel", &unique_channel())
+        .unwrap();
+    // The real widget.css, as a data: URL (the test runner serves no files of ours).
+    let css: String = js_sys::encode_uri_component(include_str!("../style/widget.css")).into();
+    let href = format!("data:text/css,{css}");
+    host.set_attribute("data-stylesheet", &href).unwrap();
+    document.body().unwrap().append_child(&host).unwrap();
+
+    let mounted = connect360_widget::mount::mount_on_page().expect("mounts");
+    let shadow = host.shadow_root().expect("an open shadow root");
+    let links = shadow.query_selector_all("link[rel=stylesheet]").unwrap();
+    assert_eq!(links.length(), 1);
+    let link: Element = links.item(0).unwrap().unchecked_into();
+    assert_eq!(link.get_attribute("href").as_deref(), Some(href.as_str()));
     let launcher = find(&shadow, "button.c360-launcher");
+    for _ in 0..100 {
+        if computed_style(&launcher)
+            .get_property_value("width")
+            .unwrap()
+            == "56px"
+        {
+            break;
+        }
+        sleep(20).await;
+    }
     let style = computed_style(&launcher);
     assert_eq!(style.get_property_value("border-radius").unwrap(), "50%");
     assert_eq!(style.get_property_value("width").unwrap(), "56px");
+    drop(mounted.handle);
+    host.remove();
 }
 
 #[wasm_bindgen_test]
