@@ -291,6 +291,11 @@ pub fn attachment_refusal(
         (Type(_), Lang::Tr) => {
             format!("{name} gönderilemez: yalnızca resim, PDF, metin ve ofis belgeleri.")
         }
+        (Content, Lang::En) => {
+            format!("{name} can't be sent: its content doesn't match its file type.")
+        }
+        (Content, Lang::Ar) => format!("لا يمكن إرسال {name}: محتواه لا يطابق نوع الملف."),
+        (Content, Lang::Tr) => format!("{name} gönderilemez: içeriği dosya türüyle uyuşmuyor."),
     }
 }
 

@@ -11,6 +11,8 @@ pub enum Refusal {
     TooLarge,
     Empty,
     Type(String),
+    /// The gateway looked at the bytes and they are not of the declared type (a renamed file).
+    Content,
 }
 
 /// Checks one file about to join `already` others in the tray.
@@ -33,6 +35,18 @@ pub fn check(mime: &str, size: f64, already: usize) -> Result<(), Refusal> {
         }));
     }
     Ok(())
+}
+
+/// Why the gateway refused an upload that passed [`check`], from its answer's status: 413 is
+/// the size limit, and a 400 for one checked file is its content (`connect360-api.md` §4.1:
+/// the gateway sniffs the first bytes). Anything else (network, 5xx, 429) has no reason a
+/// visitor can act on beyond trying again.
+pub fn server_refusal(status: u16) -> Option<Refusal> {
+    match status {
+        413 => Some(Refusal::TooLarge),
+        400 => Some(Refusal::Content),
+        _ => None,
+    }
 }
 
 /// "2.4 MB", for the tray.
@@ -71,6 +85,15 @@ mod tests {
         );
         assert_eq!(check("", 10.0, 0), Err(Refusal::Type("unknown".into())));
         assert_eq!(check("Image/JPEG; x=y", 10.0, 0), Ok(()));
+    }
+
+    #[test]
+    fn the_gateways_refusals_map_to_reasons_and_other_failures_to_none() {
+        assert_eq!(server_refusal(413), Some(Refusal::TooLarge));
+        assert_eq!(server_refusal(400), Some(Refusal::Content));
+        for status in [0, 401, 403, 429, 500, 502, 503] {
+            assert_eq!(server_refusal(status), None, "{status}");
+        }
     }
 
     #[test]

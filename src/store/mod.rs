@@ -423,6 +423,7 @@ impl Chat {
         let Ok(inner) = self.alive() else {
             return;
         };
+        let name = file.name();
         let session = match self.session(Renew::IfStale).await {
             Ok(session) => session,
             Err(_) => return set(self, TrayState::Failed),
@@ -440,7 +441,20 @@ impl Chat {
         inner.uploads.borrow_mut().retain(|(i, _)| *i != id);
         match result {
             Ok(file) => set(self, TrayState::Ready(file)),
-            Err(_) => set(self, TrayState::Failed),
+            Err(error) => {
+                // The gateway's reason, in the visitor's language, where there is one.
+                if let ApiError::Http { status, .. } = error {
+                    if let Some(refusal) = attachments::server_refusal(status) {
+                        self.tray_notice
+                            .try_set(Some(crate::i18n::attachment_refusal(
+                                &refusal,
+                                &name,
+                                inner.config.lang,
+                            )));
+                    }
+                }
+                set(self, TrayState::Failed)
+            }
         }
     }
 

@@ -49,6 +49,33 @@ test('a visitor attaches a file, sends it, and can download it again', async () 
   await context.close();
 });
 
+test("a file whose bytes are not its declared type is refused by the gateway, and the visitor is told why", async () => {
+  const page = await live.browser.newPage();
+  const errors = collectErrors(page, /\/api\/v1\/connect\/attachments$/);
+  await page.goto(live.server.url);
+  const root = page.locator('[data-connect360]');
+  await root.locator('button.c360-launcher').click();
+  // Passes the widget's own check (a PNG by name and type); the gateway reads the bytes.
+  const answers = [];
+  page.on('response', (r) => r.url().endsWith('/api/v1/connect/attachments') && answers.push(r.status()));
+  await root.locator('input.c360-file-input').setInputFiles([file('photo.png', 'image/png', 'not a picture at all')]);
+  await eventually(async () => (await root.locator('.c360-tray-size').allInnerTexts()).join() === 'Upload failed',
+    'the upload to fail');
+  assert.deepEqual(answers, [400]);
+  assert.equal(await root.locator('.c360-notice').innerText(),
+    "photo.png can't be sent: its content doesn't match its file type.");
+  assert.equal(await root.locator('.c360-notice').getAttribute('role'), 'alert');
+  assert.equal(await root.locator('.c360-tray-file--failed').count(), 1);
+
+  // The message goes without it, and the tray and the notice clear.
+  const sent = await sendAndFindStored(page, root, 'Sending the text only');
+  assert.deepEqual(sent.attachments, []);
+  assert.equal(await root.locator('.c360-tray-file').count(), 0);
+  assert.equal(await root.locator('.c360-notice').count(), 0);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
 test('more than five files are refused with a message and nothing extra is uploaded', async () => {
   const page = await live.browser.newPage();
   await page.goto(live.server.url);
