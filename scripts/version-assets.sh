@@ -26,20 +26,20 @@ css_hash=$(sha256sum widget.css | cut -c1-16)
 css="widget-$css_hash.css"
 mv widget.css "$css"
 
-# The loader names the unversioned files; each must be found exactly once.
-for name in connect360-widget.js connect360-widget_bg.wasm widget.css; do
-  if [[ $(grep -c "/$name'" loader.js) != 1 ]]; then
-    echo "version-assets: loader.js must name '/$name' exactly once" >&2
+# Replaces `old` (a literal, which must stand in `file` exactly once) with `new`.
+rename_in() {
+  local file=$1 old=$2 new=$3
+  if [[ $(grep -cF "$old" "$file") != 1 ]]; then
+    echo "version-assets: $file must name $old exactly once" >&2
     exit 1
   fi
-done
-sed -i -e "s|/connect360-widget\.js'|/$js'|" \
-  -e "s|/connect360-widget_bg\.wasm'|/$wasm'|" \
-  -e "s|/widget\.css'|/$css'|" loader.js
+  sed -i "s|${old//./\\.}|$new|" "$file"
+}
+
+# The loader names the unversioned files.
+rename_in loader.js "/connect360-widget.js'" "/$js'"
+rename_in loader.js "/connect360-widget_bg.wasm'" "/$wasm'"
+rename_in loader.js "/widget.css'" "/$css'"
 # The standalone page links the stylesheet its widget host names.
-if [[ $(grep -c 'data-stylesheet="widget\.css"' index.html) != 1 ]]; then
-  echo "version-assets: index.html must name data-stylesheet=\"widget.css\" exactly once" >&2
-  exit 1
-fi
-sed -i "s|data-stylesheet=\"widget\.css\"|data-stylesheet=\"$css\"|" index.html
+rename_in index.html 'data-stylesheet="widget.css"' "data-stylesheet=\"$css\""
 echo "version-assets: loader.js → $js, $wasm, $css; index.html → $css"

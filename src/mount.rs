@@ -2,8 +2,8 @@
 //! widget stylesheet (`style/widget.css`) is a separate, cacheable file linked into the shadow
 //! root — by the embed loader, which paints its launcher with it, or by `mount_on_page` on the
 //! standalone page — rather than compiled into the wasm as well (that copy cost ~3.5 KB gzip);
-//! `<link>` is allowed under a strict `style-src` CSP, unlike `<style>`. Events are not delegated (the `delegation` feature stays off), so
-//! handlers work inside the shadow root.
+//! `<link>` is allowed under a strict `style-src` CSP, unlike `<style>`. Events are not
+//! delegated (the `delegation` feature stays off), so handlers work inside the shadow root.
 
 use std::fmt;
 

@@ -20,12 +20,18 @@ use web_sys::{Element, HtmlElement, KeyboardEvent, KeyboardEventInit, ShadowRoot
 
 wasm_bindgen_test_configure!(run_in_browser);
 
-/// A host element with an open shadow root styled by the widget stylesheet, as the embed
-/// loader leaves it (it links widget.css; the test runner serves no files, so it is adopted).
-fn fresh_host() -> Element {
+/// An empty host element at the end of the page.
+fn bare_host() -> Element {
     let document = web_sys::window().unwrap().document().unwrap();
     let host = document.create_element("div").unwrap();
     document.body().unwrap().append_child(&host).unwrap();
+    host
+}
+
+/// A host element with an open shadow root styled by the widget stylesheet, as the embed
+/// loader leaves it (it links widget.css; the test runner serves no files, so it is adopted).
+fn fresh_host() -> Element {
+    let host = bare_host();
     let shadow = host
         .attach_shadow(&web_sys::ShadowRootInit::new(ShadowRootMode::Open))
         .unwrap();
@@ -121,9 +127,7 @@ async fn the_widget_mounts_a_launcher_and_a_hidden_panel_in_an_open_shadow_root(
 
 #[wasm_bindgen_test]
 async fn a_bare_host_gets_an_open_shadow_root_styled_by_whoever_made_it_not_by_the_wasm() {
-    let document = web_sys::window().unwrap().document().unwrap();
-    let host = document.create_element("div").unwrap();
-    document.body().unwrap().append_child(&host).unwrap();
+    let host = bare_host();
     let _mounted = mount_in(&host, config(Lang::En, &unique_channel()));
     let shadow = host.shadow_root().expect("an open shadow root");
     assert_eq!(shadow.mode(), ShadowRootMode::Open);
