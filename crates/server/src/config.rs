@@ -61,6 +61,16 @@ pub struct Config {
     /// The site's channelIdentifier; sessions for any other channel are refused.
     #[arg(long, default_value = "example.com")]
     pub channel: String,
+    /// The `iss` every identity token must carry (checked when set).
+    #[arg(long, value_name = "ISSUER")]
+    pub identity_issuer: Option<String>,
+    /// The audience every identity token's `aud` must name (checked when set).
+    #[arg(long, value_name = "AUDIENCE")]
+    pub identity_audience: Option<String>,
+    /// A reverse proxy in front of this server (an IP address, repeatable): only requests
+    /// from it have their client address taken from `X-Forwarded-For`.
+    #[arg(long = "trusted-proxy", value_name = "IP")]
+    pub trusted_proxies: Vec<std::net::IpAddr>,
     /// How long a visitor token lives, in seconds (10 to 86 400); the widget renews it.
     #[arg(long, default_value_t = 900, value_parser = clap::value_parser!(u64).range(10..=86_400))]
     pub token_ttl_seconds: u64,
@@ -80,7 +90,30 @@ pub struct Secrets {
     pub plato_api_key: Option<String>,
 }
 
+/// HMAC keys shorter than this are refused at start-up: a short one can be guessed offline
+/// from a single token.
+pub const MIN_SECRET_BYTES: usize = 32;
+
 impl Secrets {
+    /// Refuses secrets too short to sign with, naming the variable.
+    pub fn check(&self) -> Result<(), String> {
+        for (name, value) in [
+            ("CONNECT360_TOKEN_SECRET", &self.token_secret),
+            ("CONNECT360_IDENTITY_SECRET", &self.identity_secret),
+        ] {
+            if let Some(value) = value {
+                if value.trim().len() < MIN_SECRET_BYTES {
+                    return Err(format!(
+                        "{name} must be at least {MIN_SECRET_BYTES} bytes long (it has {}); \
+                         generate one with `openssl rand -base64 48`",
+                        value.trim().len()
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+
     pub fn from_env() -> Self {
         let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
         Secrets {
@@ -138,15 +171,42 @@ pub fn load_or_create_secret(
             return Ok((stored.trim().to_owned(), false));
         }
     }
-    std::fs::create_dir_all(data_dir)?;
+    create_private_dir(data_dir)?;
     let secret = format!("{prefix}{}", random_token(40));
-    std::fs::write(&path, &secret)?;
+    write_private_file(&path, secret.as_bytes())?;
+    Ok((secret, true))
+}
+
+/// Creates `dir` (and its parents) readable by the owner only: it holds the database, the
+/// uploads and generated secrets.
+pub fn create_private_dir(dir: &Path) -> std::io::Result<()> {
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
     #[cfg(unix)]
     {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600))?;
+        use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
+        builder.mode(0o700);
+        builder.create(dir)?;
+        // An existing directory keeps its mode otherwise.
+        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
     }
-    Ok((secret, true))
+    #[cfg(not(unix))]
+    builder.create(dir)
+}
+
+/// Writes a new file that is never readable by others, not even for a moment.
+pub fn write_private_file(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut file = options.open(path)?;
+    file.write_all(bytes)?;
+    file.sync_all()
 }
 
 #[cfg(test)]
@@ -163,5 +223,36 @@ mod tests {
         let (given, _) =
             load_or_create_secret(Some("plato_given"), dir.path(), "key", "plato_").unwrap();
         assert_eq!(given, "plato_given");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn generated_secrets_and_the_data_dir_are_private() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().join("data");
+        load_or_create_secret(None, &data, "key", "").unwrap();
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&data), 0o700);
+        assert_eq!(mode(&data.join("key")), 0o600);
+    }
+
+    #[test]
+    fn short_secrets_are_refused_with_their_name() {
+        let short = Secrets {
+            identity_secret: Some("too-short".into()),
+            ..Secrets::default()
+        };
+        let error = short.check().unwrap_err();
+        assert!(
+            error.contains("CONNECT360_IDENTITY_SECRET") && error.contains("32"),
+            "{error}"
+        );
+        let long = Secrets {
+            token_secret: Some("x".repeat(32)),
+            identity_secret: Some("y".repeat(48)),
+            ..Secrets::default()
+        };
+        assert!(long.check().is_ok());
     }
 }

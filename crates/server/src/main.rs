@@ -6,6 +6,7 @@ use std::sync::Arc;
 use clap::Parser;
 use connect360_server::app::router_with_widget;
 use connect360_server::config::{load_or_create_secret, Config, Secrets};
+use connect360_server::gateway::identity::IdentityVerifier;
 use connect360_server::gateway::oauth::OAuthConfig;
 use connect360_server::gateway::{Gateway, GatewayConfig};
 use connect360_server::local::auth::ApiKey;
@@ -33,6 +34,7 @@ async fn main() -> ExitCode {
 }
 
 async fn run(config: Config, secrets: Secrets) -> Result<(), Box<dyn std::error::Error>> {
+    secrets.check()?;
     let base = config.public_base();
     let oauth = config
         .oauth_authorize_url
@@ -48,7 +50,15 @@ async fn run(config: Config, secrets: Secrets) -> Result<(), Box<dyn std::error:
     let store = Arc::new(Store::open(&config.data_dir)?);
     let gateway_config = |ai_agent: Option<String>| GatewayConfig {
         token_secret: token_secret.clone().into_bytes(),
-        identity_secret: secrets.identity_secret.clone().map(String::into_bytes),
+        identity: secrets
+            .identity_secret
+            .clone()
+            .map(|secret| IdentityVerifier {
+                issuer: config.identity_issuer.clone(),
+                audience: config.identity_audience.clone(),
+                ..IdentityVerifier::new(secret.into_bytes())
+            }),
+        trusted_proxies: config.trusted_proxies.clone(),
         allowed_origins: config.browser_origins(),
         channel: config.channel.clone(),
         ai_agent,
@@ -60,11 +70,11 @@ async fn run(config: Config, secrets: Secrets) -> Result<(), Box<dyn std::error:
     let (local, gateway) = if config.local_upstream() {
         let started = start_local(&config, &secrets, store)?;
         let agent = config.ai_agent.clone().unwrap_or_else(|| DEMO_AGENT.into());
+        // The key itself is never printed: terminal scroll-back and CI logs keep it.
         if started.key_generated {
             println!(
-                "Local API key (generated, stored in {}): {}",
-                config.data_dir.join("local-api-key").display(),
-                started.api_key
+                "Local API key: generated, stored in {} (readable by this user only)",
+                config.data_dir.join("local-api-key").display()
             );
         } else {
             println!(

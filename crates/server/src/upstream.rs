@@ -116,7 +116,12 @@ pub fn check_upstream_url(raw: &str) -> Result<String, UpstreamUrlError> {
     if !is_https_or_loopback_http(&url) {
         return Err(UpstreamUrlError::Insecure(raw.into()));
     }
-    if url.path() != "/" || url.query().is_some() || !url.username().is_empty() {
+    if url.path() != "/"
+        || url.query().is_some()
+        || url.fragment().is_some()
+        || !url.username().is_empty()
+        || url.password().is_some()
+    {
         return Err(UpstreamUrlError::NotAnOrigin(raw.into()));
     }
     Ok(url.as_str().trim_end_matches('/').to_owned())
@@ -370,6 +375,11 @@ mod tests {
         ));
         assert!(matches!(
             check_upstream_url("https://user:pw@api.plato.ae"),
+            Err(UpstreamUrlError::NotAnOrigin(_))
+        ));
+        // A password without a user name is still a credential in the URL.
+        assert!(matches!(
+            check_upstream_url("https://:password@api.plato.ae"),
             Err(UpstreamUrlError::NotAnOrigin(_))
         ));
         assert!(matches!(

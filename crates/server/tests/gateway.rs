@@ -300,7 +300,7 @@ async fn a_signed_identity_merges_the_guest_history() {
     )
     .await;
     let identity = identity::sign(
-        &json!({"sub": "shop_user_42", "name": "Jane Known", "email": "jane@example.com", "exp": now_millis() / 1000 + 600}),
+        &json!({"sub": "shop_user_42", "name": "Jane Known", "email": "jane@example.com", "iat": now_millis() / 1000, "exp": now_millis() / 1000 + 600}),
         IDENTITY_SECRET,
     );
     let (status, session) = open_session(
@@ -344,7 +344,10 @@ async fn a_signed_identity_merges_the_guest_history() {
     )
     .await;
     assert_eq!(status, 200);
-    let expired = identity::sign(&json!({"sub": "shop_user_42", "exp": 1}), IDENTITY_SECRET);
+    let expired = identity::sign(
+        &json!({"sub": "shop_user_42", "iat": 0, "exp": 1}),
+        IDENTITY_SECRET,
+    );
     let (status, body) = open_session(
         &server,
         json!({"channelIdentifier": CHANNEL, "identityToken": expired}),

@@ -28,8 +28,9 @@ use rate_limit::{RateLimiter, RateLimits};
 pub struct GatewayConfig {
     /// Signs visitor tokens (`CONNECT360_TOKEN_SECRET`).
     pub token_secret: Vec<u8>,
-    /// Verifies merchant-signed identities (`CONNECT360_IDENTITY_SECRET`); none: not accepted.
-    pub identity_secret: Option<Vec<u8>>,
+    /// Verifies merchant-signed identities (`CONNECT360_IDENTITY_SECRET`, `--identity-issuer`,
+    /// `--identity-audience`); none: not accepted.
+    pub identity: Option<identity::IdentityVerifier>,
     /// Origins allowed to open sessions and call the API from a browser (`--allowed-origin`).
     pub allowed_origins: Vec<String>,
     /// The site's `channelIdentifier` (`--channel`).
@@ -41,6 +42,8 @@ pub struct GatewayConfig {
     /// How long a visitor token lives.
     pub token_ttl: Duration,
     pub rate_limits: RateLimits,
+    /// Reverse proxies whose `X-Forwarded-For` is believed (`--trusted-proxy`).
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 /// Visitor tokens live 15 minutes; the widget renews them transparently.

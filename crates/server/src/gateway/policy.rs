@@ -57,15 +57,14 @@ impl Gateway {
         }
     }
 
-    /// 403 unless the conversation is the token's or one granted to this visitor.
+    /// 403 unless the conversation is granted to this visitor. The token's own conversation
+    /// is granted when the session opens and, like every grant, is revoked by a merge or a
+    /// deletion: a token signed earlier does not outlive either.
     pub async fn require_own_conversation(
         &self,
         claims: &VisitorClaims,
         conversation_id: &str,
     ) -> Result<(), ApiError> {
-        if conversation_id == claims.conversation_id {
-            return Ok(());
-        }
         let (external, conversation) = (claims.external_id.clone(), conversation_id.to_owned());
         let granted = self
             .records(move |tx| grants::has_conversation(tx, &external, &conversation))

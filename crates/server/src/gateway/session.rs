@@ -7,12 +7,13 @@ use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use connect360_model::wire::{
-    procedure, Conversation, ErrorCode, SessionCustomer, SessionRequest, SessionResponse,
+    procedure, ClaimGuestConversationsInput, Conversation, ConversationType, CustomerInput,
+    ErrorCode, GetOrCreateConversationInput, SessionCustomer, SessionRequest, SessionResponse,
 };
-use serde_json::json;
+use serde_json::{json, Value};
 
 use super::token::{self, VisitorClaims};
-use super::{identity, Gateway};
+use super::{rate_limit, Gateway};
 use crate::app::AppState;
 use crate::clock::{format_millis, now_millis, random_token};
 use crate::error::ApiError;
@@ -46,6 +47,31 @@ fn check_customer(customer: &SessionCustomer) -> Result<(), ApiError> {
     Ok(())
 }
 
+fn new_visitor_id() -> String {
+    format!("guest_{}", random_token(32))
+}
+
+/// What the visitor said about themselves: kept for the team to read, marked unverified, and
+/// never written where customer matching reads (`name`, `email`, `externalId`).
+fn unverified_contact(profile: &SessionCustomer) -> Option<Value> {
+    let mut contact = serde_json::Map::new();
+    if let Some(name) = profile.name.as_ref().filter(|n| !n.trim().is_empty()) {
+        contact.insert("name".into(), json!(name));
+    }
+    if let Some(email) = profile.email.as_ref().filter(|e| !e.trim().is_empty()) {
+        contact.insert("email".into(), json!(email));
+    }
+    if contact.is_empty() {
+        return None;
+    }
+    contact.insert("verified".into(), json!(false));
+    Some(Value::Object(contact))
+}
+
+fn to_input(input: &impl serde::Serialize) -> Result<Value, ApiError> {
+    serde_json::to_value(input).map_err(|e| ApiError::internal(e.to_string()))
+}
+
 pub async fn create(
     State(state): State<AppState>,
     ConnectInfo(client): ConnectInfo<SocketAddr>,
@@ -56,10 +82,12 @@ pub async fn create(
         return ApiError::not_found("Route").into_rest_response();
     };
     let limit = gateway.config.rate_limits.sessions_per_address;
-    if let Err(error) = gateway
-        .limiter
-        .check(&format!("session:{}", client.ip()), limit)
-    {
+    let address =
+        rate_limit::client_address(client.ip(), &headers, &gateway.config.trusted_proxies);
+    if let Err(error) = gateway.limiter.check(
+        &format!("session:{}", rate_limit::address_key(address)),
+        limit,
+    ) {
         return error.into_rest_response();
     }
     match open_session(&gateway, &headers, &body).await {
@@ -97,37 +125,76 @@ async fn open_session(
         email: None,
     });
     check_customer(&profile)?;
-    let visitor_id = request
+    let mut visitor_id = request
         .visitor_id
         .filter(|id| valid_visitor_id(id))
-        .unwrap_or_else(|| format!("guest_{}", random_token(32)));
+        .unwrap_or_else(new_visitor_id);
 
-    let (external_id, name, email, identified) = match &request.identity_token {
-        None => (visitor_id.clone(), profile.name, profile.email, false),
+    // Who the customer is comes from the guest id or the verified token, never from what
+    // the browser says about itself: `profile` is recorded as unverified contact details.
+    let identity = match &request.identity_token {
+        None => None,
         Some(token) => {
-            let secret = gateway.config.identity_secret.as_ref().ok_or_else(|| {
+            let verifier = gateway.config.identity.as_ref().ok_or_else(|| {
                 ApiError::bad_request(
                     "identityToken given, but CONNECT360_IDENTITY_SECRET is not configured.",
                 )
             })?;
-            let identity = identity::verify(token, secret, now_millis() / 1000)
-                .map_err(|e| ApiError::new(ErrorCode::Unauthorized, e.to_string()))?;
-            (
-                identity.sub,
-                identity.name.or(profile.name),
-                identity.email.or(profile.email),
-                true,
+            Some(
+                verifier
+                    .verify(token, now_millis() / 1000)
+                    .map_err(|e| ApiError::new(ErrorCode::Unauthorized, e.to_string()))?,
             )
         }
     };
+    if let Some(identity) = &identity {
+        // A browser whose guest was already merged into another person starts afresh, so the
+        // second person to sign in on a shared browser gets none of the first one's chats.
+        let (guest, known) = (visitor_id.clone(), identity.sub.clone());
+        let merged_into_other = gateway
+            .records(move |tx| {
+                Ok(grants::merged_into(tx, &guest)?.is_some_and(|owner| owner != known))
+            })
+            .await?;
+        if merged_into_other {
+            visitor_id = new_visitor_id();
+        }
+    }
+    let mut metadata = connect360_model::wire::Json::new();
+    if let Some(contact) = unverified_contact(&profile) {
+        metadata.insert("unverifiedContact".into(), contact);
+    }
+    let customer = match &identity {
+        None => {
+            // Only guests carry the browser's fingerprint: a claim by it can only ever take a
+            // guest's conversations.
+            metadata.insert("fingerprint".into(), json!(visitor_id));
+            CustomerInput {
+                external_id: Some(visitor_id.clone()),
+                metadata: Some(metadata),
+                ..Default::default()
+            }
+        }
+        Some(identity) => CustomerInput {
+            external_id: Some(identity.sub.clone()),
+            name: identity.name.clone(),
+            email: identity.email.clone(),
+            metadata: (!metadata.is_empty()).then_some(metadata),
+            ..Default::default()
+        },
+    };
+    let external_id = customer.external_id.clone().unwrap_or_default();
+    let identified = identity.is_some();
+    let input = GetOrCreateConversationInput {
+        kind: Some(ConversationType::Direct),
+        customer: Some(customer),
+        channel_identifier: Some(gateway.config.channel.clone()),
+        metadata: json!({"source": "website-chat"}).as_object().cloned(),
+        ..Default::default()
+    };
     let conversation: Conversation = serde_json::from_value(
         gateway
-            .call_upstream(
-                procedure::GET_OR_CREATE_CONVERSATION,
-                json!({"type": "DIRECT", "customer": {"externalId": external_id, "name": name, "email": email,
-                        "metadata": {"fingerprint": visitor_id}},
-                       "channelIdentifier": gateway.config.channel, "metadata": {"source": "website-chat"}}),
-            )
+            .call_upstream(procedure::GET_OR_CREATE_CONVERSATION, to_input(&input)?)
             .await?,
     )
     .map_err(|e| ApiError::internal(format!("unexpected upstream reply: {e}")))?;
@@ -135,13 +202,19 @@ async fn open_session(
 
     if identified {
         // The guest's conversations become the known customer's, under their conversation.
+        let claim = ClaimGuestConversationsInput {
+            fingerprint: visitor_id.clone(),
+            guest_external_id: Some(visitor_id.clone()),
+            target_parent_id: Some(conversation.id.clone()),
+            customer: Some(CustomerInput {
+                external_id: Some(external_id.clone()),
+                ..Default::default()
+            }),
+            claim_metadata: json!({"source": "website-login"}).as_object().cloned(),
+            ..Default::default()
+        };
         gateway
-            .call_upstream(
-                procedure::CLAIM_GUEST_CONVERSATIONS,
-                json!({"fingerprint": visitor_id, "guestExternalId": visitor_id,
-                       "targetParentId": conversation.id, "customer": {"externalId": external_id},
-                       "claimMetadata": {"source": "website-login"}}),
-            )
+            .call_upstream(procedure::CLAIM_GUEST_CONVERSATIONS, to_input(&claim)?)
             .await?;
     }
     let (guest, known, conversation_id) = (
@@ -153,16 +226,9 @@ async fn open_session(
         .records(move |tx| {
             grants::grant_conversation(tx, &known, &conversation_id)?;
             if identified {
-                let guest_conversations: Vec<String> = {
-                    let mut statement = tx.sql.prepare(
-                        "SELECT conversation_id FROM gateway_conversations WHERE external_id = ?1",
-                    )?;
-                    let rows = statement.query_map([&guest], |r| r.get(0))?;
-                    rows.collect::<Result<_, _>>()?
-                };
-                for id in guest_conversations {
-                    grants::grant_conversation(tx, &known, &id)?;
-                }
+                // What the guest could reach is now the known customer's alone: the guest's
+                // grants move, so a guest token of this browser loses them at once.
+                grants::merge_guest_into(tx, &guest, &known)?;
             }
             Ok(())
         })

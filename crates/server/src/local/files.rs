@@ -125,8 +125,7 @@ impl LocalConnect {
 
     /// Receives every `file`/`files` part; on any refusal removes what was written.
     pub async fn upload(&self, mut multipart: Multipart) -> Result<Vec<FileRef>, ApiError> {
-        tokio::fs::create_dir_all(self.files_dir())
-            .await
+        crate::config::create_private_dir(&self.files_dir())
             .map_err(|e| ApiError::internal(format!("cannot create the files directory: {e}")))?;
         let mut received: Vec<Received> = Vec::new();
         let outcome = self.receive_all(&mut multipart, &mut received).await;
@@ -221,6 +220,9 @@ async fn write_limited(mut field: Field<'_>, path: &Path) -> Result<(u64, Vec<u8
         out.write_all(&chunk).await.map_err(io)?;
     }
     out.flush().await.map_err(io)?;
+    // On disk before the upload is acknowledged: a crash must not lose a file a message
+    // is about to name.
+    out.sync_all().await.map_err(io)?;
     Ok((size, head))
 }
 

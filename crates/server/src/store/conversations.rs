@@ -153,7 +153,10 @@ pub fn delete(tx: &Tx<'_>, id: &str) -> Result<bool, ApiError> {
         > 0)
 }
 
-/// Conversations that a guest claim may take over (`connect360-api.md` §3.7).
+/// Conversations that a guest claim may take over (`connect360-api.md` §3.7). Three indexed
+/// lookups, not a scan: a claim runs on every sign-in, under the store's one lock. A
+/// fingerprint never pulls in a customer known under another `externalId` (an identified
+/// customer whose browser someone else signs in on later).
 pub fn claim_candidates(
     tx: &Tx<'_>,
     guest_external_id: Option<&str>,
@@ -162,10 +165,13 @@ pub fn claim_candidates(
 ) -> Result<Vec<Conversation>, ApiError> {
     let columns = qualified_columns("c");
     let sql = format!(
-        "SELECT {columns} FROM conversations c LEFT JOIN customers cu ON cu.id = c.customer_id
-         WHERE (?1 IS NOT NULL AND cu.external_id = ?1)
-            OR (?2 IS NOT NULL AND c.id = ?2)
-            OR json_extract(cu.metadata, '$.fingerprint') = ?3
+        "SELECT {columns} FROM conversations c WHERE c.seq IN (
+             SELECT c1.seq FROM customers cu JOIN conversations c1 ON c1.customer_id = cu.id
+              WHERE ?1 IS NOT NULL AND cu.external_id = ?1
+             UNION SELECT c2.seq FROM conversations c2 WHERE ?2 IS NOT NULL AND c2.id = ?2
+             UNION SELECT c3.seq FROM customers cu JOIN conversations c3 ON c3.customer_id = cu.id
+              WHERE json_extract(cu.metadata, '$.fingerprint') = ?3
+                AND (cu.external_id IS NULL OR cu.external_id = ?1))
          ORDER BY c.seq"
     );
     let mut statement = tx.sql.prepare(&sql)?;

@@ -45,6 +45,10 @@ pub fn get(tx: &Tx<'_>, id: &str) -> Result<Option<CustomerRow>, ApiError> {
 /// Resolves `customerId` / `customer`: `customerId` must exist and wins; a `customer` matches
 /// by `id` (404 if none), then `externalId`, then `email` (case-insensitive), and is created
 /// when nothing matches. On a match, non-null profile fields overwrite and `metadata` merges.
+///
+/// A match never rewrites another customer's `externalId`: with an `externalId` that matches
+/// nobody, the e-mail is looked up only among customers without one (else an address alone
+/// would hand a stranger somebody else's customer and conversations).
 pub fn resolve(
     tx: &Tx<'_>,
     customer_id: Option<&str>,
@@ -67,6 +71,11 @@ pub fn resolve(
         };
         match (by_external, &input.email) {
             (Some(found), _) => Some(found),
+            (None, Some(email)) if input.external_id.is_some() => find(
+                tx,
+                "email = ?1 COLLATE NOCASE AND external_id IS NULL",
+                email,
+            )?,
             (None, Some(email)) => find(tx, "email = ?1 COLLATE NOCASE", email)?,
             (None, None) => None,
         }

@@ -35,6 +35,60 @@ pub fn has_conversation(
         .is_some())
 }
 
+/// Which identified customer the guest `visitor_id` was merged into, if any.
+pub fn merged_into(tx: &Tx<'_>, visitor_id: &str) -> Result<Option<String>, ApiError> {
+    Ok(tx
+        .sql
+        .query_row(
+            "SELECT external_id FROM gateway_visitors WHERE visitor_id = ?1",
+            [visitor_id],
+            |r| r.get(0),
+        )
+        .optional()?)
+}
+
+/// The guest signed in as `known`: everything the guest could reach becomes `known`'s alone
+/// (a guest token of that browser loses it at once), and the guest id is recorded as merged.
+pub fn merge_guest_into(tx: &Tx<'_>, guest: &str, known: &str) -> Result<(), ApiError> {
+    tx.sql.execute(
+        "INSERT OR IGNORE INTO gateway_visitors (visitor_id, external_id, created_at)
+         VALUES (?1, ?2, ?3)",
+        params![guest, known, tx.now()],
+    )?;
+    for table in ["gateway_conversations", "gateway_files"] {
+        tx.sql.execute(
+            &format!("UPDATE OR IGNORE {table} SET external_id = ?2 WHERE external_id = ?1"),
+            params![guest, known],
+        )?;
+        // Rows `known` already had stay; the guest's duplicates go.
+        tx.sql.execute(
+            &format!("DELETE FROM {table} WHERE external_id = ?1"),
+            [guest],
+        )?;
+    }
+    Ok(())
+}
+
+/// Every visitor loses `conversation_ids` (they were deleted).
+pub fn revoke_conversations(tx: &Tx<'_>, conversation_ids: &[String]) -> Result<(), ApiError> {
+    for id in conversation_ids {
+        tx.sql.execute(
+            "DELETE FROM gateway_conversations WHERE conversation_id = ?1",
+            [id],
+        )?;
+    }
+    Ok(())
+}
+
+/// Every visitor loses `file_ids` (they were deleted).
+pub fn revoke_files(tx: &Tx<'_>, file_ids: &[String]) -> Result<(), ApiError> {
+    for id in file_ids {
+        tx.sql
+            .execute("DELETE FROM gateway_files WHERE file_id = ?1", [id])?;
+    }
+    Ok(())
+}
+
 /// Records a file the visitor uploaded (`uploaded`) or was shown in their conversation.
 pub fn grant_file(
     tx: &Tx<'_>,

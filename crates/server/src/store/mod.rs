@@ -26,6 +26,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/0002_gateway.sql"),
     include_str!("../../migrations/0003_idempotency.sql"),
     include_str!("../../migrations/0004_oauth.sql"),
+    include_str!("../../migrations/0005_trust.sql"),
 ];
 
 pub struct Store {
@@ -49,8 +50,16 @@ impl Tx<'_> {
 impl Store {
     /// Opens (creating if needed) `connect360.sqlite3` in `data_dir` and migrates it.
     pub fn open(data_dir: &Path) -> Result<Store, StoreError> {
-        std::fs::create_dir_all(data_dir).map_err(StoreError::DataDir)?;
-        let connection = Connection::open(data_dir.join("connect360.sqlite3"))?;
+        // Owner-only: the database holds every customer's conversations.
+        crate::config::create_private_dir(data_dir).map_err(StoreError::DataDir)?;
+        let path = data_dir.join("connect360.sqlite3");
+        let connection = Connection::open(&path)?;
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600))
+                .map_err(StoreError::DataDir)?;
+        }
         Self::with_connection(connection)
     }
 

@@ -5,6 +5,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use connect360_server::gateway::identity::IdentityVerifier;
 use connect360_server::gateway::oauth::OAuthConfig;
 use connect360_server::gateway::rate_limit::RateLimits;
 use connect360_server::gateway::{Gateway, GatewayConfig, DEFAULT_TOKEN_TTL};
@@ -20,8 +21,8 @@ pub const READ_ONLY_KEY: &str = "plato_read_only";
 pub const AGENT: &str = "agent_demo";
 pub const SHOP_ORIGIN: &str = "http://shop.example";
 pub const CHANNEL: &str = "example.com";
-pub const TOKEN_SECRET: &[u8] = b"test-token-secret";
-pub const IDENTITY_SECRET: &[u8] = b"test-identity-secret";
+pub const TOKEN_SECRET: &[u8] = b"test-token-secret-of-32-bytes-or-more";
+pub const IDENTITY_SECRET: &[u8] = b"test-identity-secret-of-32-bytes-or-more";
 pub const AUTHORIZE_URL: &str = "https://id.shop.example/oauth/authorize?tenant=shop";
 
 pub struct TestServer {
@@ -114,13 +115,14 @@ impl TestServer {
         let gateway = Gateway::in_front_of_local(
             GatewayConfig {
                 token_secret: TOKEN_SECRET.to_vec(),
-                identity_secret: Some(IDENTITY_SECRET.to_vec()),
+                identity: Some(IdentityVerifier::new(IDENTITY_SECRET.to_vec())),
                 allowed_origins: vec![SHOP_ORIGIN.into()],
                 channel: CHANNEL.into(),
                 ai_agent: Some(AGENT.into()),
                 oauth: sign_in.then(|| OAuthConfig::new(AUTHORIZE_URL, &base).unwrap()),
                 token_ttl: DEFAULT_TOKEN_TTL,
                 rate_limits: limits,
+                trusted_proxies: Vec::new(),
             },
             local.clone(),
             ApiKey::full_access(KEY.into()),
@@ -296,4 +298,31 @@ pub async fn visitor(server: &TestServer) -> (String, String, String) {
         body["visitorId"].as_str().unwrap().to_owned(),
         body["conversationId"].as_str().unwrap().to_owned(),
     )
+}
+
+/// A merchant-signed identity for `sub`, valid for ten minutes.
+pub fn identity_for(sub: &str, name: &str, email: &str) -> String {
+    let now = connect360_server::clock::now_millis() / 1000;
+    connect360_server::gateway::identity::sign(
+        &json!({"sub": sub, "name": name, "email": email, "iat": now, "exp": now + 600}),
+        IDENTITY_SECRET,
+    )
+}
+
+/// Opens a session with `body` from the shop's origin; panics unless it is 200.
+pub async fn session(server: &TestServer, body: Value) -> Value {
+    let (status, session) = open_session(server, body, Some(SHOP_ORIGIN)).await;
+    assert_eq!(status, 200, "{session}");
+    session
+}
+
+/// The items a visitor token reads from a conversation: (status, body).
+pub async fn visitor_reads(server: &TestServer, token: &str, conversation: &str) -> (u16, Value) {
+    as_visitor(
+        server,
+        token,
+        "v1.connect.listMessages",
+        json!({"conversationId": conversation, "limit": 100}),
+    )
+    .await
 }
