@@ -212,6 +212,19 @@ pub async fn ai_stream(
             {
                 return error.into_rest_response();
             }
+            // The gateway picks what the agent answers: the visitor's own latest message, not
+            // whatever the visitor names (a team note, say).
+            match gateway
+                .visitor_message_to_answer(
+                    &claims,
+                    &input.conversation_id,
+                    input.last_message_id.as_deref(),
+                )
+                .await
+            {
+                Ok(id) => input.last_message_id = Some(id),
+                Err(error) => return error.into_rest_response(),
+            }
             input.sender_id = Some(claims.customer_id.clone());
             input.channel_id = None;
             gateway.upstream.ai_stream(input).await

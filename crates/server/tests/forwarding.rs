@@ -2,6 +2,8 @@
 //! local Connect360 and one whose `--upstream` is the first's URL, holding its key only in
 //! `PLATO_API_KEY`. A visitor talks to the second; the first is checked with the key.
 
+mod common;
+
 use std::process::Stdio;
 use std::time::Duration;
 
@@ -377,4 +379,13 @@ async fn a_gateway_will_not_start_without_a_key_or_with_a_cleartext_upstream() {
         assert!(!output.status.success(), "{upstream} started");
         assert!(stderr.contains(says), "{upstream}: {stderr}");
     }
+}
+
+#[tokio::test]
+async fn team_notes_stay_internal_through_a_forwarding_gateway() {
+    let upstream = upstream().await;
+    let gateway = gateway(&upstream, KEY).await;
+    let (token, conversation) = session(&gateway).await;
+    common::internal_notes_stay_internal(&gateway.base, &upstream.base, KEY, &token, &conversation)
+        .await;
 }

@@ -250,3 +250,17 @@ async fn an_email_match_never_rewrites_another_customers_external_id() {
     let linked = open("shop_c", "plain@shop.test").await;
     assert_eq!(plain["customerId"], linked["customerId"]);
 }
+
+#[tokio::test]
+async fn team_notes_never_reach_a_visitor_through_pages_cursors_or_the_ai() {
+    let (server, _dir) = TestServer::start().await;
+    let (token, _, conversation) = visitor(&server).await;
+    common::internal_notes_stay_internal(
+        &server.base,
+        &server.base,
+        common::KEY,
+        &token,
+        &conversation,
+    )
+    .await;
+}

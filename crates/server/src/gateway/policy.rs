@@ -6,7 +6,8 @@ use connect360_model::content::SuggestionResponseType;
 use connect360_model::lang::Lang;
 use connect360_model::validate::decode_customer_value;
 use connect360_model::wire::{
-    procedure, CustomerInput, ErrorCode, ListMessagesInput, MessagePage, SendAs, SendInput,
+    procedure, CustomerInput, ErrorCode, ListMessagesInput, Message, MessagePage, SendAs,
+    SendInput, SenderType,
 };
 use serde_json::Value;
 
@@ -206,12 +207,7 @@ impl Gateway {
     ) -> Result<Value, ApiError> {
         self.require_own_conversation(claims, &input.conversation_id)
             .await?;
-        let input = serde_json::to_value(&input).map_err(|e| ApiError::internal(e.to_string()))?;
-        let mut page: MessagePage =
-            serde_json::from_value(self.call_upstream(procedure::LIST_MESSAGES, input).await?)
-                .map_err(|e| ApiError::internal(format!("unexpected upstream reply: {e}")))?;
-        page.items
-            .retain(|m| !m.flags.iter().any(|f| f == INTERNAL_FLAG));
+        let page = self.visitor_page(input).await?;
         // Files shown in the visitor's conversation may be downloaded by them.
         let shown: Vec<(String, String)> = page
             .items
@@ -233,5 +229,131 @@ impl Gateway {
             .await?;
         }
         serde_json::to_value(page).map_err(|e| ApiError::internal(e.to_string()))
+    }
+
+    /// One upstream page, exactly as the local or remote Connect360 answers it.
+    async fn upstream_page(
+        &self,
+        conversation_id: &str,
+        cursor: Option<&str>,
+        limit: Option<i64>,
+    ) -> Result<MessagePage, ApiError> {
+        let input = ListMessagesInput {
+            conversation_id: conversation_id.to_owned(),
+            cursor: cursor.map(str::to_owned),
+            limit,
+        };
+        let input = serde_json::to_value(&input).map_err(|e| ApiError::internal(e.to_string()))?;
+        serde_json::from_value(self.call_upstream(procedure::LIST_MESSAGES, input).await?)
+            .map_err(|e| ApiError::internal(format!("unexpected upstream reply: {e}")))
+    }
+
+    /// A page as a visitor sees it: internal notes are skipped before paging, so no item,
+    /// cursor or answer points at or reveals one. An internal note's id as a cursor is refused
+    /// exactly like an unknown id; a `nextCursor` that would name an internal note names the
+    /// next message the visitor may see instead (or none). Sign-in codes are for the agent.
+    pub async fn visitor_page(&self, input: ListMessagesInput) -> Result<MessagePage, ApiError> {
+        let conversation = input.conversation_id.as_str();
+        let mut page = self
+            .upstream_page(conversation, input.cursor.as_deref(), input.limit)
+            .await?;
+        if let (Some(cursor), Some(first)) = (&input.cursor, page.items.first()) {
+            if first.id == *cursor && is_internal(first) {
+                return Err(ApiError::bad_request("Invalid cursor."));
+            }
+        }
+        page.items.retain(|m| !is_internal(m));
+        let mut next = page.next_cursor.take();
+        let mut rounds = 0;
+        while let Some(cursor) = next {
+            rounds += 1;
+            if rounds > MAX_LOOKAHEAD_PAGES {
+                return Err(ApiError::new(
+                    ErrorCode::ServiceUnavailable,
+                    "Too many team notes in a row to page past; retry shortly.",
+                ));
+            }
+            let ahead = self
+                .upstream_page(conversation, Some(&cursor), Some(LOOKAHEAD_LIMIT))
+                .await?;
+            if let Some(visible) = ahead.items.iter().find(|m| !is_internal(m)) {
+                page.next_cursor = Some(visible.id.clone());
+                break;
+            }
+            next = ahead.next_cursor;
+        }
+        for message in &mut page.items {
+            strip_sign_in_codes(message);
+        }
+        Ok(page)
+    }
+
+    /// The message an AI reply for this visitor answers: their own latest message in the
+    /// conversation. The widget's hint (`from`, its newest message) only says where to start
+    /// looking when it is the visitor's own message; the visitor cannot point the agent at
+    /// anything else (a team note, say).
+    pub async fn visitor_message_to_answer(
+        &self,
+        claims: &VisitorClaims,
+        conversation_id: &str,
+        from: Option<&str>,
+    ) -> Result<String, ApiError> {
+        let own = |m: &Message| {
+            m.sender.kind == SenderType::Customer
+                && m.sender.id == claims.customer_id
+                && !is_internal(m)
+        };
+        let mut cursor = None;
+        if let Some(hint) = from {
+            // An unknown id is treated like no hint: the search starts at the beginning.
+            if let Ok(page) = self
+                .upstream_page(conversation_id, Some(hint), Some(1))
+                .await
+            {
+                if page.items.first().is_some_and(|m| m.id == hint && own(m)) {
+                    cursor = Some(hint.to_owned());
+                }
+            }
+        }
+        let mut latest = None;
+        for _ in 0..MAX_ANSWER_SCAN_PAGES {
+            let page = self
+                .upstream_page(conversation_id, cursor.as_deref(), Some(LOOKAHEAD_LIMIT))
+                .await?;
+            if let Some(found) = page.items.iter().rev().find(|m| own(m)) {
+                latest = Some(found.id.clone());
+            }
+            match page.next_cursor {
+                Some(next) => cursor = Some(next),
+                None => {
+                    return latest.ok_or_else(|| {
+                        ApiError::bad_request("There is no message of this visitor to answer.")
+                    })
+                }
+            }
+        }
+        Err(ApiError::bad_request(
+            "The conversation is too long to search: give lastMessageId, your newest message.",
+        ))
+    }
+}
+
+/// Upstream pages read per visitor page to find the next visible message: 20 × 100 notes.
+const MAX_LOOKAHEAD_PAGES: usize = 20;
+const LOOKAHEAD_LIMIT: i64 = 100;
+/// How far forward the AI-stream check walks from the widget's hint (its newest message).
+const MAX_ANSWER_SCAN_PAGES: usize = 50;
+
+fn is_internal(message: &Message) -> bool {
+    message.flags.iter().any(|f| f == INTERNAL_FLAG)
+}
+
+/// The sign-in relay's result carries the authorization code for the merchant's agent only
+/// (`rich-messages.md` §5.8): a visitor sees the message without it.
+fn strip_sign_in_codes(message: &mut Message) {
+    for value in message.content.values_mut() {
+        if let Some(object) = value.as_object_mut() {
+            object.remove("authenticationResponse");
+        }
     }
 }

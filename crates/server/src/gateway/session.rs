@@ -171,6 +171,8 @@ async fn open_session(
             metadata.insert("fingerprint".into(), json!(visitor_id));
             CustomerInput {
                 external_id: Some(visitor_id.clone()),
+                // A guest's own label for the team (no lookup reads a name).
+                name: profile.name.clone(),
                 metadata: Some(metadata),
                 ..Default::default()
             }

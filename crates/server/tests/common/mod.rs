@@ -326,3 +326,123 @@ pub async fn visitor_reads(server: &TestServer, token: &str, conversation: &str)
     )
     .await
 }
+
+/// What a visitor can learn of team notes, checked through any gateway (`visitor_base`, the
+/// visitor's `token` and `conversation`) whose upstream the merchant reaches at
+/// `merchant_base` with `key`: nothing — no item, no cursor, no AI quote, no sign-in code.
+pub async fn internal_notes_stay_internal(
+    visitor_base: &str,
+    merchant_base: &str,
+    key: &str,
+    token: &str,
+    conversation: &str,
+) {
+    let client = reqwest::Client::new();
+    let call = |base: &str, credential: &str, path: &str, input: Value| {
+        let url = format!("{base}/api/trpc/{path}");
+        let request = if path.ends_with("listMessages") {
+            client.get(url).query(&[("input", input.to_string())])
+        } else {
+            client.post(url).json(&input)
+        };
+        let request = request.bearer_auth(credential.to_owned());
+        async move {
+            let response = request.send().await.unwrap();
+            let status = response.status().as_u16();
+            (
+                status,
+                response.json::<Value>().await.unwrap_or(Value::Null),
+            )
+        }
+    };
+    let id = |body: &Value| body["result"]["data"]["id"].as_str().unwrap().to_owned();
+    let (status, body) = call(
+        visitor_base,
+        token,
+        "v1.connect.send",
+        json!({"conversationId": conversation, "content": {"en": "Where is my parcel?"}}),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let question = id(&body);
+    let note = |text: &str| {
+        call(
+            merchant_base,
+            key,
+            "v1.connect.send",
+            json!({"conversationId": conversation, "sender": "workspace",
+                   "flags": ["internal"], "content": {"en": text}}),
+        )
+    };
+    let (status, body) = note("do not refund").await;
+    assert_eq!(status, 200, "{body}");
+    let secret_note = id(&body);
+    note("second note").await;
+    let (_, body) = call(
+        merchant_base,
+        key,
+        "v1.connect.send",
+        json!({"conversationId": conversation, "sender": "workspace",
+               "content": {"en": "It ships today."}}),
+    )
+    .await;
+    let answer = id(&body);
+    note("trailing note").await;
+
+    let page = |cursor: Option<&str>| {
+        call(
+            visitor_base,
+            token,
+            "v1.connect.listMessages",
+            json!({"conversationId": conversation, "limit": 1, "cursor": cursor}),
+        )
+    };
+    // Paging skips the notes: the cursor after the question names the visible answer.
+    let (status, first) = page(None).await;
+    assert_eq!(status, 200, "{first}");
+    assert_eq!(first["result"]["data"]["items"][0]["id"], question.as_str());
+    assert_eq!(
+        first["result"]["data"]["nextCursor"],
+        answer.as_str(),
+        "{first}"
+    );
+    let (_, second) = page(Some(&answer)).await;
+    assert_eq!(second["result"]["data"]["items"][0]["id"], answer.as_str());
+    assert_eq!(
+        second["result"]["data"]["nextCursor"],
+        Value::Null,
+        "only notes follow: {second}"
+    );
+    // A note's id is as unknown as a made-up one.
+    let (status, as_note) = page(Some(&secret_note)).await;
+    let (unknown_status, unknown) = page(Some("msg_made_up")).await;
+    assert_eq!((status, unknown_status), (400, 400), "{as_note} {unknown}");
+    assert_eq!(as_note["error"]["message"], unknown["error"]["message"]);
+    for body in [&first, &second, &as_note] {
+        let text = body.to_string();
+        assert!(
+            !text.contains("refund") && !text.contains(&secret_note),
+            "{text}"
+        );
+    }
+
+    // The AI answers the visitor's own latest message, whatever the visitor names.
+    for hint in [json!(secret_note), Value::Null] {
+        let response = client
+            .post(format!("{visitor_base}/api/v1/connect/ai-stream"))
+            .bearer_auth(token)
+            .json(&json!({"agentId": AGENT, "conversationId": conversation, "lastMessageId": hint}))
+            .send()
+            .await
+            .unwrap();
+        let status = response.status();
+        let stream = response.text().await.unwrap();
+        assert_eq!(status, 200, "{stream}");
+        assert!(stream.contains("\"type\":\"done\""), "{stream}");
+        assert!(stream.contains("Where is my parcel?"), "{stream}");
+        assert!(
+            !stream.contains("refund") && !stream.contains("note"),
+            "{stream}"
+        );
+    }
+}
