@@ -95,14 +95,47 @@ impl Api {
         self.post_rest("/api/widget/session", None, request).await
     }
 
-    /// `POST /api/widget/oauth/start`: the authorization URL for a sign-in suggestion.
+    /// `POST /api/widget/oauth/start`: the authorization URL for a sign-in suggestion. The one
+    /// request that carries cookies: its reply sets the cookie that binds the sign-in to this
+    /// browser (`rich-messages.md` §5.8).
     pub async fn start_sign_in(
         &self,
         token: &str,
         request: &SignInStartRequest,
     ) -> Result<SignInStartResponse, ApiError> {
-        self.post_rest("/api/widget/oauth/start", Some(token), request)
-            .await
+        let body = serde_json::to_string(request).map_err(|_| ApiError::Malformed)?;
+        let url = format!("{}/api/widget/oauth/start", self.endpoint);
+        let reply = fetch(Fetch {
+            method: "POST",
+            url: &url,
+            token: Some(token),
+            body: Some(&body),
+            with_cookies: true,
+            ..Fetch::default()
+        })
+        .await?;
+        if reply.ok() {
+            return serde_json::from_str(&reply.body).map_err(|_| ApiError::Malformed);
+        }
+        Err(reply.rest_error())
+    }
+
+    /// `GET /api/widget/oauth/binding`: whether this browser kept the sign-in cookie (a
+    /// browser blocking the gateway's cookies cannot complete a sign-in: 403).
+    pub async fn sign_in_binding(&self, token: &str) -> Result<(), ApiError> {
+        let url = format!("{}/api/widget/oauth/binding", self.endpoint);
+        let reply = fetch(Fetch {
+            method: "GET",
+            url: &url,
+            token: Some(token),
+            with_cookies: true,
+            ..Fetch::default()
+        })
+        .await?;
+        if reply.ok() {
+            return Ok(());
+        }
+        Err(reply.rest_error())
     }
 
     /// A JSON `POST` to one of the gateway's own routes, with a REST error body on failure.
@@ -114,7 +147,14 @@ impl Api {
     ) -> Result<T, ApiError> {
         let body = serde_json::to_string(body).map_err(|_| ApiError::Malformed)?;
         let url = format!("{}{path}", self.endpoint);
-        let reply = fetch("POST", &url, token, Some(&body), None).await?;
+        let reply = fetch(Fetch {
+            method: "POST",
+            url: &url,
+            token,
+            body: Some(&body),
+            ..Fetch::default()
+        })
+        .await?;
         if reply.ok() {
             return serde_json::from_str(&reply.body).map_err(|_| ApiError::Malformed);
         }
@@ -130,13 +170,14 @@ impl Api {
     ) -> Result<Message, ApiError> {
         let body = serde_json::to_string(input).map_err(|_| ApiError::Malformed)?;
         let url = format!("{}{TRPC_MOUNT}/{}", self.endpoint, procedure::SEND);
-        let reply = fetch(
-            "POST",
-            &url,
-            Some(token),
-            Some(&body),
-            Some(idempotency_key),
-        )
+        let reply = fetch(Fetch {
+            method: "POST",
+            url: &url,
+            token: Some(token),
+            body: Some(&body),
+            idempotency_key: Some(idempotency_key),
+            ..Fetch::default()
+        })
         .await?;
         reply.trpc()
     }
@@ -154,7 +195,14 @@ impl Api {
             self.endpoint,
             procedure::LIST_MESSAGES
         );
-        fetch("GET", &url, Some(token), None, None).await?.trpc()
+        fetch(Fetch {
+            method: "GET",
+            url: &url,
+            token: Some(token),
+            ..Fetch::default()
+        })
+        .await?
+        .trpc()
     }
 }
 
@@ -243,8 +291,17 @@ impl Api {
             .collect();
         let url = format!("{}/api/v1/connect/assets/{}", self.endpoint, path.join("/"));
         // No timeout: a large file may take long; the visitor sees it arriving.
-        let response =
-            successful(send_request(&url, request_init("GET", Some(token), None, None)?).await?)?;
+        let response = successful(
+            send_request(
+                &url,
+                request_init(&Fetch {
+                    method: "GET",
+                    token: Some(token),
+                    ..Fetch::default()
+                })?,
+            )
+            .await?,
+        )?;
         let blob = response.blob().map_err(|_| ApiError::Network)?;
         JsFuture::from(blob)
             .await
@@ -268,7 +325,12 @@ impl Api {
         let body = serde_json::to_string(input).map_err(|_| ApiError::Malformed)?;
         let url = format!("{}/api/v1/connect/ai-stream", self.endpoint);
         // No timeout: the stream lasts as long as the reply is being written.
-        let init = request_init("POST", Some(token), Some(&body), None)?;
+        let init = request_init(&Fetch {
+            method: "POST",
+            token: Some(token),
+            body: Some(&body),
+            ..Fetch::default()
+        })?;
         let response = successful(send_request(&url, init).await?)?;
         let reader: web_sys::ReadableStreamDefaultReader = response
             .body()
@@ -348,31 +410,43 @@ impl Reply {
     }
 }
 
-/// A request's method, headers and body: the token as the only credential (no cookies).
-fn request_init(
-    method: &str,
-    token: Option<&str>,
-    body: Option<&str>,
-    idempotency_key: Option<&str>,
-) -> Result<RequestInit, ApiError> {
+/// One request to the gateway.
+#[derive(Default)]
+struct Fetch<'a> {
+    method: &'a str,
+    url: &'a str,
+    token: Option<&'a str>,
+    body: Option<&'a str>,
+    idempotency_key: Option<&'a str>,
+    /// Send and accept cookies: the sign-in relay's binding only. Every other request has
+    /// the token as its only credential.
+    with_cookies: bool,
+}
+
+/// A request's method, headers and body.
+fn request_init(request: &Fetch<'_>) -> Result<RequestInit, ApiError> {
     let headers = Headers::new().map_err(|_| ApiError::Network)?;
     let set = |name: &str, value: &str| headers.set(name, value).map_err(|_| ApiError::Malformed);
-    if body.is_some() {
+    if request.body.is_some() {
         set("content-type", "application/json")?;
     }
-    if let Some(token) = token {
+    if let Some(token) = request.token {
         set("authorization", &format!("Bearer {token}"))?;
     }
-    if let Some(key) = idempotency_key {
+    if let Some(key) = request.idempotency_key {
         set("idempotency-key", key)?;
     }
     let init = RequestInit::new();
-    init.set_method(method);
+    init.set_method(request.method);
     init.set_headers(&headers);
-    if let Some(body) = body {
+    if let Some(body) = request.body {
         init.set_body(&JsValue::from_str(body));
     }
-    init.set_credentials(web_sys::RequestCredentials::Omit);
+    init.set_credentials(if request.with_cookies {
+        web_sys::RequestCredentials::Include
+    } else {
+        web_sys::RequestCredentials::Omit
+    });
     Ok(init)
 }
 
@@ -399,16 +473,10 @@ fn successful(response: Response) -> Result<Response, ApiError> {
 }
 
 /// A request that is given up after [`REQUEST_TIMEOUT_MS`], read to the end as text.
-async fn fetch(
-    method: &str,
-    url: &str,
-    token: Option<&str>,
-    body: Option<&str>,
-    idempotency_key: Option<&str>,
-) -> Result<Reply, ApiError> {
-    let init = request_init(method, token, body, idempotency_key)?;
+async fn fetch(request: Fetch<'_>) -> Result<Reply, ApiError> {
+    let init = request_init(&request)?;
     init.set_signal(Some(&AbortSignal::timeout_with_u32(REQUEST_TIMEOUT_MS)));
-    let response = send_request(url, init).await?;
+    let response = send_request(request.url, init).await?;
     let retry_after = response
         .headers()
         .get("retry-after")

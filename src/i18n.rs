@@ -50,6 +50,7 @@ pub enum Text {
     Next,
     SigningIn,
     PopupBlocked,
+    SignInUnavailable,
     TryAgain,
     OpenImage,
     ImageUnavailable,
@@ -67,7 +68,7 @@ pub enum Text {
 }
 
 impl Text {
-    pub const ALL: [Text; 42] = [
+    pub const ALL: [Text; 43] = [
         Text::OpenChat,
         Text::CloseChat,
         Text::Title,
@@ -99,6 +100,7 @@ impl Text {
         Text::Next,
         Text::SigningIn,
         Text::PopupBlocked,
+        Text::SignInUnavailable,
         Text::TryAgain,
         Text::OpenImage,
         Text::ImageUnavailable,
@@ -209,6 +211,9 @@ impl Text {
             (PopupBlocked, En) => "Your browser blocked the sign-in window",
             (PopupBlocked, Ar) => "منع متصفحك نافذة تسجيل الدخول",
             (PopupBlocked, Tr) => "Tarayıcınız giriş penceresini engelledi",
+            (SignInUnavailable, En) => "Sign-in isn't available in this browser",
+            (SignInUnavailable, Ar) => "تسجيل الدخول غير متاح في هذا المتصفح",
+            (SignInUnavailable, Tr) => "Bu tarayıcıda giriş yapılamıyor",
             (TryAgain, En) => "Try again",
             (TryAgain, Ar) => "حاول مرة أخرى",
             (TryAgain, Tr) => "Tekrar deneyin",

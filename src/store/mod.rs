@@ -550,7 +550,8 @@ impl Chat {
     }
 
     /// The authorization URL for the sign-in suggestion at `place` (the gateway re-reads the
-    /// suggestion from the stored message).
+    /// suggestion from the stored message), once the gateway confirmed this browser kept the
+    /// cookie that binds the sign-in to it (a 403 otherwise: sign-in is unavailable here).
     pub async fn start_sign_in(&self, place: &SuggestionPlace) -> Result<String, ApiError> {
         let started = self
             .authorised(|api, session| {
@@ -560,7 +561,11 @@ impl Chat {
                     lang: place.lang.code().to_owned(),
                     suggestion: place.path.clone(),
                 };
-                async move { api.start_sign_in(&session.token, &request).await }
+                async move {
+                    let started = api.start_sign_in(&session.token, &request).await?;
+                    api.sign_in_binding(&session.token).await?;
+                    Ok(started)
+                }
             })
             .await?;
         Ok(started.authorization_url)

@@ -164,6 +164,36 @@ fn sign_in_suggestions_fall_back_when_sign_in_is_not_configured() {
 }
 
 #[test]
+fn sign_in_with_a_plain_or_missing_challenge_method_falls_back_like_no_sign_in() {
+    let f = fixture("F09-sign-in");
+    let with = Options {
+        sign_in_configured: Some(true),
+    };
+    let render = |content: &serde_json::Map<String, serde_json::Value>| {
+        view_message(content, Side::Agent, Some(Lang::En), Lang::En, false, with)
+    };
+    assert!(render(&f.message.content).first_violation.is_none());
+    let expected = &f.expect["withoutSignIn"];
+    for method in [serde_json::json!("plain"), serde_json::Value::Null] {
+        let mut content = f.message.content.clone();
+        let text = content["en"].to_string();
+        let mut value: serde_json::Value = serde_json::from_str(&text).unwrap();
+        let oauth = value["suggestions"][0]["authenticationRequest"]["oauth"]
+            .as_object_mut()
+            .unwrap();
+        if method.is_null() {
+            oauth.remove("codeChallengeMethod");
+        } else {
+            oauth.insert("codeChallengeMethod".into(), method.clone());
+        }
+        content.insert("en".into(), value);
+        let view = render(&content);
+        assert_eq!(shown_kind(&view.shown), expected["shown"], "{method}");
+        assert_eq!(view.first_violation.unwrap().rule.id(), "S9", "{method}");
+    }
+}
+
+#[test]
 fn multilingual_content_follows_each_visitor_language() {
     let f = fixture("F11-multilingual");
     for (visitor, expected) in f.expect["otherVisitors"].as_object().unwrap() {

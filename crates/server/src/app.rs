@@ -67,6 +67,7 @@ pub fn router_with_widget(
             "/api/widget/oauth/start",
             post(oauth::start).layer(small_body()),
         )
+        .route("/api/widget/oauth/binding", get(oauth::binding))
         .route("/api/widget/oauth/callback", get(oauth::callback))
         .route(
             &format!("{mount}/{{path}}"),
@@ -123,5 +124,8 @@ fn cors_layer(gateway: Option<&Gateway>) -> tower_http::cors::CorsLayer {
             HeaderName::from_static("idempotency-key"),
         ])
         .expose_headers([header::RETRY_AFTER])
+        // Only the sign-in relay sends credentials (its binding cookie); the origins are a
+        // fixed list, never a wildcard.
+        .allow_credentials(true)
         .max_age(std::time::Duration::from_secs(600))
 }

@@ -893,3 +893,42 @@ async fn rate_limits_hold_under_a_concurrent_burst() {
     assert!(statuses.iter().all(|s| *s == 200 || *s == 429));
     assert!((1..=10).contains(&read), "{read} reads of 200 passed");
 }
+
+#[tokio::test]
+async fn an_idempotency_key_answers_only_its_own_body_and_a_stuck_claim_expires() {
+    let (server, _dir) = TestServer::start().await;
+    let (token, visitor_id, conversation) = visitor(&server).await;
+    let (status, first) = send_with_key(&server, &token, &conversation, "one", "k-1").await;
+    assert_eq!(status, 200, "{first}");
+    let (status, again) = send_with_key(&server, &token, &conversation, "one", "k-1").await;
+    assert_eq!(
+        (status, &again),
+        (200, &first),
+        "a repeat gets the first reply"
+    );
+    let (status, other) = send_with_key(&server, &token, &conversation, "two", "k-1").await;
+    assert_eq!(status, 400, "{other}");
+    assert!(other.to_string().contains("different message"), "{other}");
+    // A claim left in flight by a crash (no reply recorded, over a minute old) is released.
+    rusqlite::Connection::open(server.data_dir.join("connect360.sqlite3"))
+        .unwrap()
+        .execute(
+            "INSERT INTO gateway_idempotency (external_id, key, created_at)
+             VALUES (?1, 'k-stuck', '2020-01-01T00:00:00.000Z')",
+            [&visitor_id],
+        )
+        .unwrap();
+    let (status, body) = send_with_key(&server, &token, &conversation, "three", "k-stuck").await;
+    assert_eq!(status, 200, "{body}");
+    let texts: Vec<Value> = server
+        .all_messages(&conversation)
+        .await
+        .iter()
+        .map(|m| m["content"]["en"].clone())
+        .collect();
+    assert_eq!(
+        texts,
+        [json!("one"), json!("three")],
+        "nothing else was stored"
+    );
+}

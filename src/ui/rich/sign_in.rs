@@ -1,7 +1,8 @@
 //! The sign-in button of an `authenticationRequest` (`rich-messages.md` §5.8): it opens the
 //! popup synchronously (so the browser allows it), asks the gateway for the authorization URL,
 //! and sends the popup there; it stays busy until the result arrives, the popup is closed or
-//! ten minutes pass. A blocked popup shows an inline notice with "Try again".
+//! ten minutes pass. A blocked popup shows an inline notice with "Try again"; a browser that
+//! cannot keep the gateway's sign-in cookie is told that sign-in is unavailable here.
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -27,6 +28,7 @@ pub fn SignInButton(
     let lang = chat.lang();
     let busy = RwSignal::new(false);
     let blocked = RwSignal::new(false);
+    let unavailable = RwSignal::new(false);
     let start = move || {
         if used.get_untracked() || busy.get_untracked() {
             return;
@@ -48,6 +50,7 @@ pub fn SignInButton(
             return;
         };
         blocked.set(false);
+        unavailable.set(false);
         busy.set(true);
         let place = place.clone();
         spawn_local(async move {
@@ -55,9 +58,13 @@ pub fn SignInButton(
                 Ok(url) => {
                     let _ = popup.location().set_href(&url);
                 }
-                Err(_) => {
+                Err(error) => {
                     let _ = popup.close();
                     busy.try_set(false);
+                    unavailable.try_set(matches!(
+                        error,
+                        crate::api::ApiError::Http { status: 403, .. }
+                    ));
                     return;
                 }
             }
@@ -101,6 +108,9 @@ pub fn SignInButton(
                     {Text::TryAgain.get(lang)}
                 </button>
             </p>
+        </Show>
+        <Show when=move || unavailable.get()>
+            <p class="c360-notice" role="alert">{Text::SignInUnavailable.get(lang)}</p>
         </Show>
     }
 }

@@ -658,6 +658,19 @@ impl Walker {
             self.report(Rule::S9, "sign-in is not configured for this widget");
             return None;
         }
+        // The relay passes on S256 challenges only (§5.8): anything else is as if sign-in
+        // were not configured.
+        if self.options.sign_in_configured == Some(true)
+            && oauth
+                .as_ref()
+                .is_some_and(|o| o.code_challenge_method != Some(CodeChallengeMethod::S256))
+        {
+            self.report(
+                Rule::S9,
+                "only S256 code challenges are relayed; this one is plain or has no method",
+            );
+            return None;
+        }
         oauth.map(|oauth| AuthenticationRequest { oauth })
     }
 

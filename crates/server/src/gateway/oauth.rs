@@ -5,6 +5,13 @@
 //! id, challenge or scopes) and binds a single-use `state` to the visitor, conversation, message,
 //! suggestion and language; `callback` consumes that state once and posts the result as the
 //! customer's reply. Only the SHA-256 of a state is stored.
+//!
+//! Completion is bound to the browser that started the flow: the credentialed `start` reply
+//! sets an `HttpOnly; Secure` cookie on the gateway's origin (only the widget's allowed
+//! origins can make that request, since it carries a visitor token and so needs CORS), and
+//! the callback requires it. An authorization URL forwarded to another browser completes
+//! nothing. Where the browser will not keep the cookie (a cross-site gateway in a browser
+//! that blocks third-party cookies), `binding` says so and the widget does not run the flow.
 
 use axum::extract::{Query, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
@@ -33,6 +40,10 @@ use crate::local::parse_input;
 const STATE_TTL_MILLIS: i64 = 10 * 60 * 1000;
 /// 43 base-62 characters: about 256 random bits (at least 128 are required).
 const STATE_CHARS: usize = 43;
+/// The cookie that binds a sign-in to the browser that started it (same size as a state).
+pub const BROWSER_COOKIE: &str = "c360_signin";
+/// Where the cookie is sent: the relay's own routes only.
+const COOKIE_PATH: &str = "/api/widget/oauth";
 
 /// Where visitors sign in, and where the authorization server sends them back.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -73,11 +84,84 @@ pub async fn start(
     let Some(gateway) = state.gateway.clone() else {
         return ApiError::not_found("Route").into_rest_response();
     };
-    match start_sign_in(&gateway, &headers, &body).await {
-        Ok(url) => Json(SignInStartResponse {
-            authorization_url: url,
+    // The browser's binding: the one it already holds (several sign-ins may run), or new.
+    let browser = browser_cookie(&headers).unwrap_or_else(|| random_token(STATE_CHARS));
+    match start_sign_in(&gateway, &headers, &body, &browser).await {
+        Ok(url) => {
+            let mut response = Json(SignInStartResponse {
+                authorization_url: url,
+            })
+            .into_response();
+            let cookie = format!(
+                "{BROWSER_COOKIE}={browser}; Path={COOKIE_PATH}; Max-Age={}; HttpOnly; Secure; \
+                 SameSite=None",
+                STATE_TTL_MILLIS / 1000
+            );
+            if let Ok(value) = HeaderValue::from_str(&cookie) {
+                response.headers_mut().insert(header::SET_COOKIE, value);
+            }
+            response
+                .headers_mut()
+                .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+            response
+        }
+        Err(error) => error.into_rest_response(),
+    }
+}
+
+/// The binding cookie the request carries, if well formed.
+fn browser_cookie(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, _)| *name == BROWSER_COOKIE)
+        .map(|(_, value)| value.to_owned())
+        .filter(|v| v.len() == STATE_CHARS && v.bytes().all(|b| b.is_ascii_alphanumeric()))
+}
+
+/// `GET /api/widget/oauth/binding`: 204 when this browser sent back the cookie of a live
+/// sign-in of this visitor (so the callback will accept it), else 409 with the reason. The
+/// widget asks before it sends the popup to the authorization server.
+pub async fn binding(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    let Some(gateway) = state.gateway.clone() else {
+        return ApiError::not_found("Route").into_rest_response();
+    };
+    let claims = match gateway.visitor_from_headers(&headers) {
+        Ok(claims) => claims,
+        Err(error) => return error.into_rest_response(),
+    };
+    let unbound = || {
+        ApiError::new(
+            ErrorCode::Forbidden,
+            "Sign-in is not available in this browser: it did not keep the gateway's sign-in \
+             cookie (third-party cookies blocked?). Host the gateway on the shop's own site.",
+        )
+        .into_rest_response()
+    };
+    let Some(browser) = browser_cookie(&headers) else {
+        return unbound();
+    };
+    let (hash, external) = (state_hash(&browser), claims.external_id.clone());
+    let live = gateway
+        .records(move |tx| {
+            Ok(tx
+                .sql
+                .query_row(
+                    "SELECT 1 FROM gateway_oauth_states WHERE browser_hash = ?1
+                     AND external_id = ?2 AND used = 0 AND expires_at >= ?3 LIMIT 1",
+                    rusqlite::params![hash, external, now_millis()],
+                    |_| Ok(()),
+                )
+                .optional()?
+                .is_some())
         })
-        .into_response(),
+        .await;
+    match live {
+        Ok(true) => StatusCode::NO_CONTENT.into_response(),
+        Ok(false) => unbound(),
         Err(error) => error.into_rest_response(),
     }
 }
@@ -86,8 +170,17 @@ async fn start_sign_in(
     gateway: &Gateway,
     headers: &HeaderMap,
     body: &[u8],
+    browser: &str,
 ) -> Result<String, ApiError> {
     let claims = gateway.visitor_from_headers(headers)?;
+    if let Some(origin) = headers.get(header::ORIGIN).and_then(|o| o.to_str().ok()) {
+        if !gateway.origin_allowed(origin) {
+            return Err(ApiError::new(
+                ErrorCode::Forbidden,
+                format!("The origin {origin} may not start a sign-in."),
+            ));
+        }
+    }
     let oauth = gateway.config.oauth.clone().ok_or_else(|| {
         ApiError::new(
             ErrorCode::NotFound,
@@ -145,7 +238,14 @@ async fn start_sign_in(
         )));
     };
 
+    // `plain` PKCE makes the challenge in the URL the verifier itself: not relayed (§5.8).
+    if request_oauth.oauth.code_challenge_method != Some(CodeChallengeMethod::S256) {
+        return Err(ApiError::bad_request(
+            "Only S256 PKCE challenges are relayed; this sign-in suggestion uses plain or none.",
+        ));
+    }
     let state = random_token(STATE_CHARS);
+    let browser_hash = state_hash(browser);
     let row = (
         state_hash(&state),
         claims.external_id.clone(),
@@ -163,10 +263,19 @@ async fn start_sign_in(
                 [now_millis() - STATE_TTL_MILLIS],
             )?;
             tx.sql.execute(
-                "INSERT INTO gateway_oauth_states
-                 (state_hash, external_id, conversation_id, message_id, suggestion, lang, expires_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-                rusqlite::params![row.0, row.1, row.2, row.3, row.4, row.5, row.6],
+                "INSERT INTO gateway_oauth_states (state_hash, external_id, conversation_id,
+                 message_id, suggestion, lang, expires_at, browser_hash)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                rusqlite::params![
+                    row.0,
+                    row.1,
+                    row.2,
+                    row.3,
+                    row.4,
+                    row.5,
+                    row.6,
+                    browser_hash
+                ],
             )?;
             Ok(())
         })
@@ -182,16 +291,8 @@ async fn start_sign_in(
             .append_pair("redirect_uri", &oauth.redirect_uri)
             .append_pair("scope", &oauth_request.scopes.join(" "))
             .append_pair("state", &state)
-            .append_pair("code_challenge", &oauth_request.code_challenge);
-        if let Some(method) = oauth_request.code_challenge_method {
-            query.append_pair(
-                "code_challenge_method",
-                match method {
-                    CodeChallengeMethod::S256 => "S256",
-                    CodeChallengeMethod::Plain => "plain",
-                },
-            );
-        }
+            .append_pair("code_challenge", &oauth_request.code_challenge)
+            .append_pair("code_challenge_method", "S256");
     }
     Ok(url.into())
 }
@@ -224,12 +325,15 @@ struct Bound {
 /// `GET /api/widget/oauth/callback`
 pub async fn callback(
     State(state): State<AppState>,
+    headers: HeaderMap,
     Query(query): Query<CallbackQuery>,
 ) -> Response {
     let Some(gateway) = state.gateway.clone() else {
         return ApiError::not_found("Route").into_rest_response();
     };
-    match finish_sign_in(&gateway, query).await {
+    // Another browser (a forwarded authorization URL) has no cookie, or another one.
+    let browser = browser_cookie(&headers).unwrap_or_default();
+    match finish_sign_in(&gateway, query, &browser).await {
         Ok((lang, signed_in)) => closing_page(StatusCode::OK, lang, signed_in),
         Err((status, lang)) => closing_page(status, lang, Outcome::Invalid),
     }
@@ -246,6 +350,7 @@ enum Outcome {
 async fn finish_sign_in(
     gateway: &Gateway,
     query: CallbackQuery,
+    browser: &str,
 ) -> Result<(Lang, Outcome), (StatusCode, Lang)> {
     let oauth = gateway
         .config
@@ -257,7 +362,9 @@ async fn finish_sign_in(
         .filter(|s| s.len() == STATE_CHARS)
         .ok_or((StatusCode::BAD_REQUEST, Lang::En))?;
     let hash = state_hash(&state);
-    // Consumed before anything is posted: a second use of the same state finds nothing.
+    let browser_hash = state_hash(browser);
+    // Consumed before anything is posted: a second use of the same state finds nothing, and
+    // a browser without the starting browser's cookie finds nothing either.
     let bound = gateway
         .records(move |tx| {
             let bound = tx
@@ -265,8 +372,9 @@ async fn finish_sign_in(
                 .query_row(
                     "UPDATE gateway_oauth_states SET used = 1
                      WHERE state_hash = ?1 AND used = 0 AND expires_at >= ?2
+                       AND browser_hash = ?3 AND ?3 != ?4
                      RETURNING external_id, conversation_id, message_id, lang",
-                    rusqlite::params![hash, now_millis()],
+                    rusqlite::params![hash, now_millis(), browser_hash, state_hash("")],
                     |r| {
                         Ok(Bound {
                             external_id: r.get(0)?,

@@ -41,10 +41,11 @@ impl Gateway {
             procedure::SEND => {
                 let limit = self.config.rate_limits.sends_per_visitor;
                 self.limiter.check(&format!("send:{}", claims.external_id), limit)?;
+                let body_hash = body_hash(&input);
                 let input = parse_input(input)?;
                 match idempotency_key {
                     None => self.visitor_send(claims, input).await,
-                    Some(key) => self.idempotent_send(claims, input, key).await,
+                    Some(key) => self.idempotent_send(claims, input, key, body_hash).await,
                 }
             }
             procedure::LIST_MESSAGES => {
@@ -86,6 +87,7 @@ impl Gateway {
         claims: &VisitorClaims,
         input: SendInput,
         key: &str,
+        body_hash: String,
     ) -> Result<Value, ApiError> {
         if key.is_empty()
             || key.chars().count() > MAX_IDEMPOTENCY_KEY_CHARS
@@ -98,10 +100,16 @@ impl Gateway {
         let deadline = tokio::time::Instant::now() + IN_FLIGHT_WAIT;
         loop {
             let (external, owned_key) = (claims.external_id.clone(), key.to_owned());
+            let hash = body_hash.clone();
             let state = self
-                .records(move |tx| grants::claim_idempotency_key(tx, &external, &owned_key))
+                .records(move |tx| grants::claim_idempotency_key(tx, &external, &owned_key, &hash))
                 .await?;
             match state {
+                Idempotency::OtherBody => {
+                    return Err(ApiError::bad_request(
+                        "This Idempotency-Key was already used for a different message.",
+                    ));
+                }
                 Idempotency::Done(response) => {
                     return serde_json::from_str(&response)
                         .map_err(|e| ApiError::internal(format!("stored response: {e}")));
@@ -336,6 +344,15 @@ impl Gateway {
             "The conversation is too long to search: give lastMessageId, your newest message.",
         ))
     }
+}
+
+/// The SHA-256 of a request's input as received (serde_json keeps key order).
+fn body_hash(input: &Value) -> String {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(input.to_string().as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 /// Upstream pages read per visitor page to find the next visible message: 20 × 100 notes.

@@ -141,31 +141,46 @@ pub enum Idempotency {
     InFlight,
     /// Already sent: the first response, as JSON text.
     Done(String),
+    /// The key was used for a different request body.
+    OtherBody,
 }
 
-/// Claims `key` for this visitor unless it was used within the last 24 hours.
+/// A claim whose send never finished (the process died mid-send) is released after this
+/// long, so a retry can send instead of being told "in progress" for a day.
+pub const IN_FLIGHT_EXPIRY_MILLIS: i64 = 60_000;
+
+/// Claims `key` for this visitor unless it was used within the last 24 hours; `body_hash`
+/// ties a stored reply to the request it answered.
 pub fn claim_idempotency_key(
     tx: &Tx<'_>,
     external_id: &str,
     key: &str,
+    body_hash: &str,
 ) -> Result<Idempotency, ApiError> {
-    let cutoff = crate::clock::format_millis(crate::clock::now_millis() - 24 * 3_600_000);
+    let now = crate::clock::now_millis();
+    let cutoff = crate::clock::format_millis(now - 24 * 3_600_000);
+    let stuck = crate::clock::format_millis(now - IN_FLIGHT_EXPIRY_MILLIS);
     tx.sql.execute(
-        "DELETE FROM gateway_idempotency WHERE created_at < ?1",
-        [&cutoff],
+        "DELETE FROM gateway_idempotency
+         WHERE created_at < ?1 OR (response IS NULL AND created_at < ?2)",
+        params![cutoff, stuck],
     )?;
     let inserted = tx.sql.execute(
-        "INSERT OR IGNORE INTO gateway_idempotency (external_id, key, created_at) VALUES (?1, ?2, ?3)",
-        params![external_id, key, tx.now()],
+        "INSERT OR IGNORE INTO gateway_idempotency (external_id, key, created_at, body_hash)
+         VALUES (?1, ?2, ?3, ?4)",
+        params![external_id, key, tx.now(), body_hash],
     )?;
     if inserted == 1 {
         return Ok(Idempotency::Claimed);
     }
-    let response: Option<String> = tx.sql.query_row(
-        "SELECT response FROM gateway_idempotency WHERE external_id = ?1 AND key = ?2",
+    let (response, stored_hash): (Option<String>, String) = tx.sql.query_row(
+        "SELECT response, body_hash FROM gateway_idempotency WHERE external_id = ?1 AND key = ?2",
         params![external_id, key],
-        |r| r.get(0),
+        |r| Ok((r.get(0)?, r.get(1)?)),
     )?;
+    if !stored_hash.is_empty() && stored_hash != body_hash {
+        return Ok(Idempotency::OtherBody);
+    }
     Ok(response.map_or(Idempotency::InFlight, Idempotency::Done))
 }
 

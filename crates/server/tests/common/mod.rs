@@ -446,3 +446,19 @@ pub async fn internal_notes_stay_internal(
         );
     }
 }
+
+/// A correctly signed visitor token that expired a minute ago.
+pub fn expired_token() -> String {
+    use connect360_server::gateway::token::{sign, VisitorClaims};
+    sign(
+        &VisitorClaims {
+            visitor_id: "guest_0123456789abcdef".into(),
+            external_id: "guest_0123456789abcdef".into(),
+            customer_id: "cus_x".into(),
+            conversation_id: "conv_x".into(),
+            channel: CHANNEL.into(),
+            expires_at: connect360_server::clock::now_millis() - 60_000,
+        },
+        TOKEN_SECRET,
+    )
+}
