@@ -744,6 +744,15 @@ async fn visitor_uploads_are_checked_against_their_bytes_and_refusals_store_noth
             "tool.pdf: the content is not application/pdf",
         ),
         (
+            vec![(
+                "invoice.txt",
+                Some("text/plain"),
+                b"\xEF\xBB\xBF  <html><script>alert(1)</script>".to_vec(),
+            )],
+            400,
+            "invoice.txt: the content is not text/plain (it looks like HTML or XML)",
+        ),
+        (
             vec![("empty.txt", Some("text/plain"), Vec::new())],
             400,
             "empty.txt is empty",
@@ -793,18 +802,34 @@ async fn visitor_uploads_are_checked_against_their_bytes_and_refusals_store_noth
             ("data.csv", Some("text/csv"), b"a,b\n1,2\n".to_vec()),
             // Beyond axum's 2 MB default: the route's own limit reaches the upstream too.
             ("log.txt", Some("text/plain"), vec![b'x'; 3 * 1024 * 1024]),
+            // Accepted as text, stored under a name that says so.
+            (
+                "invoice.html",
+                Some("text/plain"),
+                b"Total: 12 EUR".to_vec(),
+            ),
         ],
     )
     .await;
     assert_eq!(status, 200, "{body}");
+    assert_eq!(body["files"][4]["name"], "invoice.html.txt", "{body}");
     let types: Vec<&str> = body["files"]
         .as_array()
         .unwrap()
         .iter()
         .map(|f| f["type"].as_str().unwrap())
         .collect();
-    assert_eq!(types, ["image/png", "text/plain", "text/csv", "text/plain"]);
-    assert_eq!(stored_files(&server), 4);
+    assert_eq!(
+        types,
+        [
+            "image/png",
+            "text/plain",
+            "text/csv",
+            "text/plain",
+            "text/plain"
+        ]
+    );
+    assert_eq!(stored_files(&server), 5);
 
     // Served back as an attachment, never sniffed.
     let file = &body["files"][1];

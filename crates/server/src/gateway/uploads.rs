@@ -134,6 +134,14 @@ async fn relay_parts(
                     .unwrap_or_default()
             ))));
         }
+        if declared.starts_with("text/") && looks_like_markup(&first) {
+            return Err(refused(ApiError::bad_request(format!(
+                "{shown}: the content is not {declared} (it looks like HTML or XML)."
+            ))));
+        }
+        // Stored under a name whose extension says what was accepted: `invoice.html` sent
+        // as text/plain is kept as `invoice.html.txt`, never opened as a page.
+        let name = with_extension_for(&name, &declared);
         send(Bytes::from(format!(
             "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\n\
              Content-Type: {declared}\r\n\r\n"
@@ -201,6 +209,51 @@ pub fn content_agrees(declared: &str, sniffed: Option<&str>) -> bool {
     }
 }
 
+/// Whether text starts like markup (`<html`, `<!doctype`, `<?xml`, `<svg`…) once a byte-order
+/// mark and leading white space are skipped: `infer` only looks at the very first bytes, so
+/// `\u{FEFF}<html><script>` sent as text/plain would otherwise pass as text.
+pub fn looks_like_markup(head: &[u8]) -> bool {
+    // UTF-16 text: keep the low bytes of its ASCII range.
+    let bytes: Vec<u8> = match head {
+        [0xFF, 0xFE, rest @ ..] => rest.iter().step_by(2).copied().collect(),
+        [0xFE, 0xFF, rest @ ..] => rest.iter().skip(1).step_by(2).copied().collect(),
+        [0xEF, 0xBB, 0xBF, rest @ ..] => rest.to_vec(),
+        _ => head.to_vec(),
+    };
+    let mut rest = bytes
+        .iter()
+        .copied()
+        .skip_while(|b| b.is_ascii_whitespace() || *b == 0);
+    rest.next() == Some(b'<')
+        && rest
+            .next()
+            .is_some_and(|b| b.is_ascii_alphabetic() || matches!(b, b'!' | b'?' | b'/'))
+}
+
+/// `name` with an extension whose type is `accepted` (its own if it already has one).
+pub fn with_extension_for(name: &str, accepted: &str) -> String {
+    let name = if name.is_empty() { "file" } else { name };
+    if type_from_extension(name) == accepted {
+        return name.to_owned();
+    }
+    let extension = match accepted {
+        "text/plain" => "txt",
+        "text/csv" => "csv",
+        "application/json" => "json",
+        "application/pdf" => "pdf",
+        "image/png" => "png",
+        "image/jpeg" => "jpg",
+        "image/gif" => "gif",
+        "image/webp" => "webp",
+        "application/msword" => "doc",
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document" => "docx",
+        "application/vnd.ms-excel" => "xls",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" => "xlsx",
+        _ => "bin",
+    };
+    format!("{name}.{extension}")
+}
+
 /// A file name that can sit in a quoted header value: no quotes, backslashes or controls.
 fn header_safe(name: &str) -> String {
     name.chars()
@@ -265,6 +318,35 @@ mod tests {
             "application/msword",
             Some("application/zip")
         ));
+    }
+
+    #[test]
+    fn markup_behind_a_byte_order_mark_or_white_space_is_seen() {
+        assert!(looks_like_markup(
+            b"\xEF\xBB\xBF<html><script>alert(1)</script>"
+        ));
+        assert!(looks_like_markup(b"  \r\n\t<!DOCTYPE html>"));
+        assert!(looks_like_markup(b"<?xml version=\"1.0\"?><svg/>"));
+        let utf16: Vec<u8> = [0xFF, 0xFE]
+            .into_iter()
+            .chain("<svg onload=x>".bytes().flat_map(|b| [b, 0]))
+            .collect();
+        assert!(looks_like_markup(&utf16));
+        assert!(!looks_like_markup(b"a < b and 3 <4"));
+        assert!(!looks_like_markup(b"\xEF\xBB\xBFHello <b>"));
+        assert!(!looks_like_markup(b"< not a tag"));
+    }
+
+    #[test]
+    fn stored_names_end_in_their_accepted_type() {
+        assert_eq!(
+            with_extension_for("invoice.html", "text/plain"),
+            "invoice.html.txt"
+        );
+        assert_eq!(with_extension_for("notes.txt", "text/plain"), "notes.txt");
+        assert_eq!(with_extension_for("photo.JPEG", "image/jpeg"), "photo.JPEG");
+        assert_eq!(with_extension_for("scan", "application/pdf"), "scan.pdf");
+        assert_eq!(with_extension_for("", "image/png"), "file.png");
     }
 
     #[test]
