@@ -122,6 +122,9 @@ pub struct Chat {
     pub streaming: RwSignal<Option<StreamingReply>>,
     /// The page hid the launcher (`Connect360.hide()`).
     pub launcher_hidden: RwSignal<bool>,
+    /// This browser did not keep the sign-in relay's binding cookie: sign-in cannot run here.
+    /// Kept here, not in the button, so it outlives the button's re-rendering.
+    pub sign_in_unavailable: RwSignal<bool>,
     inner: StoredValue<Rc<Inner>, LocalStorage>,
 }
 
@@ -175,6 +178,7 @@ impl Chat {
             tray_notice: RwSignal::new(None),
             streaming: RwSignal::new(None),
             launcher_hidden: RwSignal::new(false),
+            sign_in_unavailable: RwSignal::new(false),
             inner: StoredValue::new_local(Rc::new(Inner {
                 api: Api::new(&config.endpoint),
                 config,

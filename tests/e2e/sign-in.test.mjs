@@ -66,3 +66,64 @@ test('a visitor signs in through the popup and the result is posted once', async
   assert.deepEqual(errors, []);
   await context.close();
 });
+
+test('a browser that drops the sign-in cookie is told sign-in is unavailable, and nothing runs unbound', async () => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  // As a browser blocking the gateway's cookies would: the binding cookie never arrives.
+  await page.route('**/api/widget/oauth/start', async (route) => {
+    const response = await route.fetch();
+    // route.fetch() stores cookies in the context like the browser would: drop them again.
+    await context.clearCookies();
+    const headers = { ...response.headers() };
+    delete headers['set-cookie'];
+    await route.fulfill({ response, headers });
+  });
+  const errors = collectErrors(page, /oauth\/binding/);
+  const root = await openChatAndSay(page, server, 'Sign me in');
+  const conversationId = await conversationOf(page);
+  await callAsMerchant(server, 'v1.connect.send', { conversationId, content: { en: await signInRequest() } });
+  const button = root.locator('.c360-chips button.c360-chip').first();
+  await button.waitFor({ timeout: 10000 });
+  const [popup] = await Promise.all([context.waitForEvent('page'), button.click()]);
+  const notice = root.locator('.c360-notice[role="alert"]', { hasText: "Sign-in isn't available in this browser" });
+  await notice.waitFor({ timeout: 10000 });
+  await popup.waitForEvent('close', { timeout: 10000 }).catch(() => {});
+  assert.ok(popup.isClosed(), 'the popup is closed, never sent to the authorization page');
+  assert.equal(await button.getAttribute('aria-busy'), null, 'no longer busy');
+  const box = await notice.boundingBox();
+  assert.ok(box && box.width > 0 && box.height > 0, 'the notice is on screen');
+  const stored = await callAsMerchant(server, 'v1.connect.listMessages', { conversationId, limit: 100 });
+  assert.equal(stored.items.filter((m) => m.content.en?.authenticationResponse).length, 0);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('an authorization URL forwarded to another browser completes nothing', async () => {
+  const attacker = await browser.newContext();
+  const page = await attacker.newPage();
+  const root = await openChatAndSay(page, server, 'Let me sign in');
+  const conversationId = await conversationOf(page);
+  await callAsMerchant(server, 'v1.connect.send', { conversationId, content: { en: await signInRequest() } });
+  const button = root.locator('.c360-chips button.c360-chip').first();
+  await button.waitFor({ timeout: 10000 });
+  const [popup] = await Promise.all([attacker.waitForEvent('page'), button.click()]);
+  await popup.waitForURL(/\/demo\/sign-in\?/, { timeout: 10000 });
+  const forwarded = popup.url();
+  await popup.close();
+
+  // The victim opens the forwarded link in their own browser and allows it.
+  const victim = await browser.newContext();
+  const victimPage = await victim.newPage();
+  await victimPage.goto(forwarded);
+  const [callback] = await Promise.all([
+    victimPage.waitForResponse((r) => r.url().includes('/api/widget/oauth/callback')),
+    victimPage.click('#allow'),
+  ]);
+  assert.equal(callback.status(), 400);
+  const stored = await callAsMerchant(server, 'v1.connect.listMessages', { conversationId, limit: 100 });
+  assert.equal(stored.items.filter((m) => m.content.en?.authenticationResponse).length, 0,
+    "nothing was posted into the attacker's conversation");
+  await victim.close();
+  await attacker.close();
+});

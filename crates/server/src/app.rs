@@ -19,6 +19,11 @@ const MAX_SMALL_BODY_BYTES: usize = 16 * 1024;
 /// An upload body holds at most 5 files of 25 MB plus multipart framing.
 const MAX_UPLOAD_BODY_BYTES: usize = 5 * 26_214_400 + (1 << 20);
 
+/// How long a request may take to be answered (uploads excepted).
+pub const REQUEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+/// How long a request body may pause between two chunks.
+pub const BODY_IDLE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(20);
+
 /// What every handler can reach.
 #[derive(Clone)]
 pub struct AppState {
@@ -76,16 +81,26 @@ pub fn router_with_widget(
                 // The tRPC layer enforces its own 1 MiB limit with a proper error envelope.
                 .layer(DefaultBodyLimit::disable()),
         )
-        .route(
-            "/api/v1/connect/attachments",
-            post(rest::upload).layer(DefaultBodyLimit::max(MAX_UPLOAD_BODY_BYTES)),
-        )
         .route("/api/v1/connect/assets/{*key}", get(rest::asset))
         .route(
             "/api/v1/connect/ai-stream",
             post(rest::ai_stream).layer(small_body()),
         )
-        .route("/healthz", get(|| async { "ok" }));
+        .route("/healthz", get(|| async { "ok" }))
+        // Every route so far answers (or starts streaming) within this bound; uploads,
+        // added below, may take longer but must keep their bytes coming.
+        .route_layer(tower_http::timeout::TimeoutLayer::with_status_code(
+            axum::http::StatusCode::REQUEST_TIMEOUT,
+            REQUEST_TIMEOUT,
+        ))
+        .route(
+            "/api/v1/connect/attachments",
+            post(rest::upload).layer(DefaultBodyLimit::max(MAX_UPLOAD_BODY_BYTES)),
+        )
+        // A body that stops arriving is given up on (a slow-loris upload holds nothing).
+        .layer(tower_http::timeout::RequestBodyTimeoutLayer::new(
+            BODY_IDLE_TIMEOUT,
+        ));
     // The console works on the local Connect360's records: not in front of a remote one.
     let app = match state.local {
         Some(_) => app

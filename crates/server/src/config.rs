@@ -71,6 +71,10 @@ pub struct Config {
     /// from it have their client address taken from `X-Forwarded-For`.
     #[arg(long = "trusted-proxy", value_name = "IP")]
     pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// Open connections at most (each visitor's browser holds one or two); more are closed
+    /// at once. Keep it under the process's descriptor limit (`ulimit -n`).
+    #[arg(long, default_value_t = 10_000, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+    pub max_connections: u64,
     /// How long a visitor token lives, in seconds (10 to 86 400); the widget renews it.
     #[arg(long, default_value_t = 900, value_parser = clap::value_parser!(u64).range(10..=86_400))]
     pub token_ttl_seconds: u64,

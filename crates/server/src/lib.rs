@@ -15,6 +15,7 @@ pub mod error;
 pub mod gateway;
 pub mod local;
 pub mod rest;
+pub mod serve;
 pub mod site;
 pub mod store;
 pub mod trpc;

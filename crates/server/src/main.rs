@@ -106,9 +106,11 @@ async fn run(config: Config, secrets: Secrets) -> Result<(), Box<dyn std::error:
         );
         (None, gateway)
     };
+    let gateway = Arc::new(gateway);
+    tokio::spawn(gateway.clone().run_housekeeping());
     let state = AppState {
         local,
-        gateway: Some(Arc::new(gateway)),
+        gateway: Some(gateway),
     };
     let widget_dir = config
         .widget_dir
@@ -138,11 +140,11 @@ async fn run(config: Config, secrets: Secrets) -> Result<(), Box<dyn std::error:
     );
     // Tests and scripts wait for this line.
     println!("Listening on {}", listener.local_addr()?);
-    axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
-    )
-    .with_graceful_shutdown(async {
+    let limits = connect360_server::serve::ServeLimits {
+        max_connections: config.max_connections as usize,
+        ..Default::default()
+    };
+    connect360_server::serve::serve(listener, app, limits, async {
         let _ = tokio::signal::ctrl_c().await;
     })
     .await?;

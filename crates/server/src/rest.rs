@@ -10,6 +10,7 @@ use axum::Json;
 use connect360_model::wire::{AiStreamInput, ErrorCode, FileRef, UploadResponse};
 
 use crate::app::AppState;
+use crate::clock::now_millis;
 use crate::error::ApiError;
 use crate::gateway::token::{self, VisitorClaims};
 use crate::gateway::Gateway;
@@ -77,22 +78,35 @@ async fn visitor_upload(
     gateway
         .limiter
         .check(&format!("upload:{}", claims.external_id), limit)?;
+    let (external, since) = (claims.external_id.clone(), now_millis() - 24 * 3_600_000);
+    let used = gateway
+        .records(move |tx| grants::uploaded_bytes_since(tx, &external, since))
+        .await?;
+    let quota = gateway.config.rate_limits.upload_bytes_per_day;
+    if used >= quota {
+        return Err(ApiError::new(
+            ErrorCode::PayloadTooLarge,
+            "This visitor's files for today are over the upload quota; try again tomorrow.",
+        ));
+    }
     // Checked part by part as it streams through; a refusal is the visitor's answer even
     // when the upstream, its body broken, answered first.
-    let (forwarded, checker) = crate::gateway::uploads::checked(request).await?;
+    let (forwarded, checker) = crate::gateway::uploads::checked(request, quota - used).await?;
     let (uploaded, checked) = tokio::join!(gateway.upstream.upload(forwarded), checker);
-    match checked {
+    let sizes = match checked {
         Ok(Err(crate::gateway::uploads::Stopped::Refused(error))) => return Err(error),
         Err(panicked) => return Err(ApiError::internal(panicked.to_string())),
-        Ok(Ok(()) | Err(crate::gateway::uploads::Stopped::UpstreamGone)) => {}
-    }
+        Ok(Err(crate::gateway::uploads::Stopped::UpstreamGone)) => Vec::new(),
+        Ok(Ok(sizes)) => sizes,
+    };
     let files = uploaded?;
     // Only files a visitor uploaded may go into their messages and back to them.
     let recorded = files.clone();
     gateway
         .records(move |tx| {
-            for file in &recorded {
-                grants::grant_file(tx, &claims.external_id, &file.id, &file.s3_key, true)?;
+            for (index, file) in recorded.iter().enumerate() {
+                let size = sizes.get(index).copied().unwrap_or(0);
+                grants::grant_upload(tx, &claims.external_id, file, size)?;
             }
             Ok(())
         })
@@ -123,6 +137,10 @@ async fn visitor_asset(
     claims: VisitorClaims,
     key: String,
 ) -> Result<Asset, ApiError> {
+    let limit = gateway.config.rate_limits.downloads_per_visitor;
+    gateway
+        .limiter
+        .check(&format!("download:{}", claims.external_id), limit)?;
     let checked = key.clone();
     let allowed = gateway
         .records(move |tx| grants::may_download(tx, &claims.external_id, &checked))

@@ -16,6 +16,9 @@ use crate::error::ApiError;
 use crate::gateway::token;
 use crate::local::{auth, is_query};
 
+/// The most calls one batched request may hold (our convention; our clients never batch).
+pub const MAX_BATCH_CALLS: usize = 10;
+
 /// One call of a (possibly batched) request.
 struct Call {
     path: String,
@@ -127,6 +130,16 @@ async fn read_calls(
     } else {
         vec![path]
     };
+    // Checked before any path is looked at: a long batch URL costs nothing but this 400.
+    if paths.len() > MAX_BATCH_CALLS {
+        return Err((
+            ApiError::bad_request(format!(
+                "A batch holds at most {MAX_BATCH_CALLS} calls; this one has {}.",
+                paths.len()
+            )),
+            None,
+        ));
+    }
     let mut queries = 0;
     for p in &paths {
         match is_query(p) {

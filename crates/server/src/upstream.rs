@@ -73,6 +73,16 @@ impl Upstream {
         }
     }
 
+    /// Deletes an uploaded file no message names. The local Connect360 removes it; the
+    /// documented API has no such call, so a remote Connect360 keeps it (the gateway still
+    /// revokes every grant to it).
+    pub async fn discard_file(&self, file_id: &str) -> Result<(), ApiError> {
+        match self {
+            Upstream::Local { connect, .. } => connect.discard_unattached_file(file_id).await,
+            Upstream::Remote(_) => Ok(()),
+        }
+    }
+
     /// The AI reply as server-sent events, streamed as they come.
     pub async fn ai_stream(&self, input: AiStreamInput) -> Result<Body, ApiError> {
         match self {

@@ -4,7 +4,8 @@
 mod common;
 
 use common::{
-    as_visitor, code, open_session, visitor, TestServer, CHANNEL, IDENTITY_SECRET, SHOP_ORIGIN,
+    as_visitor, code, download, open_session, stored_files, visitor, visitor_upload,
+    visitor_upload_parts, TestServer, UploadPart, CHANNEL, IDENTITY_SECRET, SHOP_ORIGIN,
     TOKEN_SECRET,
 };
 use connect360_server::clock::now_millis;
@@ -387,28 +388,6 @@ async fn cors_answers_only_allowed_origins() {
         .is_none());
 }
 
-async fn visitor_upload(server: &TestServer, token: &str, bytes: &[u8], name: &str) -> Value {
-    let (status, body) = visitor_upload_parts(server, token, &[(name, None, bytes.to_vec())]).await;
-    assert_eq!(status, 200, "{body}");
-    body["files"][0].clone()
-}
-
-async fn download(server: &TestServer, token: &str, file: &Value) -> u16 {
-    server
-        .client
-        .get(format!(
-            "{}/api/v1/connect/assets/{}",
-            server.base,
-            file["s3Key"].as_str().unwrap()
-        ))
-        .bearer_auth(token)
-        .send()
-        .await
-        .unwrap()
-        .status()
-        .as_u16()
-}
-
 #[tokio::test]
 async fn visitors_attach_and_download_only_their_own_files() {
     let (server, _dir) = TestServer::start().await;
@@ -652,44 +631,6 @@ async fn an_idempotency_key_sends_once_even_when_repeated_concurrently() {
 }
 
 /// One part of an upload: file name, declared type (if any), bytes.
-type UploadPart<'a> = (&'a str, Option<&'a str>, Vec<u8>);
-
-/// Uploads `parts` as a visitor; the status and the body.
-async fn visitor_upload_parts(
-    server: &TestServer,
-    token: &str,
-    parts: &[UploadPart<'_>],
-) -> (u16, Value) {
-    let mut form = reqwest::multipart::Form::new();
-    for (name, mime, bytes) in parts {
-        let mut part = reqwest::multipart::Part::bytes(bytes.clone()).file_name(name.to_string());
-        if let Some(mime) = mime {
-            part = part.mime_str(mime).unwrap();
-        }
-        form = form.part("file", part);
-    }
-    let response = server
-        .client
-        .post(format!("{}/api/v1/connect/attachments", server.base))
-        .bearer_auth(token)
-        .multipart(form)
-        .send()
-        .await
-        .unwrap();
-    let status = response.status().as_u16();
-    (
-        status,
-        response.json::<Value>().await.unwrap_or(Value::Null),
-    )
-}
-
-/// How many files the local Connect360 holds on disk.
-fn stored_files(server: &TestServer) -> usize {
-    std::fs::read_dir(server.data_dir.join("files"))
-        .map(|dir| dir.count())
-        .unwrap_or(0)
-}
-
 const PNG: &[u8] = &[
     0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 0x0D, b'I', b'H', b'D', b'R',
 ];

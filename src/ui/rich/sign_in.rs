@@ -28,7 +28,7 @@ pub fn SignInButton(
     let lang = chat.lang();
     let busy = RwSignal::new(false);
     let blocked = RwSignal::new(false);
-    let unavailable = RwSignal::new(false);
+    let unavailable = chat.sign_in_unavailable;
     let start = move || {
         if used.get_untracked() || busy.get_untracked() {
             return;

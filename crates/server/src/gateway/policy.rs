@@ -204,8 +204,16 @@ impl Gateway {
             ..Default::default()
         });
         input.channel_identifier = Some(claims.channel.clone());
+        let attached = input.attachment_ids.clone().unwrap_or_default();
         let input = serde_json::to_value(&input).map_err(|e| ApiError::internal(e.to_string()))?;
-        self.call_upstream(procedure::SEND, input).await
+        let sent = self.call_upstream(procedure::SEND, input).await?;
+        if !attached.is_empty() {
+            // Attached files are kept; the clean-up takes only files no message names.
+            let external = claims.external_id.clone();
+            self.records(move |tx| grants::mark_attached(tx, &external, &attached))
+                .await?;
+        }
+        Ok(sent)
     }
 
     async fn visitor_list(

@@ -48,6 +48,8 @@ pub struct RateLimits {
     pub streams_per_visitor: Rate,
     /// Files a visitor downloads.
     pub downloads_per_visitor: Rate,
+    /// Bytes of files a visitor may upload in 24 hours.
+    pub upload_bytes_per_day: u64,
 }
 
 impl Default for RateLimits {
@@ -61,6 +63,9 @@ impl Default for RateLimits {
             streams_per_visitor: Rate::per_minute(10),
             // A transcript full of pictures loads at once; then about one a second.
             downloads_per_visitor: Rate::per_minute(60),
+            // Eight files of the full 25 MB a day: more than a conversation needs, and a bound
+            // on what one visitor can make the merchant store.
+            upload_bytes_per_day: 200 * 1024 * 1024,
         }
     }
 }

@@ -31,9 +31,16 @@ pub enum Stopped {
 
 /// Starts checking `request`'s multipart body; returns the request to forward upstream (a
 /// re-encoded multipart body that fails if a check fails) and the checker's outcome.
+/// The checker's outcome: each forwarded file's size, in order.
+pub type Checked = Result<Vec<u64>, Stopped>;
+
+/// Starts checking `request`'s multipart body, which may hold at most `quota` bytes of files
+/// (the visitor's upload quota left); returns the request to forward upstream (a re-encoded
+/// multipart body that fails if a check fails) and the checker's outcome.
 pub async fn checked(
     request: Request,
-) -> Result<(Request, tokio::task::JoinHandle<Result<(), Stopped>>), ApiError> {
+    quota: u64,
+) -> Result<(Request, tokio::task::JoinHandle<Checked>), ApiError> {
     // The route's body limit (an extension) holds for the forwarded body too.
     let extensions = request.extensions().clone();
     let multipart = Multipart::from_request(request, &()).await.map_err(|e| {
@@ -41,7 +48,7 @@ pub async fn checked(
     })?;
     let boundary = format!("c360-{}", crate::clock::random_token(24));
     let (tx, rx) = mpsc::channel::<Result<Bytes, std::io::Error>>(8);
-    let checker = tokio::spawn(relay(multipart, boundary.clone(), tx));
+    let checker = tokio::spawn(relay(multipart, boundary.clone(), tx, quota));
     let body = Body::from_stream(tokio_stream::wrappers::ReceiverStream::new(rx));
     let mut forwarded = Request::builder()
         .method("POST")
@@ -60,8 +67,9 @@ async fn relay(
     mut multipart: Multipart,
     boundary: String,
     tx: mpsc::Sender<Result<Bytes, std::io::Error>>,
-) -> Result<(), Stopped> {
-    let outcome = relay_parts(&mut multipart, &boundary, &tx).await;
+    quota: u64,
+) -> Checked {
+    let outcome = relay_parts(&mut multipart, &boundary, &tx, quota).await;
     if let Err(Stopped::Refused(error)) = &outcome {
         // Break the forwarded body, so the upstream refuses it and keeps nothing.
         let _ = tx
@@ -75,10 +83,14 @@ async fn relay_parts(
     multipart: &mut Multipart,
     boundary: &str,
     tx: &mpsc::Sender<Result<Bytes, std::io::Error>>,
-) -> Result<(), Stopped> {
+    quota: u64,
+) -> Checked {
     let send =
         |bytes: Bytes| async move { tx.send(Ok(bytes)).await.map_err(|_| Stopped::UpstreamGone) };
     let mut files = 0;
+    let mut sizes = Vec::new();
+    // What the files before this one took of the quota.
+    let mut used: u64 = 0;
     while let Some(mut field) = multipart.next_field().await.map_err(malformed)? {
         if !matches!(field.name(), Some("file" | "files")) {
             continue; // other fields are ignored (connect360-api.md §4.1), and not forwarded
@@ -147,20 +159,55 @@ async fn relay_parts(
              Content-Type: {declared}\r\n\r\n"
         )))
         .await?;
+        let limits = Limits {
+            quota_left: quota.saturating_sub(used),
+            shown,
+        };
         for chunk in head {
-            check_size(size, shown)?;
+            limits.check(size)?;
             send(chunk).await?;
         }
-        forward_rest(&mut field, &mut size, shown, &send).await?;
+        forward_rest(&mut field, &mut size, &limits, &send).await?;
         send(Bytes::from_static(b"\r\n")).await?;
+        used += size as u64;
+        sizes.push(size as u64);
     }
-    send(Bytes::from(format!("--{boundary}--\r\n"))).await
+    send(Bytes::from(format!("--{boundary}--\r\n"))).await?;
+    Ok(sizes)
+}
+
+/// What one file may grow to.
+struct Limits<'a> {
+    quota_left: u64,
+    shown: &'a str,
+}
+
+impl Limits<'_> {
+    fn check(&self, size: usize) -> Result<(), Stopped> {
+        let shown = self.shown;
+        if size as u64 > MAX_FILE_BYTES {
+            return Err(refused(ApiError::new(
+                ErrorCode::PayloadTooLarge,
+                format!("{shown} is over 25 MB (26 214 400 bytes)."),
+            )));
+        }
+        if size as u64 > self.quota_left {
+            return Err(refused(ApiError::new(
+                ErrorCode::PayloadTooLarge,
+                format!(
+                    "{shown} can't be sent: this visitor's files for today are over the \
+                     upload quota."
+                ),
+            )));
+        }
+        Ok(())
+    }
 }
 
 async fn forward_rest<F, Fut>(
     field: &mut Field<'_>,
     size: &mut usize,
-    shown: &str,
+    limits: &Limits<'_>,
     send: &F,
 ) -> Result<(), Stopped>
 where
@@ -169,18 +216,8 @@ where
 {
     while let Some(chunk) = field.chunk().await.map_err(malformed)? {
         *size += chunk.len();
-        check_size(*size, shown)?;
+        limits.check(*size)?;
         send(chunk).await?;
-    }
-    Ok(())
-}
-
-fn check_size(size: usize, shown: &str) -> Result<(), Stopped> {
-    if size as u64 > MAX_FILE_BYTES {
-        return Err(refused(ApiError::new(
-            ErrorCode::PayloadTooLarge,
-            format!("{shown} is over 25 MB (26 214 400 bytes)."),
-        )));
     }
     Ok(())
 }

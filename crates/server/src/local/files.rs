@@ -100,15 +100,39 @@ impl LocalConnect {
         .await
         .unwrap_or_else(|e| Err(ApiError::internal(e.to_string())))?
         .ok_or_else(|| ApiError::not_found("File"))?;
-        let bytes = tokio::fs::read(self.file_path(&file.id))
+        // Streamed from disk: a 25 MB download holds a 64 KB buffer, not the whole file.
+        let bytes = tokio::fs::File::open(self.file_path(&file.id))
             .await
             .map_err(|_| ApiError::not_found("File"))?;
+        let length = bytes
+            .metadata()
+            .await
+            .map_err(|_| ApiError::not_found("File"))?
+            .len();
         Ok(crate::upstream::Asset {
             mime_type: file.mime_type,
             name: file.name,
-            length: Some(bytes.len() as u64),
-            body: axum::body::Body::from(bytes),
+            length: Some(length),
+            body: axum::body::Body::from_stream(tokio_util::io::ReaderStream::with_capacity(
+                bytes, 65_536,
+            )),
         })
+    }
+
+    /// Deletes an uploaded file that no message names (the gateway's clean-up of abandoned
+    /// uploads); a file some message names is kept.
+    pub async fn discard_unattached_file(&self, id: &str) -> Result<(), ApiError> {
+        let store = self.store.clone();
+        let owned = id.to_owned();
+        let deleted = tokio::task::spawn_blocking(move || {
+            store.transaction(|tx| crate::store::files::delete_unreferenced(tx, &[owned]))
+        })
+        .await
+        .unwrap_or_else(|e| Err(ApiError::internal(e.to_string())))?;
+        for id in deleted {
+            let _ = tokio::fs::remove_file(self.file_path(&id)).await;
+        }
+        Ok(())
     }
 
     /// Stores the files of a `multipart/form-data` request.

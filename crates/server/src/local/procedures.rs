@@ -146,14 +146,25 @@ impl LocalConnect {
         &self,
         input: DeleteConversationInput,
     ) -> Result<DeleteConversationOutput, ApiError> {
-        self.store.transaction(|tx| {
+        let deleted_files = self.store.transaction(|tx| {
+            let tree = conversations::self_and_descendants(tx, &input.id)?;
+            let attached = conversations::attachment_ids(tx, &tree)?;
             if !conversations::delete(tx, &input.id)? {
                 return Err(ApiError::not_found("Conversation"));
             }
-            Ok(DeleteConversationOutput {
-                id: input.id.clone(),
-                deleted: true,
-            })
+            // The files only these messages named go too, and the gateway's grants to all
+            // of it (its records share this store): nothing deleted stays reachable.
+            let files = crate::store::files::delete_unreferenced(tx, &attached)?;
+            crate::store::grants::revoke_conversations(tx, &tree)?;
+            crate::store::grants::revoke_files(tx, &files)?;
+            Ok(files)
+        })?;
+        for id in deleted_files {
+            let _ = std::fs::remove_file(self.file_path(&id));
+        }
+        Ok(DeleteConversationOutput {
+            id: input.id.clone(),
+            deleted: true,
         })
     }
 

@@ -144,6 +144,32 @@ pub fn is_self_or_descendant(tx: &Tx<'_>, id: &str, candidate: &str) -> Result<b
     Ok(found.is_some())
 }
 
+/// The conversation and all its descendants' ids.
+pub fn self_and_descendants(tx: &Tx<'_>, id: &str) -> Result<Vec<String>, ApiError> {
+    let mut statement = tx.sql.prepare(
+        "WITH RECURSIVE tree(id) AS (
+             SELECT ?1 UNION SELECT c.id FROM conversations c JOIN tree ON c.parent_id = tree.id)
+         SELECT id FROM tree",
+    )?;
+    let rows = statement.query_map([id], |r| r.get(0))?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// Every file id the messages of `conversation_ids` attach.
+pub fn attachment_ids(tx: &Tx<'_>, conversation_ids: &[String]) -> Result<Vec<String>, ApiError> {
+    let mut ids = Vec::new();
+    let mut statement = tx.sql.prepare(
+        "SELECT DISTINCT a.value FROM messages, json_each(messages.attachment_ids) AS a
+         WHERE messages.conversation_id = ?1",
+    )?;
+    for conversation in conversation_ids {
+        for id in statement.query_map([conversation], |r| r.get::<_, String>(0))? {
+            ids.push(id?);
+        }
+    }
+    Ok(ids)
+}
+
 /// Deletes a conversation; its messages and sub-conversations go with it (foreign keys
 /// cascade). Returns false when there was no such conversation.
 pub fn delete(tx: &Tx<'_>, id: &str) -> Result<bool, ApiError> {
@@ -163,8 +189,18 @@ pub fn claim_candidates(
     guest_conversation_id: Option<&str>,
     fingerprint: &str,
 ) -> Result<Vec<Conversation>, ApiError> {
+    let sql = claim_sql();
+    let mut statement = tx.sql.prepare(&sql)?;
+    let rows = statement.query_map(
+        params![guest_external_id, guest_conversation_id, fingerprint],
+        from_row,
+    )?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+fn claim_sql() -> String {
     let columns = qualified_columns("c");
-    let sql = format!(
+    format!(
         "SELECT {columns} FROM conversations c WHERE c.seq IN (
              SELECT c1.seq FROM customers cu JOIN conversations c1 ON c1.customer_id = cu.id
               WHERE ?1 IS NOT NULL AND cu.external_id = ?1
@@ -173,13 +209,32 @@ pub fn claim_candidates(
               WHERE json_extract(cu.metadata, '$.fingerprint') = ?3
                 AND (cu.external_id IS NULL OR cu.external_id = ?1))
          ORDER BY c.seq"
-    );
-    let mut statement = tx.sql.prepare(&sql)?;
-    let rows = statement.query_map(
-        params![guest_external_id, guest_conversation_id, fingerprint],
-        from_row,
-    )?;
-    Ok(rows.collect::<Result<_, _>>()?)
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_claim_looks_customers_up_by_index_never_by_scanning() {
+        let store = crate::store::Store::in_memory().unwrap();
+        let plan: Vec<String> = store
+            .transaction(|tx| {
+                let mut statement = tx
+                    .sql
+                    .prepare(&format!("EXPLAIN QUERY PLAN {}", claim_sql()))?;
+                let rows = statement.query_map(params!["guest_a", "conv_a", "guest_a"], |r| {
+                    r.get::<_, String>(3)
+                })?;
+                Ok(rows.collect::<Result<Vec<_>, _>>()?)
+            })
+            .unwrap();
+        let plan = plan.join("\n");
+        assert!(plan.contains("customers_by_fingerprint"), "{plan}");
+        assert!(plan.contains("customers_by_external_id"), "{plan}");
+        assert!(!plan.contains("SCAN cu"), "{plan}");
+    }
 }
 
 /// Every conversation with its newest message time, newest activity first (the console).

@@ -68,3 +68,20 @@ pub fn by_s3_key(tx: &Tx<'_>, s3_key: &str) -> Result<Option<FileRow>, ApiError>
         )
         .optional()?)
 }
+
+/// Deletes the rows of files no remaining message names, of `ids`; returns those deleted.
+pub fn delete_unreferenced(tx: &Tx<'_>, ids: &[String]) -> Result<Vec<String>, ApiError> {
+    let mut deleted = Vec::new();
+    for id in ids {
+        let referenced: bool = tx.sql.query_row(
+            "SELECT EXISTS (SELECT 1 FROM messages, json_each(messages.attachment_ids) AS a
+                            WHERE a.value = ?1)",
+            [id],
+            |r| r.get(0),
+        )?;
+        if !referenced && tx.sql.execute("DELETE FROM files WHERE id = ?1", [id])? > 0 {
+            deleted.push(id.clone());
+        }
+    }
+    Ok(deleted)
+}

@@ -6,14 +6,17 @@ use rusqlite::{params, OptionalExtension};
 use super::Tx;
 use crate::error::ApiError;
 
+/// Grants `conversation_id` to the visitor; `created_at` is refreshed, so the empty-chat
+/// sweep counts from the visitor's latest session, not their first.
 pub fn grant_conversation(
     tx: &Tx<'_>,
     external_id: &str,
     conversation_id: &str,
 ) -> Result<(), ApiError> {
     tx.sql.execute(
-        "INSERT OR IGNORE INTO gateway_conversations (external_id, conversation_id, created_at)
-         VALUES (?1, ?2, ?3)",
+        "INSERT INTO gateway_conversations (external_id, conversation_id, created_at)
+         VALUES (?1, ?2, ?3)
+         ON CONFLICT (external_id, conversation_id) DO UPDATE SET created_at = excluded.created_at",
         params![external_id, conversation_id, tx.now()],
     )?;
     Ok(())
@@ -102,6 +105,92 @@ pub fn grant_file(
          VALUES (?1, ?2, ?3, ?4, ?5)
          ON CONFLICT (external_id, file_id) DO UPDATE SET uploaded = MAX(uploaded, excluded.uploaded)",
         params![external_id, file_id, s3_key, uploaded, tx.now()],
+    )?;
+    Ok(())
+}
+
+/// Records a file the visitor uploaded, with its size (it counts against their quota).
+pub fn grant_upload(
+    tx: &Tx<'_>,
+    external_id: &str,
+    file: &connect360_model::wire::FileRef,
+    size: u64,
+) -> Result<(), ApiError> {
+    tx.sql.execute(
+        "INSERT INTO gateway_files (external_id, file_id, s3_key, uploaded, created_at, size)
+         VALUES (?1, ?2, ?3, 1, ?4, ?5)
+         ON CONFLICT (external_id, file_id) DO UPDATE SET uploaded = 1, size = excluded.size",
+        params![external_id, file.id, file.s3_key, tx.now(), size as i64],
+    )?;
+    Ok(())
+}
+
+/// Bytes the visitor uploaded since `since` (Unix milliseconds).
+pub fn uploaded_bytes_since(tx: &Tx<'_>, external_id: &str, since: i64) -> Result<u64, ApiError> {
+    let total: i64 = tx.sql.query_row(
+        "SELECT COALESCE(SUM(size), 0) FROM gateway_files
+         WHERE external_id = ?1 AND uploaded = 1 AND created_at >= ?2",
+        params![external_id, crate::clock::format_millis(since)],
+        |r| r.get(0),
+    )?;
+    Ok(u64::try_from(total).unwrap_or(0))
+}
+
+/// The visitor's uploads went into a message: they are kept, not cleaned up.
+pub fn mark_attached(tx: &Tx<'_>, external_id: &str, file_ids: &[String]) -> Result<(), ApiError> {
+    for id in file_ids {
+        tx.sql.execute(
+            "UPDATE gateway_files SET attached = 1 WHERE external_id = ?1 AND file_id = ?2",
+            params![external_id, id],
+        )?;
+    }
+    Ok(())
+}
+
+/// Uploads never attached to a message and older than `before` (Unix milliseconds), at most
+/// `limit`: (file id, s3 key).
+pub fn unattached_uploads(
+    tx: &Tx<'_>,
+    before: i64,
+    limit: usize,
+) -> Result<Vec<(String, String)>, ApiError> {
+    let mut statement = tx.sql.prepare(
+        "SELECT file_id, s3_key FROM gateway_files
+         WHERE uploaded = 1 AND attached = 0 AND created_at < ?1
+           AND file_id NOT IN (SELECT file_id FROM gateway_files WHERE attached = 1)
+         ORDER BY created_at LIMIT ?2",
+    )?;
+    let rows = statement.query_map(
+        params![crate::clock::format_millis(before), limit as i64],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// Guest conversations whose latest session is older than `before` and that have not been
+/// found to hold messages, at most `limit`.
+pub fn idle_guest_conversations(
+    tx: &Tx<'_>,
+    before: i64,
+    limit: usize,
+) -> Result<Vec<String>, ApiError> {
+    let mut statement = tx.sql.prepare(
+        "SELECT conversation_id FROM gateway_conversations
+         WHERE kept = 0 AND created_at < ?1 AND substr(external_id, 1, 6) = 'guest_'
+         GROUP BY conversation_id ORDER BY MIN(created_at) LIMIT ?2",
+    )?;
+    let rows = statement.query_map(
+        params![crate::clock::format_millis(before), limit as i64],
+        |r| r.get(0),
+    )?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// The conversation holds messages: the empty-chat sweep leaves it alone from now on.
+pub fn keep_conversation(tx: &Tx<'_>, conversation_id: &str) -> Result<(), ApiError> {
+    tx.sql.execute(
+        "UPDATE gateway_conversations SET kept = 1 WHERE conversation_id = ?1",
+        [conversation_id],
     )?;
     Ok(())
 }

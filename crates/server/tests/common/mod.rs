@@ -30,6 +30,8 @@ pub struct TestServer {
     pub addr: SocketAddr,
     pub data_dir: PathBuf,
     task: JoinHandle<()>,
+    /// The gateway itself, for its housekeeping.
+    pub gateway: Arc<Gateway>,
     pub client: reqwest::Client,
 }
 
@@ -49,6 +51,22 @@ impl TestServer {
     /// A server with particular rate limits.
     pub async fn start_with(data_dir: PathBuf, limits: RateLimits) -> TestServer {
         TestServer::start_full(data_dir, limits, false, false).await
+    }
+
+    /// A server with particular connection limits.
+    pub async fn start_with_serve_limits(
+        serve: connect360_server::serve::ServeLimits,
+    ) -> (TestServer, tempfile::TempDir) {
+        let dir = tempfile::tempdir().unwrap();
+        let server = TestServer::start_all(
+            dir.path().to_path_buf(),
+            RateLimits::default(),
+            false,
+            false,
+            serve,
+        )
+        .await;
+        (server, dir)
     }
 
     /// A server whose sign-in suggestions go to [`AUTHORIZE_URL`].
@@ -74,6 +92,16 @@ impl TestServer {
         limits: RateLimits,
         bot: bool,
         sign_in: bool,
+    ) -> TestServer {
+        TestServer::start_all(data_dir, limits, bot, sign_in, Default::default()).await
+    }
+
+    async fn start_all(
+        data_dir: PathBuf,
+        limits: RateLimits,
+        bot: bool,
+        sign_in: bool,
+        serve: connect360_server::serve::ServeLimits,
     ) -> TestServer {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
@@ -127,24 +155,23 @@ impl TestServer {
             local.clone(),
             ApiKey::full_access(KEY.into()),
         );
+        let gateway = Arc::new(gateway);
         let state = AppState {
             local: Some(local),
-            gateway: Some(Arc::new(gateway)),
+            gateway: Some(gateway.clone()),
         };
         let app = router(state, "/api/trpc");
         let task = tokio::spawn(async move {
-            axum::serve(
-                listener,
-                app.into_make_service_with_connect_info::<SocketAddr>(),
-            )
-            .await
-            .unwrap();
+            connect360_server::serve::serve(listener, app, serve, std::future::pending())
+                .await
+                .unwrap();
         });
         TestServer {
             base,
             addr,
             data_dir,
             task,
+            gateway,
             client: {
                 connect360_server::upstream::install_tls_provider();
                 reqwest::Client::new()
@@ -461,4 +488,64 @@ pub fn expired_token() -> String {
         },
         TOKEN_SECRET,
     )
+}
+
+pub type UploadPart<'a> = (&'a str, Option<&'a str>, Vec<u8>);
+
+/// Uploads `parts` as a visitor; the status and the body.
+pub async fn visitor_upload_parts(
+    server: &TestServer,
+    token: &str,
+    parts: &[UploadPart<'_>],
+) -> (u16, Value) {
+    let mut form = reqwest::multipart::Form::new();
+    for (name, mime, bytes) in parts {
+        let mut part = reqwest::multipart::Part::bytes(bytes.clone()).file_name(name.to_string());
+        if let Some(mime) = mime {
+            part = part.mime_str(mime).unwrap();
+        }
+        form = form.part("file", part);
+    }
+    let response = server
+        .client
+        .post(format!("{}/api/v1/connect/attachments", server.base))
+        .bearer_auth(token)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    let status = response.status().as_u16();
+    (
+        status,
+        response.json::<Value>().await.unwrap_or(Value::Null),
+    )
+}
+
+/// How many files the local Connect360 holds on disk.
+pub fn stored_files(server: &TestServer) -> usize {
+    std::fs::read_dir(server.data_dir.join("files"))
+        .map(|dir| dir.count())
+        .unwrap_or(0)
+}
+
+pub async fn visitor_upload(server: &TestServer, token: &str, bytes: &[u8], name: &str) -> Value {
+    let (status, body) = visitor_upload_parts(server, token, &[(name, None, bytes.to_vec())]).await;
+    assert_eq!(status, 200, "{body}");
+    body["files"][0].clone()
+}
+
+pub async fn download(server: &TestServer, token: &str, file: &Value) -> u16 {
+    server
+        .client
+        .get(format!(
+            "{}/api/v1/connect/assets/{}",
+            server.base,
+            file["s3Key"].as_str().unwrap()
+        ))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
 }

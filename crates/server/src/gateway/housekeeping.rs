@@ -1,0 +1,96 @@
+//! What the gateway cleans up by itself, every few minutes: uploads no message ever named
+//! (after [`UNATTACHED_FILE_TTL`]) and guest conversations nobody ever wrote in (after
+//! [`EMPTY_CONVERSATION_TTL`] since their latest session), each with every grant to them.
+//! A sweep handles a bounded batch, so it never holds the store for long.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use connect360_model::wire::{procedure, MessagePage};
+use serde_json::json;
+
+use super::Gateway;
+use crate::clock::now_millis;
+use crate::error::ApiError;
+use crate::store::grants;
+
+/// An upload not attached to a message within an hour was abandoned.
+pub const UNATTACHED_FILE_TTL: Duration = Duration::from_secs(3600);
+/// A guest conversation with no message a day after its latest session was never used.
+pub const EMPTY_CONVERSATION_TTL: Duration = Duration::from_secs(24 * 3600);
+/// How often the sweep runs.
+const INTERVAL: Duration = Duration::from_secs(5 * 60);
+/// Items per sweep and kind.
+const BATCH: usize = 200;
+
+/// What one sweep removed.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Swept {
+    pub files: usize,
+    pub conversations: usize,
+}
+
+impl Gateway {
+    /// Runs [`Gateway::sweep`] every few minutes, for ever.
+    pub async fn run_housekeeping(self: Arc<Self>) {
+        let mut ticks = tokio::time::interval(INTERVAL);
+        loop {
+            ticks.tick().await;
+            match self.sweep(now_millis()).await {
+                Ok(swept) if swept != Swept::default() => tracing::info!(?swept, "housekeeping"),
+                Ok(_) => {}
+                Err(error) => tracing::warn!(%error, "housekeeping failed"),
+            }
+        }
+    }
+
+    /// One sweep as of `now` (Unix milliseconds).
+    pub async fn sweep(&self, now: i64) -> Result<Swept, ApiError> {
+        let mut swept = Swept::default();
+        let before = now - UNATTACHED_FILE_TTL.as_millis() as i64;
+        let files = self
+            .records(move |tx| grants::unattached_uploads(tx, before, BATCH))
+            .await?;
+        for (file_id, _) in files {
+            self.upstream.discard_file(&file_id).await?;
+            let ids = vec![file_id];
+            self.records(move |tx| grants::revoke_files(tx, &ids))
+                .await?;
+            swept.files += 1;
+        }
+
+        let before = now - EMPTY_CONVERSATION_TTL.as_millis() as i64;
+        let idle = self
+            .records(move |tx| grants::idle_guest_conversations(tx, before, BATCH))
+            .await?;
+        for conversation in idle {
+            let page: MessagePage = serde_json::from_value(
+                self.call_upstream(
+                    procedure::LIST_MESSAGES,
+                    json!({"conversationId": conversation, "limit": 1}),
+                )
+                .await?,
+            )
+            .map_err(|e| ApiError::internal(format!("unexpected upstream reply: {e}")))?;
+            let id = conversation.clone();
+            if !page.items.is_empty() || page.next_cursor.is_some() {
+                self.records(move |tx| grants::keep_conversation(tx, &id))
+                    .await?;
+                continue;
+            }
+            match self
+                .call_upstream(procedure::DELETE_CONVERSATION, json!({"id": conversation}))
+                .await
+            {
+                Ok(_) => {}
+                // Gone already: only the grants are left to remove.
+                Err(error) if error.code == connect360_model::wire::ErrorCode::NotFound => {}
+                Err(error) => return Err(error),
+            }
+            self.records(move |tx| grants::revoke_conversations(tx, &[id]))
+                .await?;
+            swept.conversations += 1;
+        }
+        Ok(swept)
+    }
+}
