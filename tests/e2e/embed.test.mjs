@@ -13,7 +13,7 @@ let server;
 let browser;
 let host;
 
-const IDENTITY_SECRET = 'e2e-identity-secret';
+const IDENTITY_SECRET = 'e2e-identity-secret-of-at-least-32-bytes';
 
 /** A merchant-signed identity (HS256 JWT), as the merchant's backend would make it. */
 function identityToken(claims) {
@@ -175,8 +175,9 @@ test('identify makes the guest a known customer and merges the guest conversatio
   }));
   assert.match(guest.visitorId, /^guest_/);
 
+  const now = Math.floor(Date.now() / 1000);
   const token = identityToken({ sub: 'user_42', name: 'Jane Known', email: 'jane@example.com',
-    exp: Math.floor(Date.now() / 1000) + 600 });
+    iat: now, exp: now + 600 });
   const known = await page.evaluate((t) => new Promise((resolve) => {
     window.Connect360.on('identified', resolve);
     window.Connect360.identify({ token: t });
@@ -203,6 +204,38 @@ test('identify makes the guest a known customer and merges the guest conversatio
   }));
   assert.notEqual(fresh.visitorId, guest.visitorId);
   assert.notEqual(fresh.conversationId, known.conversationId);
+  await page.close();
+});
+
+test('a second person signing in on the same browser sees nothing of the first', async () => {
+  const page = await browser.newPage();
+  await page.goto(host.url);
+  await page.locator('[data-connect360] button.c360-launcher').waitFor({ state: 'visible', timeout: 10000 });
+  const now = Math.floor(Date.now() / 1000);
+  const identify = (sub) => page.evaluate((t) => new Promise((resolve) => {
+    const off = window.Connect360.on('identified', (state) => { off(); resolve(state); });
+    window.Connect360.identify({ token: t });
+  }), identityToken({ sub, name: sub, email: `${sub}@shop.test`, iat: now, exp: now + 600 }));
+  const say = (text) => page.evaluate((t) => new Promise((resolve) => {
+    const off = window.Connect360.on('sent', () => { off(); resolve(window.Connect360.getState()); });
+    window.Connect360.sendMessage(t);
+  }), text);
+  await say('Guest on a shared computer');
+  const alice = await identify('alice_shared');
+  await say('Alice: my address is 1 Main St');
+  // Bob signs in on the same page without anyone logging out.
+  const bob = await identify('bob_shared');
+  assert.notEqual(bob.visitorId, alice.visitorId, 'Bob gets a new visitor id');
+  assert.notEqual(bob.conversationId, alice.conversationId);
+  await page.locator('[data-connect360] button.c360-launcher').click();
+  const panel = page.locator('[data-connect360] #c360-panel');
+  await panel.waitFor({ state: 'visible', timeout: 10000 });
+  await page.waitForTimeout(1500); // a poll or two
+  const shown = await panel.innerText();
+  assert.ok(!shown.includes('1 Main St') && !shown.includes('shared computer'), shown);
+  // Alice's history is still hers.
+  const hers = await callAsMerchant(server, 'v1.connect.listMessages', { conversationId: alice.conversationId, limit: 100 });
+  assert.ok(hers.items.some((m) => m.content.en === 'Alice: my address is 1 Main St'));
   await page.close();
 });
 

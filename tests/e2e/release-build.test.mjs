@@ -6,7 +6,9 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { collectErrors, distDir, launchChromium, repoRoot, serveDirectory } from './support.mjs';
+import {
+  collectErrors, distDir, launchChromium, repoRoot, serveDirectory, TEST_API_KEY,
+} from './support.mjs';
 
 let server;
 let browser;
@@ -75,34 +77,78 @@ test('the widget lives in an open shadow root and adds nothing else to the page'
   assert.deepEqual(facts, { mode: 'open', lightChildren: 0, documentButtons: 0 });
 });
 
-test('no API key, secret or secret name is in any file the release ships', async () => {
+/** Every file below `root`, subfolders included, as paths relative to it. */
+async function filesBelow(root) {
+  const { readdir } = await import('node:fs/promises');
+  const entries = await readdir(root, { recursive: true, withFileTypes: true });
+  return entries.filter((e) => e.isFile()).map((e) => join(e.parentPath ?? e.path, e.name).slice(root.length + 1));
+}
+
+/**
+ * The secrets every data dir on this machine holds: the repo's (the demo's) and every e2e
+ * run's (`c360-e2e-*` in the temp dir), plus the key the e2e servers are started with.
+ */
+async function knownSecrets() {
   const { readdir, readFile } = await import('node:fs/promises');
-  // Every key the local Connect360 generates, every signing secret's name, private keys, and
-  // the keys of any data dir on this machine (the demo's, the tests').
+  const { tmpdir } = await import('node:os');
+  const dirs = [join(repoRoot, '.connect360')];
+  for (const name of await readdir(tmpdir()).catch(() => [])) {
+    if (name.startsWith('c360-e2e-')) dirs.push(join(tmpdir(), name));
+  }
+  const known = [TEST_API_KEY];
+  for (const dir of dirs) {
+    for (const name of ['local-api-key', 'token-secret']) {
+      const secret = await readFile(join(dir, name), 'utf8').catch(() => null);
+      if (secret?.trim()) known.push(secret.trim());
+    }
+  }
+  return { known, dirs: dirs.length };
+}
+
+/** What of `patterns` or `known` the files below `root` contain. */
+async function secretsIn(root, known) {
+  const { readFile } = await import('node:fs/promises');
+  // Every key the local Connect360 generates, every signing secret's name, private keys.
   const patterns = [
     /plato_[A-Za-z0-9_]{12,}/,
     /PLATO_API_KEY|CONNECT360_(LOCAL_API_KEY|TOKEN_SECRET|IDENTITY_SECRET)/,
     /-----BEGIN [A-Z ]*PRIVATE KEY-----/,
     /Authorization:\s*Bearer\s+[A-Za-z0-9]/i,
   ];
-  const known = [];
-  for (const dir of [join(repoRoot, '.connect360')]) {
-    for (const name of ['local-api-key', 'token-secret']) {
-      const secret = await readFile(join(dir, name), 'utf8').catch(() => null);
-      if (secret?.trim()) known.push(secret.trim());
-    }
-  }
-  const files = await readdir(distDir);
-  assert.ok(files.some((f) => f.endsWith('.wasm')) && files.includes('loader.js'), 'the release is built');
   const found = [];
-  for (const file of files) {
+  for (const file of await filesBelow(root)) {
     // latin1 keeps every byte as one character, so strings inside the wasm are matched too.
-    const content = await readFile(join(distDir, file), 'latin1');
+    const content = await readFile(join(root, file), 'latin1');
     for (const pattern of patterns) {
       const match = pattern.exec(content);
       if (match) found.push(`${file}: ${match[0]}`);
     }
     for (const secret of known) if (content.includes(secret)) found.push(`${file}: a data dir's secret`);
   }
-  assert.deepEqual(found, []);
+  return found;
+}
+
+test('the secret scan finds a planted key and secret in a subfolder', async () => {
+  const { mkdtemp, mkdir: mkdirp, writeFile, rm } = await import('node:fs/promises');
+  const { tmpdir } = await import('node:os');
+  const root = await mkdtemp(join(tmpdir(), 'c360-scan-'));
+  try {
+    await mkdirp(join(root, 'snippets', 'deep'), { recursive: true });
+    await writeFile(join(root, 'snippets', 'deep', 'a.js'), 'const k = "plato_live_0123456789abcdef";');
+    await writeFile(join(root, 'snippets', 'b.js'), 'const s = "not-a-pattern-but-known-1234";');
+    const found = await secretsIn(root, ['not-a-pattern-but-known-1234']);
+    assert.deepEqual(found.sort(), [
+      `${join('snippets', 'b.js')}: a data dir's secret`,
+      `${join('snippets', 'deep', 'a.js')}: plato_live_0123456789abcdef`,
+    ]);
+  } finally {
+    await rm(root, { recursive: true, force: true });
+  }
+});
+
+test('no API key, secret or secret name is in any file the release ships', async () => {
+  const files = await filesBelow(distDir);
+  assert.ok(files.some((f) => f.endsWith('.wasm')) && files.includes('loader.js'), 'the release is built');
+  const { known } = await knownSecrets();
+  assert.deepEqual(await secretsIn(distDir, known), []);
 });

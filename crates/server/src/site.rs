@@ -44,7 +44,10 @@ fn cache_policy(path: &str) -> &'static str {
         .rsplit_once('.')
         .map(|(stem, _)| stem.trim_end_matches("_bg"))
         .and_then(|stem| stem.rsplit_once('-'))
-        .is_some_and(|(_, hash)| hash.len() >= 16 && hash.bytes().all(|b| b.is_ascii_hexdigit()));
+        // Trunk prints its 64-bit hash without leading zeros: 16 hex digits, sometimes fewer.
+        .is_some_and(|(_, hash)| {
+            (8..=16).contains(&hash.len()) && hash.bytes().all(|b| b.is_ascii_hexdigit())
+        });
     if versioned {
         "public, max-age=31536000, immutable"
     } else if name == "loader.js" {
@@ -204,6 +207,11 @@ mod tests {
             forever
         );
         assert_eq!(cache_policy("/widget/widget-914dc87d925ddf7d.css"), forever);
+        // Trunk's hash without its leading zero (seen in a build: 15 digits).
+        assert_eq!(
+            cache_policy("/widget/connect360-widget-30ddc2c9290e8df.js"),
+            forever
+        );
         assert_eq!(cache_policy("/widget/loader.js"), "public, max-age=300");
         // Not content-named: always revalidated.
         assert_eq!(cache_policy("/widget/index.html"), "no-cache");

@@ -212,6 +212,24 @@ fn claim_sql() -> String {
     )
 }
 
+/// Every conversation with its newest message time, newest activity first (the console).
+pub fn list_recent(tx: &Tx<'_>, limit: usize) -> Result<Vec<Conversation>, ApiError> {
+    let columns = qualified_columns("c");
+    let sql = format!(
+        "SELECT {columns} FROM conversations c
+         LEFT JOIN (SELECT conversation_id, MAX(seq) AS last FROM messages GROUP BY conversation_id) m
+           ON m.conversation_id = c.id
+         ORDER BY COALESCE(m.last, 0) DESC, c.seq DESC LIMIT ?1"
+    );
+    let mut statement = tx.sql.prepare(&sql)?;
+    let rows = statement.query_map([limit as i64], from_row)?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+pub(crate) fn new_metadata(input: Option<&Json>) -> Json {
+    input.cloned().unwrap_or_default()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -235,22 +253,4 @@ mod tests {
         assert!(plan.contains("customers_by_external_id"), "{plan}");
         assert!(!plan.contains("SCAN cu"), "{plan}");
     }
-}
-
-/// Every conversation with its newest message time, newest activity first (the console).
-pub fn list_recent(tx: &Tx<'_>, limit: usize) -> Result<Vec<Conversation>, ApiError> {
-    let columns = qualified_columns("c");
-    let sql = format!(
-        "SELECT {columns} FROM conversations c
-         LEFT JOIN (SELECT conversation_id, MAX(seq) AS last FROM messages GROUP BY conversation_id) m
-           ON m.conversation_id = c.id
-         ORDER BY COALESCE(m.last, 0) DESC, c.seq DESC LIMIT ?1"
-    );
-    let mut statement = tx.sql.prepare(&sql)?;
-    let rows = statement.query_map([limit as i64], from_row)?;
-    Ok(rows.collect::<Result<_, _>>()?)
-}
-
-pub(crate) fn new_metadata(input: Option<&Json>) -> Json {
-    input.cloned().unwrap_or_default()
 }
