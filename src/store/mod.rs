@@ -101,6 +101,15 @@ pub enum Connection {
     Reconnecting,
 }
 
+/// Why a sign-in did not start.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SignInError {
+    /// This browser did not keep the relay's binding cookie: sign-in cannot run here.
+    Unavailable,
+    /// Anything else (the network, the gateway refusing the request).
+    Failed(ApiError),
+}
+
 /// The chat's reactive state and actions; cheap to copy into every component.
 #[derive(Clone, Copy)]
 pub struct Chat {
@@ -555,8 +564,8 @@ impl Chat {
 
     /// The authorization URL for the sign-in suggestion at `place` (the gateway re-reads the
     /// suggestion from the stored message), once the gateway confirmed this browser kept the
-    /// cookie that binds the sign-in to it (a 403 otherwise: sign-in is unavailable here).
-    pub async fn start_sign_in(&self, place: &SuggestionPlace) -> Result<String, ApiError> {
+    /// cookie that binds the sign-in to it.
+    pub async fn start_sign_in(&self, place: &SuggestionPlace) -> Result<String, SignInError> {
         let started = self
             .authorised(|api, session| {
                 let request = connect360_model::wire::SignInStartRequest {
@@ -565,14 +574,18 @@ impl Chat {
                     lang: place.lang.code().to_owned(),
                     suggestion: place.path.clone(),
                 };
-                async move {
-                    let started = api.start_sign_in(&session.token, &request).await?;
-                    api.sign_in_binding(&session.token).await?;
-                    Ok(started)
-                }
+                async move { api.start_sign_in(&session.token, &request).await }
             })
-            .await?;
-        Ok(started.authorization_url)
+            .await
+            .map_err(SignInError::Failed)?;
+        let bound = self
+            .authorised(|api, session| async move { api.sign_in_binding(&session.token).await })
+            .await;
+        match bound {
+            Ok(()) => Ok(started.authorization_url),
+            Err(ApiError::Http { status: 403, .. }) => Err(SignInError::Unavailable),
+            Err(error) => Err(SignInError::Failed(error)),
+        }
     }
 
     /// Puts a failed message back in the queue.

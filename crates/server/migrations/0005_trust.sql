@@ -29,3 +29,26 @@ ALTER TABLE gateway_oauth_states ADD COLUMN browser_hash TEXT NOT NULL DEFAULT '
 
 -- A stored reply answers only the same request body; a claim stuck in flight expires.
 ALTER TABLE gateway_idempotency ADD COLUMN body_hash TEXT NOT NULL DEFAULT '';
+
+-- The binding check looks sign-ins up by browser.
+CREATE INDEX gateway_oauth_states_by_browser ON gateway_oauth_states (browser_hash);
+
+-- Which messages name which files (the local Connect360): deleting a file that no message
+-- names is an index lookup, not a scan of every message's JSON.
+CREATE TABLE message_attachments (
+    file_id     TEXT NOT NULL,
+    message_id  TEXT NOT NULL REFERENCES messages (id) ON DELETE CASCADE,
+    PRIMARY KEY (file_id, message_id)
+);
+CREATE INDEX message_attachments_by_message ON message_attachments (message_id);
+INSERT OR IGNORE INTO message_attachments (file_id, message_id)
+    SELECT a.value, m.id FROM messages m, json_each(m.attachment_ids) a;
+
+-- Upload quotas: bytes uploaded per visitor and per client address, kept 24 hours. Apart
+-- from the grants, so a clean-up never gives quota back.
+CREATE TABLE gateway_upload_ledger (
+    quota_key   TEXT NOT NULL,
+    bytes       INTEGER NOT NULL,
+    created_at  TEXT NOT NULL
+);
+CREATE INDEX gateway_upload_ledger_by_key ON gateway_upload_ledger (quota_key, created_at);

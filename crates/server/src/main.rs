@@ -142,6 +142,7 @@ async fn run(config: Config, secrets: Secrets) -> Result<(), Box<dyn std::error:
     println!("Listening on {}", listener.local_addr()?);
     let limits = connect360_server::serve::ServeLimits {
         max_connections: config.max_connections as usize,
+        trusted_proxies: config.trusted_proxies.clone(),
         ..Default::default()
     };
     connect360_server::serve::serve(listener, app, limits, async {

@@ -13,7 +13,7 @@ use crate::app::AppState;
 use crate::clock::now_millis;
 use crate::error::ApiError;
 use crate::gateway::token::{self, VisitorClaims};
-use crate::gateway::Gateway;
+use crate::gateway::{quota, rate_limit, Gateway};
 use crate::local::auth::{self, Permission};
 use crate::local::{parse_input, LocalConnect};
 use crate::store::grants;
@@ -78,20 +78,59 @@ async fn visitor_upload(
     gateway
         .limiter
         .check(&format!("upload:{}", claims.external_id), limit)?;
-    let (external, since) = (claims.external_id.clone(), now_millis() - 24 * 3_600_000);
-    let used = gateway
-        .records(move |tx| grants::uploaded_bytes_since(tx, &external, since))
+    // The quotas of this visitor and of their address: what is left of both, less what
+    // other uploads under way hold.
+    let peer = request
+        .extensions()
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map(|c| c.0.ip())
+        .unwrap_or(std::net::IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED));
+    let address =
+        rate_limit::client_address(peer, request.headers(), &gateway.config.trusted_proxies);
+    let keys = vec![
+        format!("visitor:{}", claims.external_id),
+        format!("address:{}", rate_limit::address_key(address)),
+    ];
+    let limits = [
+        gateway.config.rate_limits.upload_bytes_per_day,
+        gateway.config.rate_limits.upload_bytes_per_address_per_day,
+    ];
+    let (owned, since) = (keys.clone(), now_millis() - quota::WINDOW_MILLIS);
+    let spent = gateway
+        .records(move |tx| {
+            owned
+                .iter()
+                .map(|key| quota::spent_since(tx, key, since))
+                .collect::<Result<Vec<_>, _>>()
+        })
         .await?;
-    let quota = gateway.config.rate_limits.upload_bytes_per_day;
-    if used >= quota {
+    let left = keys
+        .iter()
+        .zip(spent)
+        .zip(limits)
+        .map(|((key, spent), limit)| {
+            limit.saturating_sub(spent + gateway.upload_reservations.held(key))
+        })
+        .min()
+        .unwrap_or(0);
+    if left == 0 {
         return Err(ApiError::new(
             ErrorCode::PayloadTooLarge,
-            "This visitor's files for today are over the upload quota; try again tomorrow.",
+            "Today's upload quota is used up; try again tomorrow.",
         ));
     }
+    // Held until this upload ends: its declared length, or everything left without one.
+    let declared = request
+        .headers()
+        .get(axum::http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    let _reservation = gateway
+        .upload_reservations
+        .reserve(keys.clone(), declared.unwrap_or(left).min(left));
     // Checked part by part as it streams through; a refusal is the visitor's answer even
     // when the upstream, its body broken, answered first.
-    let (forwarded, checker) = crate::gateway::uploads::checked(request, quota - used).await?;
+    let (forwarded, checker) = crate::gateway::uploads::checked(request, left).await?;
     let (uploaded, checked) = tokio::join!(gateway.upstream.upload(forwarded), checker);
     let sizes = match checked {
         Ok(Err(crate::gateway::uploads::Stopped::Refused(error))) => return Err(error),
@@ -107,6 +146,7 @@ async fn visitor_upload(
             for (index, file) in recorded.iter().enumerate() {
                 let size = sizes.get(index).copied().unwrap_or(0);
                 grants::grant_upload(tx, &claims.external_id, file, size)?;
+                quota::spend(tx, &keys, size)?;
             }
             Ok(())
         })

@@ -2,6 +2,7 @@
 //! graceful stop. `axum::serve` has none of these knobs, and a gateway on the open internet
 //! needs all of them (a client that sends half a request must not hold a socket for ever).
 
+use std::collections::HashMap;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -18,10 +19,15 @@ use tokio::sync::Semaphore;
 use tower::ServiceExt;
 
 /// How the server treats connections.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ServeLimits {
     /// Open connections at most; one more is closed as soon as it is accepted.
     pub max_connections: usize,
+    /// Open connections at most from one client address (an IPv4 address or an IPv6 /64),
+    /// so one host cannot take every slot. Trusted proxies are not counted.
+    pub max_connections_per_address: usize,
+    /// Reverse proxies (`--trusted-proxy`): all their clients share their address.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
     /// A request's headers must arrive within this long (also the keep-alive idle limit).
     pub header_timeout: Duration,
     /// How long a finished connection may take to drain on shutdown.
@@ -32,6 +38,8 @@ impl Default for ServeLimits {
     fn default() -> Self {
         ServeLimits {
             max_connections: 10_000,
+            max_connections_per_address: 256,
+            trusted_proxies: Vec::new(),
             header_timeout: Duration::from_secs(10),
             shutdown_grace: Duration::from_secs(10),
         }
@@ -48,15 +56,14 @@ pub async fn serve(
 ) -> std::io::Result<()> {
     let slots = Arc::new(Semaphore::new(limits.max_connections));
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
-    let mut builder = auto::Builder::new(TokioExecutor::new());
+    let per_address = Arc::new(std::sync::Mutex::new(HashMap::<String, usize>::new()));
+    // HTTP/1.1 only: cleartext HTTP/2 has no idle timeout to bound a silent connection, and
+    // browsers reach the gateway through TLS at a reverse proxy anyway.
+    let mut builder = auto::Builder::new(TokioExecutor::new()).http1_only();
     builder
         .http1()
         .timer(TokioTimer::new())
         .header_read_timeout(limits.header_timeout);
-    builder
-        .http2()
-        .timer(TokioTimer::new())
-        .keep_alive_interval(Some(Duration::from_secs(30)));
     tokio::pin!(shutdown);
     loop {
         let (stream, peer) = tokio::select! {
@@ -76,6 +83,19 @@ pub async fn serve(
             drop(stream);
             continue;
         };
+        let address = (!limits.trusted_proxies.contains(&peer.ip()))
+            .then(|| crate::gateway::rate_limit::address_key(peer.ip()));
+        if let Some(address) = &address {
+            let mut counts = per_address.lock().unwrap_or_else(|p| p.into_inner());
+            let count = counts.entry(address.clone()).or_default();
+            if *count >= limits.max_connections_per_address {
+                drop(counts);
+                tracing::warn!(%address, "per-address connection cap reached");
+                drop(stream);
+                continue;
+            }
+            *count += 1;
+        }
         let _ = stream.set_nodelay(true);
         let service = app
             .clone()
@@ -89,8 +109,18 @@ pub async fn serve(
             .serve_connection_with_upgrades(TokioIo::new(stream), TowerToHyperService::new(service))
             .into_owned();
         let connection = graceful.watch(connection);
+        let per_address = per_address.clone();
         tokio::spawn(async move {
             let _ = connection.await;
+            if let Some(address) = address {
+                let mut counts = per_address.lock().unwrap_or_else(|p| p.into_inner());
+                if let Some(count) = counts.get_mut(&address) {
+                    *count -= 1;
+                    if *count == 0 {
+                        counts.remove(&address);
+                    }
+                }
+            }
             drop(slot);
         });
     }

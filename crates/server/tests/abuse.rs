@@ -95,6 +95,33 @@ async fn connections_over_the_cap_are_closed_at_once() {
 }
 
 #[tokio::test]
+async fn one_address_cannot_take_every_connection() {
+    let (server, _dir) = TestServer::start_with_serve_limits(ServeLimits {
+        max_connections_per_address: 1,
+        ..Default::default()
+    })
+    .await;
+    let mut first = tokio::net::TcpStream::connect(server.addr).await.unwrap();
+    first
+        .write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+        .await
+        .unwrap();
+    let mut buffer = [0u8; 256];
+    let n = first.read(&mut buffer).await.unwrap();
+    assert!(String::from_utf8_lossy(&buffer[..n]).contains("200 OK"));
+    let mut second = tokio::net::TcpStream::connect(server.addr).await.unwrap();
+    let _ = second
+        .write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+        .await;
+    let answer = read_until_closed(&mut second, Duration::from_secs(5)).await;
+    assert_eq!(
+        answer.as_deref(),
+        Some(""),
+        "a second connection from 127.0.0.1 is closed"
+    );
+}
+
+#[tokio::test]
 async fn a_long_batch_is_refused_with_a_clear_400() {
     let (server, _dir) = TestServer::start().await;
     let paths = vec!["v1.connect.listMessages"; 2_000].join(",");
@@ -160,6 +187,45 @@ async fn a_visitors_uploads_are_held_to_a_daily_quota() {
 }
 
 #[tokio::test]
+async fn new_guest_sessions_do_not_renew_the_quota() {
+    let dir = tempfile::tempdir().unwrap();
+    let limits = RateLimits {
+        upload_bytes_per_address_per_day: 1_000,
+        ..Default::default()
+    };
+    let server = TestServer::start_with(dir.path().to_path_buf(), limits).await;
+    let (first, _, _) = visitor(&server).await;
+    visitor_upload(&server, &first, &[b'a'; 600], "first.txt").await;
+    // The same address as a brand-new guest.
+    let (second, _, _) = visitor(&server).await;
+    let (status, body) = visitor_upload_parts(
+        &server,
+        &second,
+        &[("again.txt", Some("text/plain"), vec![b'b'; 600])],
+    )
+    .await;
+    assert_eq!(status, 413, "{body}");
+    // Cleaning up the first upload gives nothing back.
+    server
+        .gateway
+        .sweep(now_millis() + 2 * 3_600_000)
+        .await
+        .unwrap();
+    let (status, _) = visitor_upload_parts(
+        &server,
+        &second,
+        &[("later.txt", Some("text/plain"), vec![b'c'; 600])],
+    )
+    .await;
+    assert_eq!(status, 413);
+    assert_eq!(
+        stored_files(&server),
+        0,
+        "the abandoned upload was removed, nothing added"
+    );
+}
+
+#[tokio::test]
 async fn abandoned_uploads_are_cleaned_up_and_attached_ones_kept() {
     let (server, _dir) = TestServer::start().await;
     let (token, _, conversation) = visitor(&server).await;
@@ -216,8 +282,8 @@ async fn deleting_a_conversation_takes_its_files_and_every_grant() {
     assert_eq!(download(&server, &token, &file).await, 403);
     let (status, _) = common::visitor_reads(&server, &token, &conversation).await;
     assert_eq!(
-        status, 403,
-        "the token's own conversation grant went with it"
+        status, 401,
+        "the token's own conversation grant went with it: the widget opens a new session"
     );
     let grants: i64 = rusqlite::Connection::open(server.data_dir.join("connect360.sqlite3"))
         .unwrap()

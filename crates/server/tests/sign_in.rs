@@ -48,12 +48,9 @@ async fn start_in_browser(
         .get("set-cookie")
         .map(|v| v.to_str().unwrap().to_owned());
     if let Some(cookie) = &cookie {
-        for attribute in [
-            "HttpOnly",
-            "Secure",
-            "SameSite=None",
-            "Path=/api/widget/oauth",
-        ] {
+        assert!(cookie.starts_with("__Host-c360_signin="), "{cookie}");
+        assert!(!cookie.contains("Domain"), "{cookie}");
+        for attribute in ["HttpOnly", "Secure", "SameSite=None", "; Path=/;"] {
             assert!(cookie.contains(attribute), "{cookie}");
         }
     }
@@ -368,7 +365,7 @@ async fn a_forwarded_authorization_url_completes_nothing_in_another_browser() {
     for cookie in [
         None,
         Some(victim_cookie.as_str()),
-        Some("c360_signin=forged"),
+        Some("__Host-c360_signin=forged"),
     ] {
         let (status, page, _) = callback_in(
             &server,

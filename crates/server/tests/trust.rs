@@ -161,8 +161,9 @@ async fn a_second_sign_in_on_a_shared_browser_takes_nothing_of_the_first() {
     )
     .await;
     // The guest token of this browser lost the merged conversation with the merge.
-    let (status, _) = visitor_reads(&server, &guest_token, &guest_conversation).await;
-    assert_eq!(status, 403, "a merge revokes the guest's grants");
+    let (status, body) = visitor_reads(&server, &guest_token, &guest_conversation).await;
+    assert_eq!(status, 401, "a merge revokes the guest's grants: {body}");
+    assert!(body.to_string().contains("open a new one"), "{body}");
     // Only guests carry the browser's fingerprint.
     let alice_customer = customer_of(&server, &alice_conversation).await;
     assert_eq!(

@@ -61,10 +61,7 @@ pub fn SignInButton(
                 Err(error) => {
                     let _ = popup.close();
                     busy.try_set(false);
-                    unavailable.try_set(matches!(
-                        error,
-                        crate::api::ApiError::Http { status: 403, .. }
-                    ));
+                    unavailable.try_set(error == crate::store::SignInError::Unavailable);
                     return;
                 }
             }

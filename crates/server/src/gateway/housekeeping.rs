@@ -6,7 +6,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use connect360_model::wire::{procedure, MessagePage};
+use connect360_model::wire::{procedure, ErrorCode, MessagePage};
 use serde_json::json;
 
 use super::Gateway;
@@ -44,15 +44,22 @@ impl Gateway {
         }
     }
 
-    /// One sweep as of `now` (Unix milliseconds).
+    /// One sweep as of `now` (Unix milliseconds). An item that fails is logged and left for
+    /// the next sweep; it never stops the others.
     pub async fn sweep(&self, now: i64) -> Result<Swept, ApiError> {
         let mut swept = Swept::default();
+        let forget = now - super::quota::WINDOW_MILLIS;
+        self.records(move |tx| super::quota::forget_before(tx, forget))
+            .await?;
         let before = now - UNATTACHED_FILE_TTL.as_millis() as i64;
         let files = self
             .records(move |tx| grants::unattached_uploads(tx, before, BATCH))
             .await?;
         for (file_id, _) in files {
-            self.upstream.discard_file(&file_id).await?;
+            if let Err(error) = self.upstream.discard_file(&file_id).await {
+                tracing::warn!(%error, file_id, "could not discard an abandoned upload");
+                continue;
+            }
             let ids = vec![file_id];
             self.records(move |tx| grants::revoke_files(tx, &ids))
                 .await?;
@@ -64,33 +71,52 @@ impl Gateway {
             .records(move |tx| grants::idle_guest_conversations(tx, before, BATCH))
             .await?;
         for conversation in idle {
-            let page: MessagePage = serde_json::from_value(
-                self.call_upstream(
-                    procedure::LIST_MESSAGES,
-                    json!({"conversationId": conversation, "limit": 1}),
-                )
-                .await?,
-            )
-            .map_err(|e| ApiError::internal(format!("unexpected upstream reply: {e}")))?;
-            let id = conversation.clone();
-            if !page.items.is_empty() || page.next_cursor.is_some() {
-                self.records(move |tx| grants::keep_conversation(tx, &id))
-                    .await?;
-                continue;
+            match self.remove_if_empty(&conversation).await {
+                Ok(true) => swept.conversations += 1,
+                Ok(false) => {}
+                Err(error) => {
+                    tracing::warn!(%error, conversation, "could not sweep a guest conversation")
+                }
             }
-            match self
-                .call_upstream(procedure::DELETE_CONVERSATION, json!({"id": conversation}))
-                .await
-            {
-                Ok(_) => {}
-                // Gone already: only the grants are left to remove.
-                Err(error) if error.code == connect360_model::wire::ErrorCode::NotFound => {}
-                Err(error) => return Err(error),
-            }
-            self.records(move |tx| grants::revoke_conversations(tx, &[id]))
-                .await?;
-            swept.conversations += 1;
         }
         Ok(swept)
+    }
+
+    /// Deletes a guest conversation that holds no message (true), or marks it kept.
+    async fn remove_if_empty(&self, conversation: &str) -> Result<bool, ApiError> {
+        let id = conversation.to_owned();
+        let listed = self
+            .call_upstream(
+                procedure::LIST_MESSAGES,
+                json!({"conversationId": conversation, "limit": 1}),
+            )
+            .await;
+        let page: MessagePage = match listed {
+            Ok(value) => serde_json::from_value(value)
+                .map_err(|e| ApiError::internal(format!("unexpected upstream reply: {e}")))?,
+            // Deleted upstream already (by the merchant, say): only the grants are left.
+            Err(error) if error.code == ErrorCode::NotFound => {
+                self.records(move |tx| grants::revoke_conversations(tx, &[id]))
+                    .await?;
+                return Ok(false);
+            }
+            Err(error) => return Err(error),
+        };
+        if !page.items.is_empty() || page.next_cursor.is_some() {
+            self.records(move |tx| grants::keep_conversation(tx, &id))
+                .await?;
+            return Ok(false);
+        }
+        match self
+            .call_upstream(procedure::DELETE_CONVERSATION, json!({"id": conversation}))
+            .await
+        {
+            Ok(_) => {}
+            Err(error) if error.code == ErrorCode::NotFound => {}
+            Err(error) => return Err(error),
+        }
+        self.records(move |tx| grants::revoke_conversations(tx, &[id]))
+            .await?;
+        Ok(true)
     }
 }

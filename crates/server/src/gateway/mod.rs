@@ -9,6 +9,7 @@ pub mod housekeeping;
 pub mod identity;
 pub mod oauth;
 pub mod policy;
+pub mod quota;
 pub mod rate_limit;
 pub mod session;
 pub mod token;
@@ -57,6 +58,8 @@ pub struct Gateway {
     /// The gateway's own records.
     records: Arc<Store>,
     pub limiter: RateLimiter,
+    /// Upload bytes held by uploads under way.
+    pub upload_reservations: quota::Reservations,
 }
 
 impl Gateway {
@@ -66,6 +69,7 @@ impl Gateway {
             upstream,
             records,
             limiter: RateLimiter::default(),
+            upload_reservations: quota::Reservations::default(),
         }
     }
 

@@ -41,9 +41,9 @@ const STATE_TTL_MILLIS: i64 = 10 * 60 * 1000;
 /// 43 base-62 characters: about 256 random bits (at least 128 are required).
 const STATE_CHARS: usize = 43;
 /// The cookie that binds a sign-in to the browser that started it (same size as a state).
-pub const BROWSER_COOKIE: &str = "c360_signin";
-/// Where the cookie is sent: the relay's own routes only.
-const COOKIE_PATH: &str = "/api/widget/oauth";
+/// `__Host-`: the browser keeps it only when it is `Secure`, for `Path=/` and without
+/// `Domain`, so no sibling subdomain of the shop can plant one for the gateway's host.
+pub const BROWSER_COOKIE: &str = "__Host-c360_signin";
 
 /// Where visitors sign in, and where the authorization server sends them back.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -93,8 +93,7 @@ pub async fn start(
             })
             .into_response();
             let cookie = format!(
-                "{BROWSER_COOKIE}={browser}; Path={COOKIE_PATH}; Max-Age={}; HttpOnly; Secure; \
-                 SameSite=None",
+                "{BROWSER_COOKIE}={browser}; Path=/; Max-Age={}; HttpOnly; Secure; SameSite=None",
                 STATE_TTL_MILLIS / 1000
             );
             if let Ok(value) = HeaderValue::from_str(&cookie) {
@@ -109,7 +108,7 @@ pub async fn start(
     }
 }
 
-/// The binding cookie the request carries, if well formed.
+/// The binding cookie the request carries: the first well-formed one.
 fn browser_cookie(headers: &HeaderMap) -> Option<String> {
     headers
         .get_all(header::COOKIE)
@@ -117,9 +116,9 @@ fn browser_cookie(headers: &HeaderMap) -> Option<String> {
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(';'))
         .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, _)| *name == BROWSER_COOKIE)
+        .filter(|(name, _)| *name == BROWSER_COOKIE)
         .map(|(_, value)| value.to_owned())
-        .filter(|v| v.len() == STATE_CHARS && v.bytes().all(|b| b.is_ascii_alphanumeric()))
+        .find(|v| v.len() == STATE_CHARS && v.bytes().all(|b| b.is_ascii_alphanumeric()))
 }
 
 /// `GET /api/widget/oauth/binding`: 204 when this browser sent back the cookie of a live
@@ -217,7 +216,9 @@ async fn start_sign_in(
         .items
         .into_iter()
         .find(|m| m.id == request.message_id)
+        // A team note is as unknown to a visitor as a made-up id.
         .filter(|m| m.sender.kind != SenderType::Customer)
+        .filter(|m| !m.flags.iter().any(|f| f == super::policy::INTERNAL_FLAG))
         .ok_or_else(|| ApiError::not_found("Message"))?;
     let value = message.content.get(lang.code()).ok_or_else(|| {
         ApiError::bad_request(format!("The message has no \"{}\" content.", lang.code()))

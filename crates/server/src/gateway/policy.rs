@@ -31,7 +31,7 @@ fn forbidden(message: impl Into<String>) -> ApiError {
 impl Gateway {
     /// A tRPC call made with a visitor token.
     pub async fn visitor_call(
-        &self,
+        self: &std::sync::Arc<Self>,
         claims: &VisitorClaims,
         path: &str,
         input: Value,
@@ -61,7 +61,8 @@ impl Gateway {
 
     /// 403 unless the conversation is granted to this visitor. The token's own conversation
     /// is granted when the session opens and, like every grant, is revoked by a merge or a
-    /// deletion: a token signed earlier does not outlive either.
+    /// deletion: a token signed earlier does not outlive either. Its revocation answers 401,
+    /// so the widget opens a new session (and gets the conversation that is now its own).
     pub async fn require_own_conversation(
         &self,
         claims: &VisitorClaims,
@@ -73,6 +74,11 @@ impl Gateway {
             .await?;
         if granted {
             Ok(())
+        } else if conversation_id == claims.conversation_id {
+            Err(ApiError::new(
+                ErrorCode::Unauthorized,
+                "This session has ended (its conversation was merged or deleted); open a new one.",
+            ))
         } else {
             Err(forbidden(
                 "This conversation does not belong to this visitor.",
@@ -83,7 +89,7 @@ impl Gateway {
     /// `send` at most once per visitor and `Idempotency-Key` within 24 h: a repeat gets the
     /// first result without a new upstream call (`connect360-api.md` §5.3).
     async fn idempotent_send(
-        &self,
+        self: &std::sync::Arc<Self>,
         claims: &VisitorClaims,
         input: SendInput,
         key: &str,
@@ -126,14 +132,27 @@ impl Gateway {
                 Idempotency::Claimed => break,
             }
         }
-        let result = self.visitor_send(claims, input).await;
-        let response = result.as_ref().ok().map(Value::to_string);
-        let (external, owned_key) = (claims.external_id.clone(), key.to_owned());
-        self.records(move |tx| {
-            grants::finish_idempotency_key(tx, &external, &owned_key, response.as_deref())
+        // The send and its record run to the end on their own, even if this request is given
+        // up (a timeout, the browser leaving): a stored message always gets its reply
+        // recorded, so a retry with the same key never sends it twice.
+        let (gateway, claims, key) = (self.clone(), claims.clone(), key.to_owned());
+        tokio::spawn(async move {
+            let result = gateway.visitor_send(&claims, input).await;
+            let response = result.as_ref().ok().map(Value::to_string);
+            gateway
+                .records(move |tx| {
+                    grants::finish_idempotency_key(
+                        tx,
+                        &claims.external_id,
+                        &key,
+                        response.as_deref(),
+                    )
+                })
+                .await?;
+            result
         })
-        .await?;
-        result
+        .await
+        .unwrap_or_else(|e| Err(ApiError::internal(format!("the send failed: {e}"))))
     }
 
     async fn visitor_send(
@@ -265,11 +284,15 @@ impl Gateway {
     }
 
     /// A page as a visitor sees it: internal notes are skipped before paging, so no item,
-    /// cursor or answer points at or reveals one. An internal note's id as a cursor is refused
-    /// exactly like an unknown id; a `nextCursor` that would name an internal note names the
-    /// next message the visitor may see instead (or none). Sign-in codes are for the agent.
+    /// cursor, page size or answer points at or reveals one. The page is filled to `limit`
+    /// visible messages from the upstream pages after it; `nextCursor` names the next
+    /// visible message (or none); a note's id as a cursor is refused exactly like an unknown
+    /// id. Sign-in codes are for the agent.
     pub async fn visitor_page(&self, input: ListMessagesInput) -> Result<MessagePage, ApiError> {
         let conversation = input.conversation_id.as_str();
+        // The first call carries the visitor's own limit, so a bad one gets the upstream's
+        // own refusal; later ones read ahead in full pages.
+        let wanted = usize::try_from(input.limit.unwrap_or(50)).unwrap_or(0);
         let mut page = self
             .upstream_page(conversation, input.cursor.as_deref(), input.limit)
             .await?;
@@ -278,10 +301,21 @@ impl Gateway {
                 return Err(ApiError::bad_request("Invalid cursor."));
             }
         }
-        page.items.retain(|m| !is_internal(m));
-        let mut next = page.next_cursor.take();
+        let mut items = Vec::with_capacity(wanted);
         let mut rounds = 0;
-        while let Some(cursor) = next {
+        loop {
+            for message in page.items {
+                if is_internal(&message) {
+                    continue;
+                }
+                if items.len() == wanted {
+                    return Ok(visible_page(items, Some(message.id)));
+                }
+                items.push(message);
+            }
+            let Some(cursor) = page.next_cursor else {
+                return Ok(visible_page(items, None));
+            };
             rounds += 1;
             if rounds > MAX_LOOKAHEAD_PAGES {
                 return Err(ApiError::new(
@@ -289,19 +323,10 @@ impl Gateway {
                     "Too many team notes in a row to page past; retry shortly.",
                 ));
             }
-            let ahead = self
+            page = self
                 .upstream_page(conversation, Some(&cursor), Some(LOOKAHEAD_LIMIT))
                 .await?;
-            if let Some(visible) = ahead.items.iter().find(|m| !is_internal(m)) {
-                page.next_cursor = Some(visible.id.clone());
-                break;
-            }
-            next = ahead.next_cursor;
         }
-        for message in &mut page.items {
-            strip_sign_in_codes(message);
-        }
-        Ok(page)
     }
 
     /// The message an AI reply for this visitor answers: their own latest message in the
@@ -363,11 +388,18 @@ fn body_hash(input: &Value) -> String {
         .collect()
 }
 
-/// Upstream pages read per visitor page to find the next visible message: 20 × 100 notes.
-const MAX_LOOKAHEAD_PAGES: usize = 20;
+/// Upstream pages read ahead per visitor page: past 100 × 100 notes in a row, a 503.
+const MAX_LOOKAHEAD_PAGES: usize = 100;
 const LOOKAHEAD_LIMIT: i64 = 100;
 /// How far forward the AI-stream check walks from the widget's hint (its newest message).
 const MAX_ANSWER_SCAN_PAGES: usize = 50;
+
+fn visible_page(mut items: Vec<Message>, next_cursor: Option<String>) -> MessagePage {
+    for message in &mut items {
+        strip_sign_in_codes(message);
+    }
+    MessagePage { items, next_cursor }
+}
 
 fn is_internal(message: &Message) -> bool {
     message.flags.iter().any(|f| f == INTERNAL_FLAG)

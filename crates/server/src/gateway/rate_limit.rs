@@ -50,6 +50,9 @@ pub struct RateLimits {
     pub downloads_per_visitor: Rate,
     /// Bytes of files a visitor may upload in 24 hours.
     pub upload_bytes_per_day: u64,
+    /// Bytes of files one client address may upload in 24 hours, all its visitors together
+    /// (new guest sessions do not get a new allowance).
+    pub upload_bytes_per_address_per_day: u64,
 }
 
 impl Default for RateLimits {
@@ -66,6 +69,7 @@ impl Default for RateLimits {
             // Eight files of the full 25 MB a day: more than a conversation needs, and a bound
             // on what one visitor can make the merchant store.
             upload_bytes_per_day: 200 * 1024 * 1024,
+            upload_bytes_per_address_per_day: 1024 * 1024 * 1024,
         }
     }
 }

@@ -194,10 +194,7 @@ impl Limits<'_> {
         if size as u64 > self.quota_left {
             return Err(refused(ApiError::new(
                 ErrorCode::PayloadTooLarge,
-                format!(
-                    "{shown} can't be sent: this visitor's files for today are over the \
-                     upload quota."
-                ),
+                format!("{shown} can't be sent: today's upload quota is used up."),
             )));
         }
         Ok(())

@@ -159,8 +159,8 @@ pub fn self_and_descendants(tx: &Tx<'_>, id: &str) -> Result<Vec<String>, ApiErr
 pub fn attachment_ids(tx: &Tx<'_>, conversation_ids: &[String]) -> Result<Vec<String>, ApiError> {
     let mut ids = Vec::new();
     let mut statement = tx.sql.prepare(
-        "SELECT DISTINCT a.value FROM messages, json_each(messages.attachment_ids) AS a
-         WHERE messages.conversation_id = ?1",
+        "SELECT DISTINCT a.file_id FROM messages m
+         JOIN message_attachments a ON a.message_id = m.id WHERE m.conversation_id = ?1",
     )?;
     for conversation in conversation_ids {
         for id in statement.query_map([conversation], |r| r.get::<_, String>(0))? {

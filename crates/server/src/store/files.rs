@@ -74,8 +74,7 @@ pub fn delete_unreferenced(tx: &Tx<'_>, ids: &[String]) -> Result<Vec<String>, A
     let mut deleted = Vec::new();
     for id in ids {
         let referenced: bool = tx.sql.query_row(
-            "SELECT EXISTS (SELECT 1 FROM messages, json_each(messages.attachment_ids) AS a
-                            WHERE a.value = ?1)",
+            "SELECT EXISTS (SELECT 1 FROM message_attachments WHERE file_id = ?1)",
             [id],
             |r| r.get(0),
         )?;

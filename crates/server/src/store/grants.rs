@@ -125,17 +125,6 @@ pub fn grant_upload(
     Ok(())
 }
 
-/// Bytes the visitor uploaded since `since` (Unix milliseconds).
-pub fn uploaded_bytes_since(tx: &Tx<'_>, external_id: &str, since: i64) -> Result<u64, ApiError> {
-    let total: i64 = tx.sql.query_row(
-        "SELECT COALESCE(SUM(size), 0) FROM gateway_files
-         WHERE external_id = ?1 AND uploaded = 1 AND created_at >= ?2",
-        params![external_id, crate::clock::format_millis(since)],
-        |r| r.get(0),
-    )?;
-    Ok(u64::try_from(total).unwrap_or(0))
-}
-
 /// The visitor's uploads went into a message: they are kept, not cleaned up.
 pub fn mark_attached(tx: &Tx<'_>, external_id: &str, file_ids: &[String]) -> Result<(), ApiError> {
     for id in file_ids {

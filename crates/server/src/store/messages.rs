@@ -66,6 +66,12 @@ pub fn insert(tx: &Tx<'_>, message: &MessageRow) -> Result<(), ApiError> {
             message.created_at,
         ],
     )?;
+    for file in &message.attachment_ids {
+        tx.sql.execute(
+            "INSERT OR IGNORE INTO message_attachments (file_id, message_id) VALUES (?1, ?2)",
+            params![file, message.id],
+        )?;
+    }
     Ok(())
 }
 

@@ -183,6 +183,21 @@ mod tests {
         assert_eq!(mode, "wal");
     }
 
+    #[cfg(unix)]
+    #[test]
+    fn the_database_and_its_directory_are_readable_by_their_owner_only() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().join("data");
+        // An existing, world-readable directory is tightened too.
+        std::fs::create_dir(&data).unwrap();
+        std::fs::set_permissions(&data, std::fs::Permissions::from_mode(0o755)).unwrap();
+        drop(Store::open(&data).unwrap());
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&data), 0o700);
+        assert_eq!(mode(&data.join("connect360.sqlite3")), 0o600);
+    }
+
     #[test]
     fn metadata_merges_shallowly_and_null_removes() {
         let mut target = serde_json::json!({"a": 1, "b": {"x": 1}, "c": 3});

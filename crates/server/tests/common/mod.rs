@@ -440,6 +440,22 @@ pub async fn internal_notes_stay_internal(
         Value::Null,
         "only notes follow: {second}"
     );
+    // A page is filled with visible messages only: its size says nothing of the notes.
+    let (_, filled) = call(
+        visitor_base,
+        token,
+        "v1.connect.listMessages",
+        json!({"conversationId": conversation, "limit": 2}),
+    )
+    .await;
+    let ids: Vec<&str> = filled["result"]["data"]["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, [question.as_str(), answer.as_str()], "{filled}");
+    assert_eq!(filled["result"]["data"]["nextCursor"], Value::Null);
     // A note's id is as unknown as a made-up one.
     let (status, as_note) = page(Some(&secret_note)).await;
     let (unknown_status, unknown) = page(Some("msg_made_up")).await;
