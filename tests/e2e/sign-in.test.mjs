@@ -93,6 +93,7 @@ test('a browser that drops the sign-in cookie is told sign-in is unavailable, an
   assert.equal(await button.getAttribute('aria-busy'), null, 'no longer busy');
   const box = await notice.boundingBox();
   assert.ok(box && box.width > 0 && box.height > 0, 'the notice is on screen');
+  await page.screenshot({ path: join(repoRoot, 'target', 'e2e', 'sign-in-unavailable.png') });
   const stored = await callAsMerchant(server, 'v1.connect.listMessages', { conversationId, limit: 100 });
   assert.equal(stored.items.filter((m) => m.content.en?.authenticationResponse).length, 0);
   assert.deepEqual(errors, []);
