@@ -218,7 +218,7 @@ async fn start_sign_in(
         .find(|m| m.id == request.message_id)
         // A team note is as unknown to a visitor as a made-up id.
         .filter(|m| m.sender.kind != SenderType::Customer)
-        .filter(|m| !m.flags.iter().any(|f| f == super::policy::INTERNAL_FLAG))
+        .filter(|m| !super::policy::is_internal(m))
         .ok_or_else(|| ApiError::not_found("Message"))?;
     let value = message.content.get(lang.code()).ok_or_else(|| {
         ApiError::bad_request(format!("The message has no \"{}\" content.", lang.code()))

@@ -401,7 +401,8 @@ fn visible_page(mut items: Vec<Message>, next_cursor: Option<String>) -> Message
     MessagePage { items, next_cursor }
 }
 
-fn is_internal(message: &Message) -> bool {
+/// A team note: never shown to a visitor, in any form.
+pub fn is_internal(message: &Message) -> bool {
     message.flags.iter().any(|f| f == INTERNAL_FLAG)
 }
 
