@@ -91,7 +91,7 @@
       button.appendChild(icon);
       button.addEventListener('pointerenter', load);
       button.addEventListener('focus', load);
-      button.addEventListener('click', function () { call('toggle', []); });
+      button.addEventListener('click', function () { call('launcherToggle', []); });
       boot.appendChild(button);
       root.appendChild(boot);
     }

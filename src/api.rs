@@ -285,11 +285,7 @@ impl Api {
 
     /// A stored file's bytes through the asset route, with the visitor token.
     pub async fn download(&self, token: &str, s3_key: &str) -> Result<web_sys::Blob, ApiError> {
-        let path: Vec<String> = s3_key
-            .split('/')
-            .map(|segment| js_sys::encode_uri_component(segment).into())
-            .collect();
-        let url = format!("{}/api/v1/connect/assets/{}", self.endpoint, path.join("/"));
+        let url = self.asset_url(s3_key);
         // No timeout: a large file may take long; the visitor sees it arriving.
         let response = successful(
             send_request(
@@ -308,6 +304,33 @@ impl Api {
             .map_err(|_| ApiError::Network)?
             .dyn_into()
             .map_err(|_| ApiError::Malformed)
+    }
+
+    /// A stored file's size in bytes (`HEAD` on the asset route: its `Content-Length`), for a
+    /// file chip that is not downloaded until the visitor asks.
+    pub async fn file_size(&self, token: &str, s3_key: &str) -> Result<Option<f64>, ApiError> {
+        let response = successful(
+            send_request(
+                &self.asset_url(s3_key),
+                request_init(&Fetch {
+                    method: "HEAD",
+                    token: Some(token),
+                    ..Fetch::default()
+                })?,
+            )
+            .await?,
+        )?;
+        let length = response.headers().get("content-length").ok().flatten();
+        Ok(length.and_then(|l| l.parse().ok()))
+    }
+
+    /// The asset route of `s3_key`, each path segment percent-encoded.
+    fn asset_url(&self, s3_key: &str) -> String {
+        let path: Vec<String> = s3_key
+            .split('/')
+            .map(|segment| js_sys::encode_uri_component(segment).into())
+            .collect();
+        format!("{}/api/v1/connect/assets/{}", self.endpoint, path.join("/"))
     }
 }
 

@@ -12,13 +12,14 @@ use wasm_bindgen::prelude::*;
 use crate::config::WidgetConfig;
 use crate::mount::{mount_widget, WidgetHandle};
 use crate::store::Chat;
+use crate::ui::PanelState;
 
 /// The widget as the page's script sees it.
 #[wasm_bindgen]
 pub struct EmbeddedWidget {
     host: web_sys::Element,
     emit: js_sys::Function,
-    chat: Cell<Chat>,
+    panel: Cell<PanelState>,
     /// Dropping it unmounts the widget (a new language mounts a new one).
     handle: RefCell<Option<WidgetHandle>>,
 }
@@ -26,7 +27,7 @@ pub struct EmbeddedWidget {
 /// Mounts the widget on `host` (configured by its `data-*` attributes) and wires `emit`.
 #[wasm_bindgen]
 pub fn start(host: web_sys::Element, emit: js_sys::Function) -> Result<EmbeddedWidget, JsValue> {
-    let (chat, handle) = mount_on(&host, &emit)?;
+    let (panel, handle) = mount_on(&host, &emit)?;
     if let Some(shadow) = host.shadow_root() {
         // The loader's painted launcher gives way to the widget's own; a keyboard user who
         // had focused it (which is what started the load) keeps focus on the launcher.
@@ -47,7 +48,7 @@ pub fn start(host: web_sys::Element, emit: js_sys::Function) -> Result<EmbeddedW
     Ok(EmbeddedWidget {
         host,
         emit,
-        chat: Cell::new(chat),
+        panel: Cell::new(panel),
         handle: RefCell::new(Some(handle)),
     })
 }
@@ -56,7 +57,7 @@ pub fn start(host: web_sys::Element, emit: js_sys::Function) -> Result<EmbeddedW
 fn mount_on(
     host: &web_sys::Element,
     emit: &js_sys::Function,
-) -> Result<(Chat, WidgetHandle), JsValue> {
+) -> Result<(PanelState, WidgetHandle), JsValue> {
     let window = web_sys::window().ok_or("no window")?;
     let location = window.location();
     let config = WidgetConfig::read(
@@ -67,7 +68,7 @@ fn mount_on(
     );
     let mounted = mount_widget(host, config).map_err(|e| JsValue::from_str(&e.to_string()))?;
     mounted.chat.set_event_sink(emit.clone());
-    Ok((mounted.chat, mounted.handle))
+    Ok((mounted.panel, mounted.handle))
 }
 
 #[wasm_bindgen]
@@ -80,7 +81,7 @@ impl EmbeddedWidget {
         let Some(lang) = Lang::from_tag(lang) else {
             return Ok(());
         };
-        let was_open = self.chat.get().open.get_untracked();
+        let was_open = self.chat().open.get_untracked();
         self.host.set_attribute("data-locale", lang.code())?;
         // The old widget goes, with its root element.
         drop(self.handle.borrow_mut().take());
@@ -89,54 +90,66 @@ impl EmbeddedWidget {
                 root.remove();
             }
         }
-        let (chat, handle) = mount_on(&self.host, &self.emit)?;
+        let (panel, handle) = mount_on(&self.host, &self.emit)?;
         if was_open {
-            chat.set_open(true);
+            panel.chat.set_open(true);
         }
-        self.chat.set(chat);
+        self.panel.set(panel);
         *self.handle.borrow_mut() = Some(handle);
         Ok(())
     }
 
+    fn chat(&self) -> Chat {
+        self.panel.get().chat
+    }
+
     pub fn open(&self) {
-        self.chat.get().set_open(true);
+        self.chat().set_open(true);
     }
 
     pub fn close(&self) {
-        self.chat.get().set_open(false);
+        self.chat().set_open(false);
     }
 
     pub fn toggle(&self) {
-        let chat = self.chat.get();
+        let chat = self.chat();
         chat.set_open(!chat.open.get_untracked());
     }
 
+    /// The loader's painted launcher was activated before the widget had loaded: what the
+    /// widget's own launcher does, focus included (into the composer on open), so the first
+    /// keyboard open behaves like every later one.
+    #[wasm_bindgen(js_name = launcherToggle)]
+    pub fn launcher_toggle(&self) {
+        self.panel.get().toggle();
+    }
+
     pub fn show(&self) {
-        self.chat.get().set_launcher_hidden(false);
+        self.chat().set_launcher_hidden(false);
     }
 
     pub fn hide(&self) {
-        self.chat.get().set_launcher_hidden(true);
+        self.chat().set_launcher_hidden(true);
     }
 
     /// `identify({token})`: the merchant's signed identity for a logged-in user.
     pub fn identify(&self, token: &str) {
-        self.chat.get().identify(token);
+        self.chat().identify(token);
     }
 
     pub fn logout(&self) {
-        self.chat.get().logout();
+        self.chat().logout();
     }
 
     /// Sends `text` as the visitor; `false` when it is empty or too long.
     #[wasm_bindgen(js_name = sendMessage)]
     pub fn send_message(&self, text: &str) -> bool {
-        self.chat.get().send_text(text)
+        self.chat().send_text(text)
     }
 
     /// `{visitorId, conversationId, open, unread}`.
     #[wasm_bindgen(js_name = getState)]
     pub fn get_state(&self) -> JsValue {
-        self.chat.get().state_object()
+        self.chat().state_object()
     }
 }

@@ -65,10 +65,18 @@ pub enum Text {
     RemoveFile,
     UploadFailed,
     Download,
+    /// The launcher's name while the panel is open (the header's button is "Close chat").
+    MinimizeChat,
+    /// The header's status while the browser is offline.
+    Offline,
+    /// Closes a notice.
+    Dismiss,
+    /// The pill that scrolls down to messages that arrived while the visitor read older ones.
+    NewMessagesBelow,
 }
 
 impl Text {
-    pub const ALL: [Text; 43] = [
+    pub const ALL: [Text; 47] = [
         Text::OpenChat,
         Text::CloseChat,
         Text::Title,
@@ -112,6 +120,10 @@ impl Text {
         Text::RemoveFile,
         Text::UploadFailed,
         Text::Download,
+        Text::MinimizeChat,
+        Text::Offline,
+        Text::Dismiss,
+        Text::NewMessagesBelow,
     ];
 
     pub fn get(self, lang: Lang) -> &'static str {
@@ -247,6 +259,18 @@ impl Text {
             (InReplyTo, En) => "In reply to",
             (InReplyTo, Ar) => "ردًا على",
             (InReplyTo, Tr) => "Yanıtlanan mesaj",
+            (MinimizeChat, En) => "Minimize chat",
+            (MinimizeChat, Ar) => "تصغير المحادثة",
+            (MinimizeChat, Tr) => "Sohbeti küçült",
+            (Offline, En) => "You're offline — messages will be sent when you're back",
+            (Offline, Ar) => "أنت غير متصل — ستُرسل الرسائل عند عودة الاتصال",
+            (Offline, Tr) => "Çevrimdışısınız — mesajlar bağlantı gelince gönderilecek",
+            (Dismiss, En) => "Dismiss",
+            (Dismiss, Ar) => "إغلاق التنبيه",
+            (Dismiss, Tr) => "Kapat",
+            (NewMessagesBelow, En) => "New messages",
+            (NewMessagesBelow, Ar) => "رسائل جديدة",
+            (NewMessagesBelow, Tr) => "Yeni mesajlar",
         }
     }
 }
@@ -267,6 +291,32 @@ pub fn card_position(index: usize, count: usize, title: &str, lang: Lang) -> Str
         Lang::En => format!("{index} of {count}: {title}"),
         Lang::Ar => format!("{index} من {count}: {title}"),
         Lang::Tr => format!("{index}/{count}: {title}"),
+    }
+}
+
+/// "Acme assistant sent 3 cards: Blue Runner, Trail Pro, City Walk", a carousel's
+/// announcement (the titles it has, in order).
+pub fn cards_sent(name: &str, count: usize, titles: &[String], lang: Lang) -> String {
+    let list = titles.join(", ");
+    let head = match lang {
+        Lang::En if count == 1 => format!("{name} sent 1 card"),
+        Lang::En => format!("{name} sent {count} cards"),
+        Lang::Ar => format!("أرسل {name} بطاقات: {count}"),
+        Lang::Tr => format!("{name} {count} kart gönderdi"),
+    };
+    if list.is_empty() {
+        head
+    } else {
+        format!("{head}: {list}")
+    }
+}
+
+/// "Support sent a picture: Ridge at dawn", an image message's announcement.
+pub fn picture_sent(name: &str, alt: &str, lang: Lang) -> String {
+    match lang {
+        Lang::En => format!("{name} sent a picture: {alt}"),
+        Lang::Ar => format!("أرسل {name} صورة: {alt}"),
+        Lang::Tr => format!("{name} bir resim gönderdi: {alt}"),
     }
 }
 
@@ -348,5 +398,10 @@ mod tests {
         assert_eq!(unread_label(3, Lang::En), "3 unread messages");
         assert_eq!(characters_left(1, Lang::En), "1 character left");
         assert!(characters_left(12, Lang::Tr).contains("12"));
+        assert_eq!(
+            cards_sent("Acme", 3, &["A".into(), "B".into()], Lang::En),
+            "Acme sent 3 cards: A, B"
+        );
+        assert_eq!(cards_sent("Acme", 1, &[], Lang::En), "Acme sent 1 card");
     }
 }

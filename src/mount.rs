@@ -14,7 +14,7 @@ use web_sys::{Element, HtmlElement, ShadowRoot, ShadowRootInit, ShadowRootMode};
 
 use crate::config::WidgetConfig;
 use crate::store::Chat;
-use crate::ui::App;
+use crate::ui::{App, PanelState};
 
 /// The id of the host element the standalone build mounts into.
 pub const HOST_ID: &str = "connect360-chat";
@@ -44,10 +44,12 @@ impl From<JsValue> for MountError {
 /// The handle of a mounted widget; dropping it unmounts the widget.
 pub type WidgetHandle = leptos::mount::UnmountHandle<leptos::tachys::view::any_view::AnyViewState>;
 
-/// A mounted widget: dropping `handle` unmounts it; `chat` is its state and actions.
+/// A mounted widget: dropping `handle` unmounts it; `chat` is its state and actions, `panel`
+/// opens and closes it as its launcher does (focus included).
 pub struct Mounted {
     pub handle: WidgetHandle,
     pub chat: Chat,
+    pub panel: PanelState,
 }
 
 /// The open shadow root on `host`: the one already attached, else a new one.
@@ -79,17 +81,23 @@ pub fn mount_widget(host: &Element, config: WidgetConfig) -> Result<Mounted, Mou
     let handle = mount_to(root, move || {
         // Created inside the mounted view, so its signals live and die with it.
         let chat = Chat::new(config);
-        slot.set(Some(chat));
-        view! { <App chat=chat/> }.into_any()
+        let panel = PanelState::new(chat);
+        slot.set(Some(panel));
+        view! { <App panel=panel/> }.into_any()
     });
-    let chat = created
+    let panel = created
         .take()
         .ok_or_else(|| MountError::Dom("the widget did not render".into()))?;
-    Ok(Mounted { handle, chat })
+    Ok(Mounted {
+        handle,
+        chat: panel.chat,
+        panel,
+    })
 }
 
 /// Keeps `--c360-viewport-height` on `root` equal to the visual viewport's height, so the
-/// full-screen panel on small screens ends above the on-screen keyboard. Set through the
+/// full-screen panel on small screens ends above the on-screen keyboard, with the newest
+/// message still in view. Set through the
 /// CSSOM (`style.setProperty`), which a strict `style-src` CSP allows.
 fn follow_visual_viewport(root: &HtmlElement) {
     use wasm_bindgen::closure::Closure;
@@ -99,10 +107,17 @@ fn follow_visual_viewport(root: &HtmlElement) {
     let apply = {
         let (root, viewport) = (root.clone(), viewport.clone());
         move || {
+            // A transcript showing its newest message keeps showing it as the panel shrinks
+            // (the on-screen keyboard opening) or grows.
+            let log = root.query_selector(".c360-transcript").ok().flatten();
+            let pinned = log.as_ref().is_some_and(crate::ui::transcript::at_newest);
             let _ = root.style().set_property(
                 "--c360-viewport-height",
                 &format!("{}px", viewport.height()),
             );
+            if let Some(log) = log.filter(|_| pinned) {
+                log.set_scroll_top(log.scroll_height());
+            }
         }
     };
     apply();

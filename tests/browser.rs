@@ -190,7 +190,8 @@ async fn clicking_the_launcher_opens_and_the_close_button_closes_the_panel() {
     );
     assert_eq!(
         launcher.get_attribute("aria-label").as_deref(),
-        Some("Close chat")
+        Some("Minimize chat"),
+        "the launcher and the header's Close have distinct names"
     );
     assert_eq!(
         find(&shadow, ".c360-title").text_content().as_deref(),
@@ -233,6 +234,7 @@ async fn opening_moves_focus_into_the_panel_and_escape_returns_it_to_the_launche
         .unwrap();
     tick().await;
     assert!(panel.hidden());
+    sleep(50).await; // focus moves once the closed panel is drawn
     assert_eq!(focused_class(&shadow).as_deref(), Some("c360-launcher"));
 }
 
@@ -398,7 +400,7 @@ async fn incoming_messages_count_as_unread_while_closed_and_are_announced_while_
         launcher.get_attribute("aria-label").as_deref(),
         Some("Open chat (2 unread messages)")
     );
-    let announcer = find(&shadow, ".c360-sr-only");
+    let announcer = find(&shadow, ".c360-announcer");
     assert_eq!(
         announcer.get_attribute("aria-live").as_deref(),
         Some("polite")
@@ -440,8 +442,34 @@ async fn incoming_messages_count_as_unread_while_closed_and_are_announced_while_
         announcer.text_content().as_deref(),
         Some("Acme AI: Anything else?")
     );
-    // The entry is removed about a second later.
-    sleep(1300).await;
+    // A burst: every message is its own entry, each read out as it is added.
+    chat.receive(
+        (1..=5)
+            .map(|n| {
+                message(
+                    &format!("b{n}"),
+                    "workspace",
+                    "Sam",
+                    &format!("Burst {n}"),
+                    "2026-11-20T10:00:04.000Z",
+                )
+            })
+            .collect(),
+    );
+    tick().await;
+    let entries = texts(&shadow, ".c360-announcer > p");
+    assert_eq!(
+        entries[entries.len() - 5..],
+        [
+            "Sam: Burst 1",
+            "Sam: Burst 2",
+            "Sam: Burst 3",
+            "Sam: Burst 4",
+            "Sam: Burst 5"
+        ]
+    );
+    // The entries are removed a few seconds later.
+    sleep(3300).await;
     assert_eq!(announcer.text_content().as_deref(), Some(""));
     assert!(shadow.query_selector(".c360-badge").unwrap().is_none());
 }

@@ -61,9 +61,39 @@ pub fn human_size(bytes: f64) -> String {
     }
 }
 
+/// A file's kind in a few letters, for its chip: the name's extension ("PDF", "DOCX"), else
+/// the MIME subtype ("PNG"), else "FILE". The same in every language.
+pub fn file_kind(name: &str, mime_type: &str) -> String {
+    let short =
+        |s: &str| (1..=5).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_alphanumeric());
+    let extension = name.rsplit_once('.').map(|(_, e)| e).filter(|e| short(e));
+    let subtype = mime_type
+        .split_once('/')
+        .map(|(_, s)| s)
+        .filter(|s| short(s));
+    extension
+        .or(subtype)
+        .map_or_else(|| "FILE".to_owned(), str::to_ascii_uppercase)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_files_kind_is_its_extension_or_its_subtype() {
+        assert_eq!(file_kind("receipt.pdf", "application/pdf"), "PDF");
+        assert_eq!(file_kind("notes", "text/plain"), "PLAIN");
+        assert_eq!(
+            file_kind(
+                "report.final.docx",
+                "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+            ),
+            "DOCX"
+        );
+        assert_eq!(file_kind("archive", "application/vnd.ms-excel"), "FILE");
+        assert_eq!(file_kind("x.tar-gz!", ""), "FILE");
+    }
 
     #[test]
     fn files_are_checked_for_count_size_and_type() {

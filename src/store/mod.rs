@@ -7,6 +7,7 @@
 //! the API.
 
 pub mod alarm;
+pub mod announce;
 pub mod attachments;
 pub mod outbox;
 pub mod persist;
@@ -38,8 +39,11 @@ pub const MAX_MESSAGE_CHARS: usize = 3072;
 const PAGE_LIMIT: i64 = 100;
 /// History loaded at start: at most this many pages (older messages are not fetched).
 const MAX_HISTORY_PAGES: usize = 20;
-/// An announcement stays in the live region this long.
-const ANNOUNCEMENT_MS: u32 = 1_000;
+/// An announcement stays in the live region this long (screen readers take it when it is
+/// added; it is removed so a visitor browsing the region later does not find stale ones).
+const ANNOUNCEMENT_MS: u32 = 3_000;
+/// An attachment refusal shows this long unless dismissed or replaced.
+const TRAY_NOTICE_MS: u32 = 15_000;
 /// An announcement is at most this long.
 const ANNOUNCEMENT_MAX_CHARS: usize = 500;
 
@@ -101,6 +105,13 @@ pub enum Connection {
     Reconnecting,
 }
 
+/// One entry of the live region.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Announcement {
+    pub id: u32,
+    pub text: String,
+}
+
 /// Why a sign-in did not start.
 #[derive(Debug, Clone, PartialEq)]
 pub enum SignInError {
@@ -119,8 +130,11 @@ pub struct Chat {
     pub unread: RwSignal<u32>,
     /// Whether the panel is open.
     pub open: RwSignal<bool>,
-    /// The live region's text: the newest incoming message, with its sender.
-    pub announcement: RwSignal<String>,
+    /// The live region's entries, oldest first: each incoming message (with the name its
+    /// bubble shows), each one read out as it is added.
+    pub announcements: RwSignal<Vec<Announcement>>,
+    /// The browser says it has no network (`navigator.onLine`).
+    pub offline: RwSignal<bool>,
     /// The history has been loaded once (the transcript is not just empty because loading).
     pub loaded: RwSignal<bool>,
     /// Files chosen for the next message.
@@ -181,7 +195,8 @@ impl Chat {
             connection: RwSignal::new(Connection::Idle),
             unread: RwSignal::new(0),
             open: RwSignal::new(false),
-            announcement: RwSignal::new(String::new()),
+            announcements: RwSignal::new(Vec::new()),
+            offline: RwSignal::new(browser_offline()),
             loaded: RwSignal::new(false),
             tray: RwSignal::new(Vec::new()),
             tray_notice: RwSignal::new(None),
@@ -399,19 +414,14 @@ impl Chat {
         for file in files {
             let already = self.tray.with_untracked(Vec::len);
             if let Err(refusal) = attachments::check(&file.type_(), file.size(), already) {
-                self.tray_notice.set(Some(crate::i18n::attachment_refusal(
+                self.refuse_attachment(crate::i18n::attachment_refusal(
                     &refusal,
                     &file.name(),
                     lang,
-                )));
+                ));
                 continue;
             }
-            let id = {
-                let inner = self.inner();
-                let n = inner.sequence.get().wrapping_add(1);
-                inner.sequence.set(n);
-                n
-            };
+            let id = new_sequence(&self.inner().sequence);
             self.tray.update(|t| {
                 t.push(TrayFile {
                     id,
@@ -458,12 +468,11 @@ impl Chat {
                 // The gateway's reason, in the visitor's language, where there is one.
                 if let ApiError::Http { status, .. } = error {
                     if let Some(refusal) = attachments::server_refusal(status) {
-                        self.tray_notice
-                            .try_set(Some(crate::i18n::attachment_refusal(
-                                &refusal,
-                                &name,
-                                inner.config.lang,
-                            )));
+                        self.refuse_attachment(crate::i18n::attachment_refusal(
+                            &refusal,
+                            &name,
+                            inner.config.lang,
+                        ));
                     }
                 }
                 set(self, TrayState::Failed)
@@ -485,6 +494,15 @@ impl Chat {
         self.authorised(|api, session| {
             let key = s3_key.to_owned();
             async move { api.download(&session.token, &key).await }
+        })
+        .await
+    }
+
+    /// A stored file's size in bytes, when the gateway says.
+    pub async fn file_size(&self, s3_key: &str) -> Result<Option<f64>, ApiError> {
+        self.authorised(|api, session| {
+            let key = s3_key.to_owned();
+            async move { api.file_size(&session.token, &key).await }
         })
         .await
     }
@@ -548,16 +566,38 @@ impl Chat {
         inner.send_alarm.wake();
     }
 
-    /// Says `text` in the live region for about a second.
+    /// Says `text` in the live region: added as its own entry (so several at once are all
+    /// heard), removed a few seconds later.
     pub fn announce(&self, text: String) {
-        let entry: String = text.chars().take(ANNOUNCEMENT_MAX_CHARS).collect();
-        self.announcement.try_set(entry.clone());
+        let Ok(inner) = self.alive() else {
+            return;
+        };
+        let id = new_sequence(&inner.sequence);
+        let text: String = text.chars().take(ANNOUNCEMENT_MAX_CHARS).collect();
+        self.announcements
+            .try_update(|list| list.push(Announcement { id, text }));
         let chat = *self;
         spawn_local(async move {
             sleep(ANNOUNCEMENT_MS).await;
-            // A newer announcement stays.
-            if chat.announcement.try_get_untracked().as_ref() == Some(&entry) {
-                chat.announcement.try_set(String::new());
+            chat.announcements
+                .try_update(|list| list.retain(|a| a.id != id));
+        });
+    }
+
+    /// Hides the attachment refusal notice (its dismiss button, or a while after it showed).
+    pub fn dismiss_tray_notice(&self) {
+        self.tray_notice.try_set(None);
+    }
+
+    /// Shows why a file was not attached, for a while or until dismissed.
+    fn refuse_attachment(&self, text: String) {
+        self.tray_notice.try_set(Some(text.clone()));
+        let chat = *self;
+        spawn_local(async move {
+            sleep(TRAY_NOTICE_MS).await;
+            // A newer notice stays for its own while.
+            if chat.tray_notice.try_get_untracked().flatten().as_ref() == Some(&text) {
+                chat.dismiss_tray_notice();
             }
         });
     }
@@ -822,16 +862,16 @@ impl Chat {
     }
 
     /// Counts incoming messages as unread while the visitor is not looking; while they are,
-    /// announces the newest one in the live region (`rich-messages.md` §6): "<name>: <text>",
-    /// removed about a second later.
+    /// announces each one in the live region (`rich-messages.md` §6), in the name its bubble
+    /// shows.
     fn notice_incoming(&self, added: &[Message]) {
         let incoming: Vec<&Message> = added
             .iter()
             .filter(|m| m.sender.kind != SenderType::Customer)
             .collect();
-        let Some(newest) = incoming.last() else {
+        if incoming.is_empty() {
             return;
-        };
+        }
         for message in &incoming {
             let text = transcript::plain_text_of(message).unwrap_or_default();
             let sender = message.sender.name.as_deref().unwrap_or_default();
@@ -854,16 +894,20 @@ impl Chat {
         let Ok(lang) = self.alive().map(|i| i.config.lang) else {
             return;
         };
-        let name = newest
-            .sender
-            .name
-            .clone()
-            .filter(|n| !n.trim().is_empty())
-            .unwrap_or_else(|| crate::i18n::Text::SupportTeam.get(lang).to_owned());
-        let text = transcript::plain_text_of(newest)
-            .map(str::to_owned)
-            .unwrap_or_else(|| crate::i18n::Text::NewMessage.get(lang).to_owned());
-        self.announce(format!("{name}: {text}"));
+        let sign_in = self.sign_in_configured();
+        for message in incoming {
+            let view = connect360_model::display::view_message(
+                &message.content,
+                connect360_model::validate::Side::Agent,
+                Some(lang),
+                lang,
+                !message.attachments.is_empty(),
+                connect360_model::validate::Options {
+                    sign_in_configured: Some(sign_in),
+                },
+            );
+            self.announce(announce::announcement_of(message, &view, lang));
+        }
     }
 
     /// Streams the AI agent's reply to the visitor's message `message_id`: a typing
@@ -965,6 +1009,14 @@ impl Chat {
         let mut retry = 0;
         let config = self.config();
         loop {
+            // Offline, a send cannot succeed: wait for the network (the "online" event wakes
+            // the sender) instead of using up its retries.
+            while self.offline.try_get_untracked() == Some(true) {
+                let Ok(alarm) = self.alive().map(|i| i.send_alarm.clone()) else {
+                    return;
+                };
+                alarm.sleep(u32::MAX / 2).await;
+            }
             let result = self
                 .authorised(|api, session| {
                     let input = send_input(&item, &session, &config);
@@ -1110,9 +1162,15 @@ fn pending_of(item: &OutboxItem) -> Pending {
 }
 
 /// A local id, unique across reloads and tabs: time, a counter and randomness.
-fn new_local_id(sequence: &Cell<u32>) -> String {
+/// The next number of this page's sequence (tray files, announcements, local ids).
+fn new_sequence(sequence: &Cell<u32>) -> u32 {
     let n = sequence.get().wrapping_add(1);
     sequence.set(n);
+    n
+}
+
+fn new_local_id(sequence: &Cell<u32>) -> String {
+    let n = new_sequence(sequence);
     let random = (js_sys::Math::random() * 1e12) as u64;
     format!("local_{:x}{n:x}{random:x}", js_sys::Date::now() as u64)
 }
@@ -1127,20 +1185,31 @@ fn js_object(pairs: &[(&str, Option<wasm_bindgen::JsValue>)]) -> wasm_bindgen::J
     object.into()
 }
 
+/// Whether the browser reports no network at all (a `true` `onLine` may still be offline).
+fn browser_offline() -> bool {
+    web_sys::window().is_some_and(|w| !w.navigator().on_line())
+}
+
 fn page_visible() -> bool {
     web_sys::window()
         .and_then(|w| w.document())
         .is_none_or(|d| d.visibility_state() != web_sys::VisibilityState::Hidden)
 }
 
-/// Polls at once when the tab becomes visible or the network comes back.
+/// Polls at once when the tab becomes visible or the network comes back; follows whether the
+/// browser is offline.
 fn listen_for_wakeups(chat: Chat) {
     use wasm_bindgen::closure::Closure;
     use wasm_bindgen::JsCast;
     let Some(window) = web_sys::window() else {
         return;
     };
+    chat.offline.try_set(browser_offline());
     let wake = Closure::<dyn Fn()>::new(move || {
+        // First what the browser says of its network (the header says "offline"; the sender
+        // waits while it is), then the tasks: each listener's awaited work runs as soon as it
+        // returns, so a separate listener would be too late.
+        chat.offline.try_set(browser_offline());
         // A widget that was unmounted (setLocale, a test) leaves its listener behind: it
         // must do nothing then, not touch disposed state.
         if let Ok(inner) = chat.alive() {
@@ -1152,7 +1221,9 @@ fn listen_for_wakeups(chat: Chat) {
     if let Some(document) = window.document() {
         let _ = document.add_event_listener_with_callback("visibilitychange", handler);
     }
-    let _ = window.add_event_listener_with_callback("online", handler);
+    for event in ["online", "offline"] {
+        let _ = window.add_event_listener_with_callback(event, handler);
+    }
     // The listeners live as long as the page.
     wake.forget();
 }

@@ -9,17 +9,36 @@ use leptos::task::spawn_local;
 use wasm_bindgen::JsCast;
 
 use crate::i18n::Text;
-use crate::store::attachments::human_size;
+use crate::store::attachments::{file_kind, human_size};
 use crate::store::{Chat, TrayState};
 
 /// The files chosen for the next message.
 #[component]
 pub fn Tray() -> impl IntoView {
     let chat = expect_context::<Chat>();
+    let panel = use_context::<crate::ui::PanelState>();
     let lang = chat.lang();
     view! {
         <Show when=move || chat.tray_notice.with(Option::is_some)>
-            <p class="c360-notice" role="alert">{move || chat.tray_notice.get().unwrap_or_default()}</p>
+            <div class="c360-notice-band">
+                <p class="c360-notice" role="alert">{move || chat.tray_notice.get().unwrap_or_default()}</p>
+                <button
+                    type="button"
+                    class="c360-notice-dismiss"
+                    aria-label=Text::Dismiss.get(lang)
+                    on:click=move |_| {
+                        chat.dismiss_tray_notice();
+                        // The button goes with the notice: focus goes on in the composer.
+                        if let Some(panel) = panel {
+                            panel.focus_composer();
+                        }
+                    }
+                >
+                    <svg viewBox="0 0 24 24" aria-hidden="true" focusable="false">
+                        <path d="M6 6l12 12M18 6L6 18"></path>
+                    </svg>
+                </button>
+            </div>
         </Show>
         <ul class="c360-tray" hidden=move || chat.tray.with(Vec::is_empty)>
             <For each=move || chat.tray.get() key=|f| (f.id, format!("{:?}", f.state)) let:file>
@@ -97,12 +116,32 @@ fn FilePreview(file: FileRef) -> impl IntoView {
 fn FileChip(file: FileRef) -> impl IntoView {
     let chat = expect_context::<Chat>();
     let lang = chat.lang();
-    let label = format!(
-        "{} {} ({})",
-        Text::Download.get(lang),
-        file.name,
-        file.mime_type
-    );
+    let kind = file_kind(&file.name, &file.mime_type);
+    // "PDF · 390 B" once the gateway says how large it is; "PDF" until then.
+    let size = RwSignal::new(None::<f64>);
+    {
+        let key = file.s3_key.clone();
+        spawn_local(async move {
+            if let Ok(Some(bytes)) = chat.file_size(&key).await {
+                size.try_set(Some(bytes));
+            }
+        });
+    }
+    let details = move || match size.get() {
+        Some(bytes) => format!("{kind} · {}", human_size(bytes)),
+        None => kind.clone(),
+    };
+    let name_for_label = file.name.clone();
+    let label = {
+        let details = details.clone();
+        move || {
+            format!(
+                "{} {name_for_label}, {}",
+                Text::Download.get(lang),
+                details()
+            )
+        }
+    };
     let (key, name) = (file.s3_key.clone(), file.name.clone());
     view! {
         <button
@@ -119,7 +158,7 @@ fn FileChip(file: FileRef) -> impl IntoView {
             }
         >
             <span class="c360-file-name">{file.name.clone()}</span>
-            <span class="c360-file-type">{file.mime_type.clone()}</span>
+            <span class="c360-file-type">{details}</span>
         </button>
     }
 }

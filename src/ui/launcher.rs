@@ -1,4 +1,5 @@
-//! The launcher: a round button that opens and closes the panel, with the unread count.
+//! The launcher: a round button that opens the panel and minimizes it again (its icon and name
+//! say which), with the unread count.
 
 use leptos::prelude::*;
 
@@ -15,7 +16,7 @@ pub fn Launcher(state: PanelState) -> impl IntoView {
     let unread = chat.unread;
     let label = move || {
         let action = if open.get() {
-            Text::CloseChat.get(lang)
+            Text::MinimizeChat.get(lang)
         } else {
             Text::OpenChat.get(lang)
         };
@@ -35,9 +36,19 @@ pub fn Launcher(state: PanelState) -> impl IntoView {
             hidden=move || chat.launcher_hidden.get()
             on:click=move |_| state.toggle()
         >
-            <svg class="c360-launcher-icon" viewBox="0 0 24 24" aria-hidden="true" focusable="false">
-                <path d="M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H9l-5 4v-4a2 2 0 0 1-2-2V6a2 2 0 0 1 2-2z"></path>
-            </svg>
+            // A speech bubble while closed, a chevron pointing at the panel while open.
+            <Show
+                when=move || open.get()
+                fallback=|| view! {
+                    <svg class="c360-launcher-icon" viewBox="0 0 24 24" aria-hidden="true" focusable="false">
+                        <path d="M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H9l-5 4v-4a2 2 0 0 1-2-2V6a2 2 0 0 1 2-2z"></path>
+                    </svg>
+                }
+            >
+                <svg class="c360-launcher-icon c360-launcher-icon--open" viewBox="0 0 24 24" aria-hidden="true" focusable="false">
+                    <path d="M6 9l6 6 6-6"></path>
+                </svg>
+            </Show>
             <Show when=move || { unread.get() > 0 }>
                 <span class="c360-badge" aria-hidden="true">
                     {move || match unread.get() {

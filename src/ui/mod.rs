@@ -30,7 +30,7 @@ pub struct PanelState {
 }
 
 impl PanelState {
-    fn new(chat: Chat) -> Self {
+    pub fn new(chat: Chat) -> Self {
         PanelState {
             chat,
             launcher: NodeRef::new(),
@@ -44,22 +44,30 @@ impl PanelState {
         } else {
             self.chat.set_open(true);
             // The panel is shown on the next render; focus it then.
-            let composer = self.composer;
-            request_animation_frame(move || {
-                // The widget may be gone by the next frame.
-                if let Some(input) = composer.try_get_untracked().flatten() {
-                    focus_without_scrolling(&input);
-                }
-            });
+            let state = self;
+            // The widget may be gone by the next frame: focus_composer checks.
+            request_animation_frame(move || state.focus_composer());
+        }
+    }
+
+    /// Puts focus in the composer (after a control that goes away, like a chosen chip).
+    pub fn focus_composer(self) {
+        if let Some(input) = self.composer.try_get_untracked().flatten() {
+            focus_without_scrolling(&input);
         }
     }
 
     pub fn close(self) {
         if self.chat.open.get_untracked() {
             self.chat.set_open(false);
-            if let Some(launcher) = self.launcher.get_untracked() {
-                focus_without_scrolling(&launcher);
-            }
+            // On a phone the launcher is hidden while the panel is open: it can take focus
+            // once the closed panel is rendered.
+            let launcher = self.launcher;
+            request_animation_frame(move || {
+                if let Some(launcher) = launcher.try_get_untracked().flatten() {
+                    focus_without_scrolling(&launcher);
+                }
+            });
         }
     }
 }
@@ -70,11 +78,13 @@ pub(crate) fn focus_without_scrolling(element: &web_sys::HtmlElement) {
     let _ = element.focus_with_options(&options);
 }
 
-/// The widget: a launcher and the panel it opens. Esc anywhere in the widget closes the panel.
+/// The widget: a launcher and the panel it opens (`panel`, made by the mount so the page's
+/// script can open it as the launcher does). Esc anywhere in the widget closes the panel.
 #[component]
-pub fn App(chat: Chat) -> impl IntoView {
+pub fn App(panel: PanelState) -> impl IntoView {
+    let chat = panel.chat;
     provide_context(chat);
-    let panel = PanelState::new(chat);
+    provide_context(panel);
     let lang = chat.lang();
     view! {
         <div

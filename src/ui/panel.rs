@@ -23,11 +23,13 @@ pub fn Panel(state: PanelState) -> impl IntoView {
         .title
         .unwrap_or_else(|| Text::Title.get(lang).to_owned());
     let status = move || match chat.connection.get() {
+        _ if chat.offline.get() => Text::Offline.get(lang),
         Connection::Reconnecting => Text::Reconnecting.get(lang),
         Connection::Connecting if !chat.loaded.get() => Text::Connecting.get(lang),
         _ => Text::Presence.get(lang),
     };
-    let reconnecting = move || chat.connection.get() == Connection::Reconnecting;
+    let reconnecting =
+        move || chat.offline.get() || chat.connection.get() == Connection::Reconnecting;
     view! {
         <section
             id=PANEL_ID
@@ -64,8 +66,11 @@ pub fn Panel(state: PanelState) -> impl IntoView {
             </header>
             <TranscriptView/>
             <Composer input=state.composer/>
-            <div class="c360-sr-only" aria-live="polite" aria-atomic="true">
-                {move || chat.announcement.get()}
+            // Each entry is added on its own, so each is read out: a burst is heard in full.
+            <div class="c360-sr-only c360-announcer" aria-live="polite" aria-relevant="additions">
+                <For each=move || chat.announcements.get() key=|a| a.id let:entry>
+                    <p>{entry.text}</p>
+                </For>
             </div>
         </section>
     }

@@ -1,25 +1,21 @@
-//! Rich text (`**bold**`, `*italic*`, `[label](url)`, line breaks) as DOM nodes, built node by
+//! Rich text (`**bold**`, `*italic*`, `[label](url)`, bare web links, line breaks) as DOM nodes, built node by
 //! node from the shared parser's tree: no HTML string is ever parsed, and every link target
 //! has passed the URL allow-list.
 
-use connect360_model::rich_text::{parse, Inline};
+use connect360_model::rich_text::{linkify, parse, Inline};
 use leptos::prelude::*;
 
-/// Plain text with its line breaks kept (no markup recognised).
+/// Plain text with its line breaks kept and its bare web links as links (§3.1); no other markup
+/// is recognised.
 pub fn plain(text: &str) -> AnyView {
-    let lines: Vec<String> = text.split('\n').map(str::to_owned).collect();
-    lines
-        .into_iter()
-        .enumerate()
-        .map(|(i, line)| {
-            if i == 0 {
-                view! { {line} }.into_any()
-            } else {
-                view! { <br/>{line} }.into_any()
-            }
-        })
-        .collect_view()
-        .into_any()
+    let mut nodes = Vec::new();
+    for (i, line) in text.split('\n').enumerate() {
+        if i > 0 {
+            nodes.push(Inline::LineBreak);
+        }
+        nodes.extend(linkify(line));
+    }
+    inlines(nodes)
 }
 
 /// Rich text as inline elements.

@@ -18,6 +18,7 @@ use leptos::prelude::*;
 use super::message::{side_of, MessageBody, PendingBody};
 use super::time::{clock, day, day_key, parse_millis};
 use crate::i18n::Text;
+use crate::store::announce::shown_name;
 use crate::store::transcript::{Pending, Transcript};
 use crate::store::Chat;
 
@@ -45,21 +46,16 @@ struct GroupHeader {
 
 impl GroupHeader {
     fn of(message: &Message, view: &MessageView, lang: Lang, endpoint: &str) -> GroupHeader {
-        let sender_name = message.sender.name.clone().filter(|n| !n.trim().is_empty());
+        let name = shown_name(message, view, lang);
         let checked = |url: &str| image_url(url).ok().map(|u| resolve_image_url(&u, endpoint));
         match &view.representative {
             Some(rep) => GroupHeader {
-                name: rep
-                    .display_name
-                    .clone()
-                    .filter(|n| !n.trim().is_empty())
-                    .or(sender_name)
-                    .unwrap_or_else(|| Text::SupportTeam.get(lang).to_owned()),
+                name,
                 avatar: rep.avatar_image.as_deref().and_then(checked),
                 bot: rep.representative_type == RepresentativeType::Bot,
             },
             None => GroupHeader {
-                name: sender_name.unwrap_or_else(|| Text::SupportTeam.get(lang).to_owned()),
+                name,
                 avatar: message.sender.image.as_deref().and_then(checked),
                 bot: message.sender.kind == SenderType::Ai,
             },
@@ -90,6 +86,9 @@ struct Row {
     day: Option<String>,
     /// Shown on the first message of a group.
     header: Option<GroupHeader>,
+    /// The first message of a run by one sender: the run's time shows on its last message
+    /// only (the stylesheet hides the others' times, except from screen readers).
+    starts_group: bool,
     /// The message's name for assistive technology, shown or not.
     label: String,
     mine: bool,
@@ -165,6 +164,7 @@ fn rows_of(
             key: format!("{}|{new_day}|{new_group}", message.id),
             day: new_day.then(|| day(millis, lang)),
             header: header.filter(|_| new_group),
+            starts_group: new_group,
             label,
             mine,
             time: clock(millis, lang),
@@ -175,11 +175,15 @@ fn rows_of(
     }
     for pending in transcript.pending() {
         let millis = pending.created_at;
-        let (new_day, _) = breaks(&previous, &GroupKey::Visitor, millis);
+        let (new_day, new_group) = breaks(&previous, &GroupKey::Visitor, millis);
         rows.push(Row {
-            key: format!("{}|{:?}|{new_day}", pending.local_id, pending.state),
+            key: format!(
+                "{}|{:?}|{new_day}|{new_group}",
+                pending.local_id, pending.state
+            ),
             day: new_day.then(|| day(millis, lang)),
             header: None,
+            starts_group: new_group,
             label: you.clone(),
             mine: true,
             time: clock(millis, lang),
@@ -231,6 +235,8 @@ pub fn TranscriptView() -> impl IntoView {
     let log: NodeRef<html::Div> = NodeRef::new();
     let window = RwSignal::new(WINDOW_STEP);
     let sticky = StoredValue::new(true);
+    // Messages came in below while the visitor was reading older ones.
+    let unseen_below = RwSignal::new(false);
 
     let cache = StoredValue::new_local(ViewCache::new());
     let all_rows = Memo::new(move |_| {
@@ -260,6 +266,21 @@ pub fn TranscriptView() -> impl IntoView {
             });
         }
     });
+    // An incoming message while scrolled up offers the pill instead of moving the view.
+    Effect::new(move |previous: Option<usize>| {
+        let (count, incoming) =
+            all_rows.with(|rows| (rows.len(), rows.last().is_some_and(|r| !r.mine)));
+        if previous.is_some_and(|p| count > p) && incoming && !sticky.get_value() {
+            unseen_below.set(true);
+        }
+        count
+    });
+    let jump_to_newest = move || {
+        unseen_below.set(false);
+        if let Some(log) = log.get_untracked() {
+            log.set_scroll_top(log.scroll_height());
+        }
+    };
     // Opening the panel shows the newest messages.
     Effect::new(move |_| {
         if chat.open.get() {
@@ -288,7 +309,11 @@ pub fn TranscriptView() -> impl IntoView {
         let Some(log) = log.get_untracked() else {
             return;
         };
-        sticky.set_value(log.scroll_height() - log.scroll_top() - log.client_height() < STICKY_PX);
+        let at_bottom = at_newest(&log);
+        sticky.set_value(at_bottom);
+        if at_bottom && unseen_below.get_untracked() {
+            unseen_below.set(false);
+        }
         if log.scroll_top() < 40 && hidden() > 0 {
             show_earlier();
         }
@@ -316,8 +341,21 @@ pub fn TranscriptView() -> impl IntoView {
                 <RowView row=row/>
             </For>
             <StreamingRow/>
+            <Show when=move || unseen_below.get()>
+                <button type="button" class="c360-jump" on:click=move |_| jump_to_newest()>
+                    {Text::NewMessagesBelow.get(lang)}
+                    <svg class="c360-icon" viewBox="0 0 24 24" aria-hidden="true" focusable="false">
+                        <path d="M12 5v14M6 13l6 6 6-6"></path>
+                    </svg>
+                </button>
+            </Show>
         </div>
     }
+}
+
+/// Whether the transcript `log` is scrolled to (about) its newest message.
+pub(crate) fn at_newest(log: &web_sys::Element) -> bool {
+    log.scroll_height() - log.scroll_top() - log.client_height() < STICKY_PX
 }
 
 fn log_node(log: web_sys::HtmlDivElement) -> Option<web_sys::HtmlDivElement> {
@@ -371,7 +409,9 @@ fn RowView(row: Row) -> impl IntoView {
         "c360-row c360-row--agent"
     };
     let separator = row.day.map(|label| {
-        view! { <div class="c360-day" role="separator">{label}</div> }
+        // A heading, not a separator: a separator's content is presentational, and screen
+        // readers skip the date; a heading also lets them jump from day to day.
+        view! { <h3 class="c360-day">{label}</h3> }
     });
     let header = row.header.map(|header| {
         let initial = header.name.chars().next().unwrap_or('?').to_string();
@@ -404,7 +444,7 @@ fn RowView(row: Row) -> impl IntoView {
     };
     view! {
         {separator}
-        <article class=side aria-label=row.label>
+        <article class=side class:c360-row--first=row.starts_group aria-label=row.label>
             {header}
             {quote}
             {body}

@@ -26,7 +26,7 @@ function widget(page) {
     bubbles: root.locator('.c360-row .c360-bubble:not(.c360-bubble--pending)'),
     mine: root.locator('.c360-row--mine .c360-bubble:not(.c360-bubble--pending)'),
     pending: root.locator('.c360-bubble--pending'),
-    announcer: root.locator('.c360-sr-only'),
+    announcer: root.locator('.c360-announcer'),
   };
 }
 

@@ -270,9 +270,75 @@ impl LineScanner {
     }
 }
 
+/// Literal text becomes nodes: bare web links in it are links (§3.1).
 fn flush(literal: &mut String, out: &mut Vec<Inline>) {
     if !literal.is_empty() {
-        out.push(Inline::Text(std::mem::take(literal)));
+        out.extend(linkify(&std::mem::take(literal)));
+    }
+}
+
+/// Plain text with its bare web links (`rich-messages.md` §3.1) as links: a run from
+/// `https://` or `http://` (any case) to the next whitespace, less trailing `. , ; : ! ?` and
+/// quotes, and a trailing `)` or `]` unless the run holds its opening partner, is a link when it
+/// passes [`safety::web_link`]; its text is the run as written, its `href` the serialised URL.
+/// Everything else, failing runs included, stays text. No line breaks are produced.
+pub fn linkify(text: &str) -> Vec<Inline> {
+    let mut out = Vec::new();
+    let mut literal_from = 0;
+    let mut search_from = 0;
+    while let Some(start) = next_scheme(text, search_from) {
+        let run_end = text[start..]
+            .find(char::is_whitespace)
+            .map_or(text.len(), |n| start + n);
+        let run = trim_run(&text[start..run_end]);
+        match safety::web_link(run) {
+            Ok(href) => {
+                if literal_from < start {
+                    out.push(Inline::Text(text[literal_from..start].to_owned()));
+                }
+                out.push(Inline::Link {
+                    target: LinkTarget::Web(href),
+                    label: run.to_owned(),
+                });
+                literal_from = start + run.len();
+            }
+            Err(_) => {}
+        }
+        search_from = run_end;
+    }
+    if literal_from < text.len() {
+        out.push(Inline::Text(text[literal_from..].to_owned()));
+    }
+    out
+}
+
+/// Where the next `http://` or `https://` (ASCII case-insensitive) starts, at or after `from`.
+fn next_scheme(text: &str, from: usize) -> Option<usize> {
+    let bytes = text.as_bytes();
+    (from..bytes.len()).find(|&i| {
+        let rest = &bytes[i..];
+        let starts = |prefix: &[u8]| {
+            rest.len() >= prefix.len() && rest[..prefix.len()].eq_ignore_ascii_case(prefix)
+        };
+        starts(b"https://") || starts(b"http://")
+    })
+}
+
+/// A run less what ends a sentence rather than the address (§3.1).
+fn trim_run(mut run: &str) -> &str {
+    loop {
+        let before = run.len();
+        run = run.trim_end_matches([
+            '.', ',', ';', ':', '!', '?', '"', '\'', '“', '”', '‘', '’', '«', '»',
+        ]);
+        for (close, open) in [(')', '('), (']', '[')] {
+            if run.ends_with(close) && !run.contains(open) {
+                run = &run[..run.len() - 1];
+            }
+        }
+        if run.len() == before {
+            return run;
+        }
     }
 }
 
@@ -294,6 +360,87 @@ mod tests {
 
     fn nodes(s: &str) -> Vec<Inline> {
         parse(s).nodes
+    }
+
+    #[test]
+    fn bare_web_links_become_links_less_the_punctuation_that_ends_a_sentence() {
+        assert_eq!(
+            linkify("See https://example.com/a?b=1."),
+            [
+                t("See "),
+                web("https://example.com/a?b=1", "https://example.com/a?b=1"),
+                t(".")
+            ]
+        );
+        // The text is the run as written; the href is serialised.
+        assert_eq!(
+            linkify("HTTPS://Example.COM"),
+            [web("https://example.com/", "HTTPS://Example.COM")]
+        );
+        assert_eq!(
+            linkify("(see https://example.com/x)"),
+            [
+                t("(see "),
+                web("https://example.com/x", "https://example.com/x"),
+                t(")")
+            ]
+        );
+        assert_eq!(
+            linkify("https://en.wikipedia.org/wiki/Rust_(language)"),
+            [web(
+                "https://en.wikipedia.org/wiki/Rust_(language)",
+                "https://en.wikipedia.org/wiki/Rust_(language)"
+            )]
+        );
+        assert_eq!(
+            linkify("\"http://a.example/b\"!"),
+            [
+                t("\""),
+                web("http://a.example/b", "http://a.example/b"),
+                t("\"!")
+            ]
+        );
+        assert_eq!(
+            linkify("one https://a.example two http://b.example"),
+            [
+                t("one "),
+                web("https://a.example/", "https://a.example"),
+                t(" two "),
+                web("http://b.example/", "http://b.example"),
+            ]
+        );
+    }
+
+    #[test]
+    fn bare_runs_that_fail_the_allow_list_stay_text() {
+        for literal in [
+            "www.example.com",
+            "https://",
+            "https://u:p@example.com/",
+            "ftp://example.com",
+            "javascript:alert(1)",
+            "https://exa\\mple.com",
+            "plain words only",
+        ] {
+            assert_eq!(linkify(literal), [t(literal)], "{literal}");
+        }
+        assert_eq!(linkify(""), []);
+    }
+
+    #[test]
+    fn rich_text_links_its_literal_parts_but_not_link_labels() {
+        assert_eq!(
+            nodes("**Track:** https://shop.example/t/1"),
+            [
+                Strong(vec![t("Track:")]),
+                t(" "),
+                web("https://shop.example/t/1", "https://shop.example/t/1"),
+            ]
+        );
+        assert_eq!(
+            nodes("[https://a.example](https://b.example)"),
+            [web("https://b.example/", "https://a.example")]
+        );
     }
 
     #[test]
@@ -395,12 +542,21 @@ mod tests {
     #[test]
     fn blank_labels_and_escaped_brackets_are_literal() {
         assert_eq!(
-            nodes("[ ](https://example.com)"),
-            [t("[ ](https://example.com)")]
+            nodes("[ ](mailto:help@example.com)"),
+            [t("[ ](mailto:help@example.com)")]
         );
         assert_eq!(
-            nodes("\\[a](https://example.com)"),
-            [t("[a](https://example.com)")]
+            nodes("\\[a](mailto:help@example.com)"),
+            [t("[a](mailto:help@example.com)")]
+        );
+        // A construct that stays literal still has its bare web address linked (§3.1).
+        assert_eq!(
+            nodes("[ ](https://example.com)"),
+            [
+                t("[ ]("),
+                web("https://example.com/", "https://example.com"),
+                t(")")
+            ]
         );
         assert_eq!(
             nodes("[a\\]b](https://example.com)"),

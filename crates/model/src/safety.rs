@@ -97,20 +97,30 @@ fn parse_absolute(raw: &str) -> Result<Url, Refusal> {
     Url::parse(&ascii_lowercase_authority(raw)?).map_err(|_| Refusal::NotAbsolute)
 }
 
-/// The URL with its authority (between `://` and the path) lowercased, or a refusal when the
-/// authority is not ASCII. The IDNA back end is ASCII-only (see Cargo.toml): it must only ever
-/// see lowercase ASCII, which is also what a host name serialises to anyway.
+/// The URL with its authority (after the scheme and its slashes, up to the path) lowercased,
+/// or a refusal when the authority is not ASCII. The IDNA back end is ASCII-only (see
+/// Cargo.toml): it must only ever see lowercase ASCII, which is also what a host name
+/// serialises to anyway. Web URLs take any number of slashes, even none (`https:////Host`,
+/// `https:host`), so the authority starts after all of them; other schemes never reach IDNA.
 fn ascii_lowercase_authority(raw: &str) -> Result<String, Refusal> {
-    let Some((scheme, rest)) = raw.split_once("://") else {
+    let Some((scheme, rest)) = raw.split_once(':') else {
         return Ok(raw.to_owned());
     };
-    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-    let (authority, path) = rest.split_at(end);
+    if !["http", "https"]
+        .iter()
+        .any(|s| scheme.eq_ignore_ascii_case(s))
+    {
+        return Ok(raw.to_owned());
+    }
+    let after = rest.trim_start_matches('/');
+    let slashes = &rest[..rest.len() - after.len()];
+    let end = after.find(['/', '?', '#']).unwrap_or(after.len());
+    let (authority, path) = after.split_at(end);
     if !authority.is_ascii() {
         return Err(Refusal::NonAsciiHost);
     }
     Ok(format!(
-        "{scheme}://{}{path}",
+        "{scheme}:{slashes}{}{path}",
         authority.to_ascii_lowercase()
     ))
 }
@@ -264,6 +274,16 @@ pub fn dial_link(raw: &str) -> Result<String, Refusal> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn hosts_after_extra_or_missing_slashes_are_checked_like_any_other() {
+        assert_eq!(web_link("https:////A\u{9cb}"), Err(Refusal::NonAsciiHost));
+        assert_eq!(web_link("https:Ex\u{e9}.com"), Err(Refusal::NonAsciiHost));
+        assert_eq!(
+            web_link("HTTPS:////Example.COM/P").as_deref(),
+            Ok("https://example.com/P")
+        );
+    }
 
     #[test]
     fn host_names_must_be_ascii_and_are_lowercased() {

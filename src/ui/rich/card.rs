@@ -12,6 +12,10 @@ use super::media::{Fit, ImageBox};
 use super::suggestion::{controls, tab_stop};
 use super::ValueContext;
 use crate::i18n::Text;
+use crate::ui::rich_text::plain;
+
+/// The strip's gap between cards (`.c360-strip` in widget.css).
+const CARD_GAP_PX: u32 = 8;
 
 /// One card; `position` is `(index, count)` inside a carousel.
 #[component]
@@ -86,7 +90,7 @@ pub fn Card(
         >
             {media}
             {title.map(|t| view! { <p class="c360-card-title">{t}</p> })}
-            {description.map(|d| view! { <p class="c360-card-description" id=description_id>{d}</p> })}
+            {description.map(|d| view! { <p class="c360-card-description" id=description_id>{plain(&d)}</p> })}
             <div class="c360-card-buttons">{buttons}</div>
         </div>
     }
@@ -114,7 +118,12 @@ pub fn Carousel(carousel: CarouselCard, value: ValueContext) -> impl IntoView {
             return;
         };
         let card: web_sys::HtmlElement = card.unchecked_into();
-        strip.set_scroll_left(card.offset_left() - strip.offset_left());
+        // Measured from the first card, which sits at scroll 0: independent of the strip's
+        // padding, and negative in a right-to-left strip as its scroll position is.
+        let first = strip.first_element_child().map_or(0, |c| {
+            c.unchecked_into::<web_sys::HtmlElement>().offset_left()
+        });
+        strip.set_scroll_left(card.offset_left() - first);
         if focus {
             let options = web_sys::FocusOptions::new();
             options.set_prevent_scroll(true);
@@ -175,6 +184,22 @@ pub fn Carousel(carousel: CarouselCard, value: ValueContext) -> impl IntoView {
                 node_ref=strip
                 style:--c360-card-width=format!("{width}px")
                 on:keydown=on_keydown
+                on:scroll=move |_| {
+                    // Scrolled by touch, trackpad or wheel: the card at the start is current,
+                    // so the arrows and the tab stop follow.
+                    let Some(strip) = strip.get_untracked() else { return };
+                    let step = f64::from(width + CARD_GAP_PX);
+                    let scrolled = strip.scroll_left().abs();
+                    let at_end = scrolled >= strip.scroll_width() - strip.client_width() - 2;
+                    let at = if at_end {
+                        count.saturating_sub(1)
+                    } else {
+                        ((f64::from(scrolled) / step).round() as usize).min(count.saturating_sub(1))
+                    };
+                    if current.get_untracked() != at {
+                        current.set(at);
+                    }
+                }
                 on:focusin=move |event: leptos::ev::FocusEvent| {
                     // Clicking or tabbing into another card's button makes that card current.
                     let Some(strip) = strip.get_untracked() else { return };
@@ -195,7 +220,7 @@ pub fn Carousel(carousel: CarouselCard, value: ValueContext) -> impl IntoView {
                 aria-hidden="true"
                 tabindex="-1"
                 title=Text::Previous.get(lang)
-                hidden=move || current.get() == 0
+                hidden=move || { current.get() == 0 }
                 on:click=move |_| go_to(current.get_untracked().saturating_sub(1), false)
             >
                 "‹"
@@ -206,7 +231,7 @@ pub fn Carousel(carousel: CarouselCard, value: ValueContext) -> impl IntoView {
                 aria-hidden="true"
                 tabindex="-1"
                 title=Text::Next.get(lang)
-                hidden=move || current.get() + 1 >= count
+                hidden=move || { current.get() + 1 >= count }
                 on:click=move |_| go_to(current.get_untracked() + 1, false)
             >
                 "›"

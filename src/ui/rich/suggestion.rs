@@ -101,6 +101,13 @@ pub fn SuggestionControl(
         }
     };
     let tabindex = tab_stop(inactive);
+    // Chips go away once one is used: focus then goes on in the composer, not to the page.
+    let panel = use_context::<crate::ui::PanelState>();
+    let focus_on = move || {
+        if let Some(panel) = panel.filter(|_| chip) {
+            panel.focus_composer();
+        }
+    };
 
     match suggestion {
         Suggestion::Action(action) => {
@@ -128,6 +135,7 @@ pub fn SuggestionControl(
                     on:click=move |_| {
                         if !used.get_untracked() {
                             answer();
+                            focus_on();
                         }
                     }
                 >
@@ -156,6 +164,7 @@ pub fn SuggestionControl(
                         if !used.get_untracked() {
                             answer();
                             chat.announce(chosen.clone());
+                            focus_on();
                         }
                     }
                 >
