@@ -291,18 +291,15 @@ pub fn linkify(text: &str) -> Vec<Inline> {
             .find(char::is_whitespace)
             .map_or(text.len(), |n| start + n);
         let run = trim_run(&text[start..run_end]);
-        match safety::web_link(run) {
-            Ok(href) => {
-                if literal_from < start {
-                    out.push(Inline::Text(text[literal_from..start].to_owned()));
-                }
-                out.push(Inline::Link {
-                    target: LinkTarget::Web(href),
-                    label: run.to_owned(),
-                });
-                literal_from = start + run.len();
+        if let Ok(href) = safety::web_link(run) {
+            if literal_from < start {
+                out.push(Inline::Text(text[literal_from..start].to_owned()));
             }
-            Err(_) => {}
+            out.push(Inline::Link {
+                target: LinkTarget::Web(href),
+                label: run.to_owned(),
+            });
+            literal_from = start + run.len();
         }
         search_from = run_end;
     }
