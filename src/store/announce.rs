@@ -2,7 +2,7 @@
 //! bubble shows, then what the message is — its text, "sent a picture: …", or "sent 3 cards:
 //! Blue Runner, …" — never raw content. One entry per message, so a burst is heard in full.
 
-use connect360_model::content::{Body, RichCard};
+use connect360_model::content::{AgentContent, Body, Image, RichCard};
 use connect360_model::display::{MessageView, Shown};
 use connect360_model::rich_text::parse;
 use connect360_model::strings::MessageString;
@@ -23,6 +23,17 @@ pub fn shown_name(message: &Message, view: &MessageView, lang: Lang) -> String {
         .unwrap_or_else(|| Text::SupportTeam.get(lang).to_owned())
 }
 
+/// An image message's alternative text (§5.3): its `altText`, else the value's `fallback`,
+/// else "Image" in the UI language `lang`.
+pub fn image_alt(content: &AgentContent, image: &Image, lang: Lang) -> String {
+    image
+        .content_info
+        .alt_text
+        .clone()
+        .or_else(|| content.fallback.clone())
+        .unwrap_or_else(|| Text::Image.get(lang).to_owned())
+}
+
 /// The announcement of an incoming message, in the UI language `lang`.
 pub fn announcement_of(message: &Message, view: &MessageView, lang: Lang) -> String {
     let name = shown_name(message, view, lang);
@@ -33,15 +44,7 @@ pub fn announcement_of(message: &Message, view: &MessageView, lang: Lang) -> Str
         Shown::Agent(AgentValue::Rich(content)) => match &content.body {
             Body::Text(text) if text.contains_rich_text => said(&parse(&text.text).plain_text()),
             Body::Text(text) => said(&text.text),
-            Body::Image(image) => {
-                let alt = image
-                    .content_info
-                    .alt_text
-                    .clone()
-                    .or_else(|| content.fallback.clone())
-                    .unwrap_or_else(|| Text::Image.get(lang).to_owned());
-                picture_sent(&name, &alt, lang)
-            }
+            Body::Image(image) => picture_sent(&name, &image_alt(content, image, lang), lang),
             Body::RichCard(RichCard::StandaloneCard(card)) => {
                 let titles: Vec<String> = card.card_content.title.iter().cloned().collect();
                 cards_sent(&name, 1, &titles, lang)
@@ -122,7 +125,7 @@ mod tests {
             ),
             "Sam: Big news"
         );
-        assert_eq!(announced(json!("Hello"), None), "Support team: Hello");
+        assert_eq!(announced(json!("Hello"), None), "Support: Hello");
         let image = json!({"image": {"contentInfo": {"fileUrl": "https://img.example/a.png", "altText": "A ridge"}}});
         assert_eq!(announced(image, Some("Sam")), "Sam sent a picture: A ridge");
     }

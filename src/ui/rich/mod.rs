@@ -46,12 +46,7 @@ pub fn RichBody(
             view! { <div class="c360-bubble c360-text">{plain(&text.text)}</div> }.into_any()
         }
         Body::Image(image) => {
-            let alt = image
-                .content_info
-                .alt_text
-                .clone()
-                .or_else(|| content.fallback.clone())
-                .unwrap_or_else(|| Text::Image.get(ui_lang).to_owned());
+            let alt = crate::store::announce::image_alt(&content, &image, ui_lang);
             let href = connect360_model::safety::resolve_image_url(
                 &image.content_info.file_url,
                 &value.endpoint,
