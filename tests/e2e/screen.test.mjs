@@ -129,14 +129,16 @@ test('both carousel arrows appear and move the strip by pointer; no source text 
 test('focus goes where a keyboard user expects after each action', async () => {
   const { page, root, errors, send, close } = await chatting();
   assert.equal(await focused(page), 'textarea.c360-input', 'opening focuses the composer');
-  await root.locator('textarea.c360-input').fill('Another one');
-  await page.keyboard.press('Enter');
-  assert.equal(await focused(page), 'textarea.c360-input', 'sending keeps focus in the composer');
+  // The chips first: free text would get the local AI's reply, and chips show only on the
+  // newest message.
   await send({ en: { text: 'Pick one', suggestions: [{ reply: { text: 'Yes', postbackData: 'y' } }, { reply: { text: 'No', postbackData: 'n' } }] } });
   await root.locator('.c360-chip', { hasText: 'Yes' }).focus();
   await page.keyboard.press('Enter');
   assert.equal(await root.locator('.c360-chips').count(), 0, 'the chips go');
   assert.equal(await focused(page), 'textarea.c360-input', 'after a chip, focus is in the composer');
+  await root.locator('textarea.c360-input').fill('Another one');
+  await page.keyboard.press('Enter');
+  assert.equal(await focused(page), 'textarea.c360-input', 'sending keeps focus in the composer');
   await page.keyboard.press('Escape');
   await eventually(async () => (await focused(page)) === 'button.c360-launcher', 'Esc to close and focus the launcher');
   assert.equal(await root.locator('button.c360-launcher').getAttribute('aria-label'), 'Open chat');
