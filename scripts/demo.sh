@@ -8,7 +8,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 . scripts/setup.sh
 
 port="${PORT:-8787}"
-trunk build --release --locked
+scripts/build-widget.sh
 cargo build --release --locked -p connect360-server
 printf '\n\033[1mConnect360 Chat demo: open http://127.0.0.1:%s/ in your browser\033[0m (Ctrl+C stops it)\n\n' "$port"
 # Sign-in suggestions go to the demo's stand-in authorization page.

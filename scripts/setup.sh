@@ -2,7 +2,7 @@
 # Installs what building and testing Connect360 Chat needs, skipping whatever is already there,
 # so a second run takes seconds. Source it (`. scripts/setup.sh`) to also get PATH set up.
 #
-#   - the wasm32-unknown-unknown target, rustfmt and clippy (rustup)
+#   - the wasm32-unknown-unknown target, rustfmt, clippy and rust-src (rustup)
 #   - trunk 0.21.14 (cargo install; 0.22 needs a newer rustc)
 #   - wasm-bindgen-cli, exactly the wasm-bindgen version in Cargo.lock
 #   - wasm-opt from npm binaryen@132.0.0 and playwright-core (tools/, npm ci)
@@ -29,6 +29,11 @@ setup_rust() {
   if ! cargo fmt --version >/dev/null 2>&1 || ! cargo clippy --version >/dev/null 2>&1; then
     say "adding rustfmt and clippy"
     rustup component add rustfmt clippy
+  fi
+  # The release widget rebuilds the standard library for size (scripts/build-widget.sh).
+  if [[ ! -f "$(rustc --print sysroot)/lib/rustlib/src/rust/library/Cargo.lock" ]]; then
+    say "adding rust-src"
+    rustup component add rust-src
   fi
 }
 

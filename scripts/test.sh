@@ -39,8 +39,8 @@ cargo build --release --locked -p connect360-server
 LOAD_VISITORS=500 LOAD_SECONDS="${SOAK_SECONDS:-300}" \
   cargo run --release --locked -q -p connect360-server --example load
 
-step "release build (trunk, wasm-opt -Oz from binaryen 132)"
-trunk build --release --locked
+step "release build (trunk, std built for size, wasm-opt -Oz from binaryen 132)"
+scripts/build-widget.sh
 
 step "size budget (gzip -9)"
 scripts/size-budget.sh dist

@@ -30,7 +30,9 @@ use crate::config::WidgetConfig;
 use alarm::{sleep, Alarm};
 use outbox::{Outbox, OutboxItem, SuggestionAnswer};
 use persist::{Persisted, StoredSession};
-use retry::{poll_backoff_ms, poll_interval_ms, send_retry_delay_ms, SEND_RETRIES};
+use retry::{
+    poll_backoff_ms, poll_gap_remaining_ms, poll_interval_ms, send_retry_delay_ms, SEND_RETRIES,
+};
 use transcript::{Pending, SendState, Transcript};
 
 /// A composer message is at most this long (the widget's own limit).
@@ -733,6 +735,7 @@ impl Chat {
             return;
         };
         let mut failures = 0u32;
+        let mut last_poll_at = f64::NEG_INFINITY;
         while let Ok(inner) = self.alive() {
             if !inner.engaged.get() {
                 // Logged out: nothing is asked until the visitor engages again.
@@ -741,7 +744,12 @@ impl Chat {
                 continue;
             }
             drop(inner);
+            if let Some(ms) = poll_gap_remaining_ms(js_sys::Date::now() - last_poll_at) {
+                // Not woken by the alarm: whatever rings meanwhile, this poll covers.
+                sleep(ms).await;
+            }
             alarm.settle();
+            last_poll_at = js_sys::Date::now();
             let outcome = if self.loaded.try_get_untracked().unwrap_or_default() {
                 self.poll_once().await
             } else {

@@ -12,6 +12,10 @@ pub const SEND_RETRIES: u32 = 3;
 pub const POLL_OPEN_MS: u32 = 1_500;
 /// Poll cadence while the panel is closed (for the unread badge).
 pub const POLL_CLOSED_MS: u32 = 20_000;
+/// The shortest time between the starts of two polls. Wakes (a send, a chip, the panel opening,
+/// the tab showing) poll early; in a quick run of them this keeps a visitor well under the
+/// gateway's five reads a second instead of meeting its 429.
+pub const POLL_MIN_GAP_MS: f64 = 300.0;
 /// The longest wait between failing polls.
 const POLL_BACKOFF_MAX_MS: u32 = 15_000;
 
@@ -42,6 +46,12 @@ pub fn poll_interval_ms(open: bool, visible: bool) -> Option<u32> {
         (true, true) => Some(POLL_OPEN_MS),
         (true, false) => Some(POLL_CLOSED_MS),
     }
+}
+
+/// How long to wait before the next poll may start, `ms_since_last` after the last one started.
+pub fn poll_gap_remaining_ms(ms_since_last: f64) -> Option<u32> {
+    (ms_since_last < POLL_MIN_GAP_MS)
+        .then(|| (POLL_MIN_GAP_MS - ms_since_last.max(0.0)).ceil() as u32)
 }
 
 #[cfg(test)]
@@ -92,6 +102,16 @@ mod tests {
         assert_eq!(poll_interval_ms(true, true), Some(1500));
         assert_eq!(poll_interval_ms(false, true), Some(20_000));
         assert_eq!(poll_interval_ms(true, false), None);
+    }
+
+    #[test]
+    fn early_polls_keep_their_distance_from_the_last_one() {
+        assert_eq!(poll_gap_remaining_ms(0.0), Some(300));
+        assert_eq!(poll_gap_remaining_ms(120.4), Some(180));
+        assert_eq!(poll_gap_remaining_ms(300.0), None);
+        assert_eq!(poll_gap_remaining_ms(f64::INFINITY), None);
+        // A clock that went backwards waits the full gap, never longer.
+        assert_eq!(poll_gap_remaining_ms(-5_000.0), Some(300));
     }
 
     #[test]

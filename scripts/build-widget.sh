@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Builds the release widget into dist/ (Trunk, wasm-opt -Oz), with the standard library rebuilt
+# for size: `-Zbuild-std` (through RUSTC_BOOTSTRAP, in this build only) with `optimize_for_size`
+# and the `immediate-abort` panic strategy, which drops the panic-message machinery from the
+# wasm. Remote input is validated by total functions, so a panic is a bug either way; it now
+# traps without a message. A plain `trunk build --release` still works, only larger.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+export PATH="$PWD/tools/node_modules/.bin:${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
+
+# The standard library's own dependencies, fetched while the registry is reachable: Trunk
+# builds offline.
+library="$(rustc --print sysroot)/lib/rustlib/src/rust/library"
+if [[ ! -f "$library/Cargo.lock" ]]; then
+  echo "build-widget: rust-src is missing; run scripts/setup.sh" >&2
+  exit 1
+fi
+RUSTC_BOOTSTRAP=1 cargo fetch --locked --manifest-path "$library/Cargo.toml" -q
+
+# A target directory of its own: these flags would otherwise rebuild everything the tests use.
+RUSTC_BOOTSTRAP=1 \
+  CARGO_TARGET_DIR="$PWD/target/widget-release" \
+  CARGO_UNSTABLE_BUILD_STD=std,panic_abort \
+  CARGO_UNSTABLE_BUILD_STD_FEATURES=optimize_for_size \
+  CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="-Zunstable-options -Cpanic=immediate-abort" \
+  trunk build --release --locked "$@"
