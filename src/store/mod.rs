@@ -821,29 +821,29 @@ impl Chat {
         Ok(())
     }
 
-    /// One poll from the newest id held (dropping the cursor message), following pages.
+    /// One poll from the newest id held (dropping the cursor message), following pages. With
+    /// no id held yet (the visitor's first message is still only confirmed, not listed) it
+    /// lists from the start, and what it finds is new all the same: an answer that came in
+    /// the meantime is announced like any other, not taken in silently as history.
     async fn poll_once(&self) -> Result<(), ApiError> {
-        let Some(mut cursor) = self
+        let mut cursor = self
             .transcript
             .try_with_untracked(|t| t.poll_cursor().map(str::to_owned))
-            .flatten()
-        else {
-            return self.load_history().await;
-        };
+            .flatten();
         loop {
             let page = self
                 .authorised(|api, session| {
                     let input = ListMessagesInput {
                         conversation_id: session.conversation_id.clone(),
                         limit: Some(PAGE_LIMIT),
-                        cursor: Some(cursor.clone()),
+                        cursor: cursor.clone(),
                     };
                     async move { api.list_messages(&session.token, &input).await }
                 })
                 .await?;
             self.receive(page.items);
             match page.next_cursor {
-                Some(next) => cursor = next,
+                Some(next) => cursor = Some(next),
                 None => return Ok(()),
             }
         }

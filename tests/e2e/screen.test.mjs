@@ -111,6 +111,13 @@ test('both carousel arrows appear and move the strip by pointer; no source text 
   await previous.click();
   await previous.click();
   await eventually(async () => (await strip.evaluate((s) => s.scrollLeft)) < 5, 'the strip back at the start');
+  // The visitor's own scrolling (a sideways wheel here) moves the arrows along.
+  await strip.hover();
+  await page.mouse.wheel(1000, 0);
+  await eventually(async () => !(await next.isVisible()) && (await previous.isVisible()), 'the arrows to follow a wheel scroll');
+  await previous.click();
+  await previous.click();
+  await eventually(async () => (await strip.evaluate((s) => s.scrollLeft)) < 5, 'the strip back at the start again');
   // A focused card's ring is not clipped by the strip: the ring's box fits inside it.
   await page.keyboard.press('Tab');
   const card = root.locator('.c360-strip > .c360-card').first();

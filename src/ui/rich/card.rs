@@ -104,11 +104,17 @@ pub fn Carousel(carousel: CarouselCard, value: ValueContext) -> impl IntoView {
     let current = RwSignal::new(0usize);
     let strip: NodeRef<html::Div> = NodeRef::new();
     let rtl = value.lang.direction() == connect360_model::Direction::Rtl;
+    // True while the strip scrolls (smoothly) because an arrow or a key asked for a card: the
+    // scroll events on the way must not make the cards passed current, or a quick second
+    // click would start from one of them. The visitor's own wheel or touch clears it.
+    let steering = StoredValue::new(false);
+    let by_visitor = move || steering.set_value(false);
 
     // Shows card `index` fully inside the strip (the strip's scroll only) and focuses it.
     let go_to = move |index: usize, focus: bool| {
         let index = index.min(count.saturating_sub(1));
         current.set(index);
+        steering.set_value(true);
         let Some(strip) = strip.get_untracked() else {
             return;
         };
@@ -184,9 +190,12 @@ pub fn Carousel(carousel: CarouselCard, value: ValueContext) -> impl IntoView {
                 node_ref=strip
                 style:--c360-card-width=format!("{width}px")
                 on:keydown=on_keydown
+                on:wheel=move |_| by_visitor()
+                on:pointerdown=move |_| by_visitor()
                 on:scroll=move |_| {
                     // Scrolled by touch, trackpad or wheel: the card at the start is current,
                     // so the arrows and the tab stop follow.
+                    if steering.get_value() { return }
                     let Some(strip) = strip.get_untracked() else { return };
                     let step = f64::from(width + CARD_GAP_PX);
                     let scrolled = strip.scroll_left().abs();
