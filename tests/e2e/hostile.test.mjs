@@ -149,7 +149,7 @@ async function send(conversationId, content, asCustomer = false) {
 }
 
 const ALLOWED_TAGS = new Set(`DIV SPAN P SECTION HEADER UL LI BUTTON TEXTAREA INPUT FORM A IMG STRONG EM
-  BR SVG PATH CIRCLE RECT POLYLINE LINE G PROGRESS H2 ARTICLE TIME BDI LINK`.split(/\s+/));
+  BR SVG PATH CIRCLE RECT POLYLINE LINE G PROGRESS H2 H3 ARTICLE TIME BDI LINK`.split(/\s+/));
 
 /**
  * Everything in the widget's shadow root that should not be there, and layout escapes; `rows`
