@@ -39,12 +39,14 @@ pub enum ApiError {
 }
 
 impl ApiError {
-    /// Network errors, timeouts, 429 and 5xx are worth retrying; 4xx never are.
+    /// Network errors, timeouts, 429 and 5xx are worth retrying; 4xx never are. So is a 2xx
+    /// answer that does not parse (a proxy's error page, a cut-off body): like a dropped
+    /// connection it leaves the outcome unknown, and the retry's `Idempotency-Key` makes it safe.
     pub fn retryable(&self) -> bool {
         match self {
-            ApiError::Network => true,
+            ApiError::Network | ApiError::Malformed => true,
             ApiError::Http { status, .. } => *status == 429 || *status >= 500,
-            ApiError::Malformed | ApiError::Stopped => false,
+            ApiError::Stopped => false,
         }
     }
 

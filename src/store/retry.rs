@@ -115,8 +115,10 @@ mod tests {
     }
 
     #[test]
-    fn only_network_errors_429_and_5xx_are_retried() {
+    fn only_network_errors_unreadable_answers_429_and_5xx_are_retried() {
         assert!(ApiError::Network.retryable());
+        assert!(ApiError::Malformed.retryable());
+        assert!(!ApiError::Stopped.retryable());
         assert!(http(429, None).retryable());
         assert!(http(502, None).retryable());
         for status in [400, 401, 403, 404, 405, 413] {

@@ -133,6 +133,62 @@ test('both carousel arrows appear and move the strip by pointer; no source text 
   await close();
 });
 
+/**
+ * Which way the glyph drawn in `arrow` points, read from its pixels: a chevron's topmost ink is
+ * at its open end, so "‹" (pointing left) has it right of the glyph's middle.
+ */
+async function pointing(page, arrow) {
+  const png = (await arrow.screenshot()).toString('base64');
+  return page.evaluate(async (data) => {
+    const image = new Image();
+    image.src = `data:image/png;base64,${data}`;
+    await image.decode();
+    const canvas = new OffscreenCanvas(image.width, image.height);
+    const context = canvas.getContext('2d');
+    context.drawImage(image, 0, 0);
+    // The middle half of the round button: its own background and the glyph, nothing behind it.
+    const [x0, y0, w, h] = [image.width / 4, image.height / 4, image.width / 2, image.height / 2].map(Math.round);
+    const { data: px } = context.getImageData(x0, y0, w, h);
+    const luminance = (i) => 0.2126 * px[i] + 0.7152 * px[i + 1] + 0.0722 * px[i + 2];
+    const background = luminance(0);
+    const ink = [];
+    for (let y = 0; y < h; y += 1) {
+      for (let x = 0; x < w; x += 1) {
+        if (Math.abs(luminance((y * w + x) * 4) - background) > 60) ink.push([x, y]);
+      }
+    }
+    if (ink.length === 0) return 'no glyph';
+    const xs = ink.map(([x]) => x);
+    const middle = (Math.min(...xs) + Math.max(...xs)) / 2;
+    const top = Math.min(...ink.map(([, y]) => y));
+    const topXs = ink.filter(([, y]) => y <= top + 1).map(([x]) => x);
+    const topMean = topXs.reduce((a, b) => a + b, 0) / topXs.length;
+    return topMean > middle ? 'left' : 'right';
+  }, png);
+}
+
+// The strip runs in its content's direction: English cards run left to right even in the
+// Arabic panel, Arabic ones right to left.
+for (const [locale, content, forward, back, nextSide] of [
+  ['en', 'en', 'right', 'left', 'right'], ['ar', 'en', 'right', 'left', 'right'], ['ar', 'ar', 'left', 'right', 'left']]) {
+  test(`the carousel arrows point the way the strip moves (${locale} panel, ${content} cards)`, async () => {
+    const { page, root, errors, send, close } = await chatting({ locale });
+    const carousel = (await agentFixtures()).find((f) => f.fixture === 'F05-carousel-medium');
+    await send({ [content]: carousel.content.en });
+    const next = root.locator('.c360-strip-arrow--next');
+    const previous = root.locator('.c360-strip-arrow--previous');
+    await next.click();
+    await eventually(() => previous.isVisible(), 'both arrows to show');
+    await page.mouse.move(0, 0);
+    const [n, p] = [await next.boundingBox(), await previous.boundingBox()];
+    assert.equal(n.x > p.x ? 'right' : 'left', nextSide, `Next sits at the ${nextSide}, where the following cards are`);
+    assert.equal(await pointing(page, next), forward, `Next points ${forward}`);
+    assert.equal(await pointing(page, previous), back, `Previous points ${back}`);
+    assert.deepEqual(errors, []);
+    await close();
+  });
+}
+
 test('focus goes where a keyboard user expects after each action', async () => {
   const { page, root, errors, send, close } = await chatting();
   assert.equal(await focused(page), 'textarea.c360-input', 'opening focuses the composer');
