@@ -12,7 +12,10 @@
   'use strict';
   var w = window;
   var d = document;
-  if (w.Connect360 && w.Connect360.__loaded) return; // a second copy of the script: one widget
+  // A stub the page defined before this script (README, "Calls before the loader") holds its
+  // calls in .q, as [name, ...args]; they run below, in order, once the API exists.
+  var stub = w.Connect360;
+  if (stub && stub.__loaded) return; // a second copy of the script: one widget
   var script = d.currentScript;
   var base = script ? script.src.replace(/\/[^/]*$/, '') : '';
   var KEYS = ['endpoint', 'channel', 'locale', 'position', 'color', 'theme', 'title', 'greeting', 'open', 'aiAgent'];
@@ -115,8 +118,15 @@
     });
   }
 
-  w.Connect360 = {
-    __loaded: true,
+  // Connect360('open') works as Connect360.open() does, so a page's stub may use either.
+  var api = function (name) {
+    var fn = typeof name === 'string' && METHODS.indexOf(name) >= 0 && api[name];
+    if (fn) return fn.apply(api, [].slice.call(arguments, 1));
+    if (w.console) w.console.warn('Connect360: no such call: ' + name);
+  };
+  var METHODS = ['open', 'close', 'toggle', 'show', 'hide', 'identify', 'logout', 'setLocale',
+    'sendMessage', 'getState', 'on'];
+  var methods = {
     open: function () { call('open', []); },
     close: function () { call('close', []); },
     toggle: function () { call('toggle', []); },
@@ -136,6 +146,13 @@
       };
     }
   };
+  METHODS.forEach(function (m) { api[m] = methods[m]; });
+  api.__loaded = true;
+  w.Connect360 = api;
+  var early = stub && stub.q;
+  if (early && early.length) {
+    for (var i = 0; i < early.length; i++) api.apply(null, [].slice.call(early[i]));
+  }
 
   // A returning visitor (a stored session for this endpoint) gets the widget when the browser
   // is idle, so the unread badge stays live; a first-time visitor only on interest.

@@ -24,3 +24,6 @@ RUSTC_BOOTSTRAP=1 \
   CARGO_UNSTABLE_BUILD_STD_FEATURES=optimize_for_size \
   CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="-Zunstable-options -Cpanic=immediate-abort" \
   trunk build --release --locked "$@"
+
+# Brotli and gzip copies beside each file, served by the gateway to browsers that accept them.
+cargo run -q --locked -p connect360-server --bin connect360-precompress -- dist

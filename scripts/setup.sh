@@ -5,7 +5,8 @@
 #   - the wasm32-unknown-unknown target, rustfmt, clippy and rust-src (rustup)
 #   - trunk 0.21.14 (cargo install; 0.22 needs a newer rustc)
 #   - wasm-bindgen-cli, exactly the wasm-bindgen version in Cargo.lock
-#   - wasm-opt from npm binaryen@132.0.0 and playwright-core (tools/, npm ci)
+#   - wasm-opt from npm binaryen@132.0.0 and playwright-core (tools/, npm ci), wasm-opt linked
+#     into cargo's bin so a new shell finds it
 #   - Debian chromium + chromium-driver (apt), for the browser and end-to-end tests
 #   - cargo-fuzz 0.13.2 (cargo install), for the bounded fuzzing run (scripts/fuzz.sh)
 set -euo pipefail
@@ -71,6 +72,19 @@ setup_npm_tools() {
   cp "$repo/tools/package-lock.json" "$stamp"
 }
 
+# Trunk finds wasm-opt on PATH; a link in cargo's bin (on PATH in every new shell after rustup)
+# lets a plain `trunk build --release` work without sourcing this script.
+setup_wasm_opt_link() {
+  local bin="${CARGO_HOME:-$HOME/.cargo}/bin/wasm-opt"
+  local target
+  target="$(readlink -f "$repo/tools/node_modules/.bin/wasm-opt")"
+  if [[ -e "$bin" && ! -L "$bin" ]]; then
+    say "leaving $bin alone (not a link this script made)"
+    return
+  fi
+  [[ "$(readlink "$bin" 2>/dev/null)" == "$target" ]] || ln -sfn "$target" "$bin"
+}
+
 setup_chromium() {
   if command -v chromium >/dev/null && command -v chromedriver >/dev/null; then
     return
@@ -94,6 +108,7 @@ setup_rust
 setup_trunk
 setup_wasm_bindgen
 setup_npm_tools
+setup_wasm_opt_link
 setup_chromium
 setup_cargo_fuzz
 

@@ -7,7 +7,9 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import { createServer } from 'node:http';
-import { callAsMerchant, collectCspViolations, collectErrors, eventually, freePort, launchChromium, startServer, uploadDemoPicture } from './support.mjs';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { callAsMerchant, collectCspViolations, collectErrors, eventually, freePort, launchChromium, repoRoot, startServer, uploadDemoPicture } from './support.mjs';
 
 let server;
 let browser;
@@ -58,6 +60,28 @@ function longPage(gateway) {
         data-channel="example.com"></script></body></html>`;
 }
 
+/**
+ * A merchant page whose head defines the README's stub and calls it, both ways, before the
+ * async loader has run; what the calls caused is gathered in window.__seen.
+ */
+async function stubPage(gateway) {
+  const readme = await readFile(join(repoRoot, 'README.md'), 'utf8');
+  const stub = /\*\*Calls before the loader\.\*\*[\s\S]*?```html\n<script>([\s\S]*?)<\/script>\n```/.exec(readme)[1];
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Early merchant</title>
+<script>${stub}</script>
+<script>
+window.__seen = [];
+Connect360('on', 'ready', function (state) { __seen.push('ready ' + state.open); });
+Connect360.on('sent', function (m) { __seen.push('sent ' + m.text); });
+Connect360.open();
+Connect360('noSuchCall');
+Connect360('sendMessage', 'Before the loader');
+</script></head>
+<body><h1>A merchant page with an early button</h1>
+<script async src="${gateway}widget/loader.js" data-endpoint="${gateway.replace(/\/$/, '')}"
+        data-channel="example.com"></script></body></html>`;
+}
+
 const cspReports = [];
 
 before(async () => {
@@ -77,6 +101,13 @@ before(async () => {
       const { csp, html } = strictPage(server.url);
       res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'content-security-policy': csp });
       res.end(html);
+      return;
+    }
+    if (req.url === '/stub') {
+      stubPage(server.url).then((html) => {
+        res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+        res.end(html);
+      });
       return;
     }
     res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
@@ -142,6 +173,27 @@ test('calls queued before the widget loaded run in order and events carry their 
   assert.match(state.conversationId, /^conv_/);
   const stored = await callAsMerchant(server, 'v1.connect.listMessages', { conversationId: state.conversationId });
   assert.deepEqual(stored.items.map((m) => m.content.en), ['Queued hello']);
+  await page.close();
+});
+
+test('calls made through the README stub before the loader ran are run in order, once', async () => {
+  const page = await browser.newPage();
+  const errors = collectErrors(page);
+  const warnings = [];
+  page.on('console', (m) => m.type() === 'warning' && warnings.push(m.text()));
+  await page.goto(`${host.url}stub`);
+  await page.locator('[data-connect360] #c360-panel').waitFor({ state: 'visible', timeout: 15000 });
+  await eventually(() => page.evaluate(() => window.__seen.length >= 2), 'the ready and sent events');
+  assert.deepEqual(await page.evaluate(() => window.__seen), ['ready true', 'sent Before the loader']);
+  assert.deepEqual(warnings, ['Connect360: no such call: noSuchCall']);
+  assert.equal(typeof (await page.evaluate(() => window.Connect360.getState().conversationId)), 'string');
+  const state = await page.evaluate(() => window.Connect360.getState());
+  const stored = await callAsMerchant(server, 'v1.connect.listMessages', { conversationId: state.conversationId });
+  assert.deepEqual(stored.items.map((m) => m.content.en), ['Before the loader'], 'sent exactly once');
+  // After the loader, both call styles still work.
+  await page.evaluate(() => Connect360('close'));
+  await page.locator('[data-connect360] #c360-panel').waitFor({ state: 'hidden' });
+  assert.deepEqual(errors, []);
   await page.close();
 });
 

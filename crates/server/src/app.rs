@@ -108,6 +108,7 @@ pub fn router_with_widget(
             .route("/demo/sign-in", get(site::demo_sign_in)),
         None => app,
     }
+    .layer(api_compression())
     .layer(cors);
     let app = match widget_dir {
         Some(dir) => app
@@ -116,6 +117,29 @@ pub fn router_with_widget(
         None => app,
     };
     app.with_state(state)
+}
+
+/// JSON answers (and the console's pages) above 1 KiB go out brotli- or gzip-compressed when
+/// the browser accepts it, at a quick level: they are made per request. An event stream never
+/// is: compression would buffer it. Widget files are compressed at build time instead.
+fn api_compression(
+) -> tower_http::compression::CompressionLayer<impl tower_http::compression::Predicate> {
+    use tower_http::compression::predicate::{Predicate, SizeAbove};
+    use tower_http::compression::{CompressionLayer, CompressionLevel};
+    let worth_compressing = |_: axum::http::StatusCode,
+                             _: axum::http::Version,
+                             headers: &axum::http::HeaderMap,
+                             _: &axum::http::Extensions| {
+        headers
+            .get(axum::http::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("application/json") || v.starts_with("text/html"))
+    };
+    CompressionLayer::new()
+        .no_deflate()
+        .no_zstd()
+        .quality(CompressionLevel::Precise(4))
+        .compress_when(SizeAbove::new(1024).and(worth_compressing))
 }
 
 /// CORS for the allowed origins only: browsers elsewhere cannot read any reply.

@@ -14,6 +14,7 @@ pub mod console;
 pub mod error;
 pub mod gateway;
 pub mod local;
+pub mod precompress;
 pub mod rest;
 pub mod serve;
 pub mod site;

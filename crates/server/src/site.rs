@@ -11,15 +11,25 @@ use axum::Router;
 use tower_http::services::ServeDir;
 use tower_http::set_header::SetResponseHeaderLayer;
 
-/// Static files of the built widget (`trunk build --release` output).
+/// Static files of the built widget (`scripts/build-widget.sh` output). Each file goes out as
+/// the brotli or gzip copy the build wrote beside it (`connect360-precompress`) when the
+/// browser accepts that encoding, else as it is; caches are told the answer varies with
+/// `Accept-Encoding`.
 pub fn widget_files<S: Clone + Send + Sync + 'static>(widget_dir: &Path) -> Router<S> {
     Router::new()
-        .fallback_service(ServeDir::new(widget_dir))
+        .fallback_service(
+            ServeDir::new(widget_dir)
+                .precompressed_br()
+                .precompressed_gzip(),
+        )
         .layer(axum::middleware::map_response(
             |uri: axum::http::Uri, mut response: Response| async move {
-                if response.status().is_success() {
+                let status = response.status();
+                if status.is_success() || status == axum::http::StatusCode::NOT_MODIFIED {
                     let policy = HeaderValue::from_static(cache_policy(uri.path()));
-                    response.headers_mut().insert(header::CACHE_CONTROL, policy);
+                    let headers = response.headers_mut();
+                    headers.insert(header::CACHE_CONTROL, policy);
+                    headers.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
                 }
                 response
             },
@@ -194,6 +204,122 @@ fn escape(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::cache_policy;
+    use axum::body::Body;
+    use axum::http::{header, Request, StatusCode};
+    use std::io::Read;
+    use tower::ServiceExt;
+
+    /// GETs `path` from the widget files in `dir`, with `accept` as `Accept-Encoding`.
+    async fn fetch(
+        dir: &std::path::Path,
+        path: &str,
+        accept: Option<&str>,
+    ) -> (StatusCode, axum::http::HeaderMap, Vec<u8>) {
+        let mut request = Request::get(path);
+        if let Some(accept) = accept {
+            request = request.header(header::ACCEPT_ENCODING, accept);
+        }
+        let response = super::widget_files::<()>(dir)
+            .oneshot(request.body(Body::empty()).unwrap())
+            .await
+            .unwrap();
+        let (parts, body) = response.into_parts();
+        let bytes = axum::body::to_bytes(body, usize::MAX).await.unwrap();
+        (parts.status, parts.headers, bytes.to_vec())
+    }
+
+    fn decoded(encoding: Option<&str>, bytes: &[u8]) -> Vec<u8> {
+        let mut plain = Vec::new();
+        match encoding {
+            Some("br") => {
+                brotli::Decompressor::new(bytes, 4096)
+                    .read_to_end(&mut plain)
+                    .unwrap();
+            }
+            Some("gzip") => {
+                flate2::read::GzDecoder::new(bytes)
+                    .read_to_end(&mut plain)
+                    .unwrap();
+            }
+            None => plain = bytes.to_vec(),
+            Some(other) => panic!("unexpected encoding {other}"),
+        }
+        plain
+    }
+
+    #[tokio::test]
+    async fn every_asset_goes_out_in_each_accepted_encoding_and_decodes_to_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let text = "body { color: red }\n".repeat(200);
+        let files: [(&str, Vec<u8>); 3] = [
+            ("widget-0123456789abcdef.css", text.clone().into_bytes()),
+            ("loader.js", format!("/* loader */ {text}").into_bytes()),
+            (
+                "connect360-widget-0123456789abcdef_bg.wasm",
+                (0..60_000u32)
+                    .map(|i| (i % 251) as u8 ^ (i / 700) as u8)
+                    .collect(),
+            ),
+        ];
+        for (name, bytes) in &files {
+            std::fs::write(dir.path().join(name), bytes).unwrap();
+        }
+        // A picture is not compressed again.
+        std::fs::write(dir.path().join("icon.png"), b"\x89PNG not really").unwrap();
+        assert_eq!(crate::precompress::precompress_dir(dir.path()).unwrap(), 3);
+        assert!(!dir.path().join("icon.png.br").exists());
+
+        for (name, bytes) in &files {
+            let path = format!("/{name}");
+            for (accept, expected) in [
+                (Some("gzip, deflate, br, zstd"), Some("br")),
+                (Some("br;q=1.0, gzip;q=0.8"), Some("br")),
+                (Some("gzip"), Some("gzip")),
+                (Some("identity"), None),
+                (None, None),
+            ] {
+                let (status, headers, body) = fetch(dir.path(), &path, accept).await;
+                assert_eq!(status, StatusCode::OK, "{name} {accept:?}");
+                let encoding = headers
+                    .get(header::CONTENT_ENCODING)
+                    .map(|v| v.to_str().unwrap());
+                assert_eq!(encoding, expected, "{name} {accept:?}");
+                assert_eq!(headers[header::VARY], "accept-encoding");
+                assert_eq!(
+                    headers[header::CONTENT_LENGTH].to_str().unwrap(),
+                    body.len().to_string()
+                );
+                assert_eq!(&decoded(encoding, &body), bytes, "{name} {accept:?}");
+                assert!(headers.contains_key(header::CACHE_CONTROL));
+            }
+        }
+        // Ranges still work on the plain file.
+        let response = super::widget_files::<()>(dir.path())
+            .oneshot(
+                Request::get("/loader.js")
+                    .header(header::RANGE, "bytes=0-11")
+                    .body(Body::empty())
+                    .unwrap(),
+            )
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::PARTIAL_CONTENT);
+        let bytes = axum::body::to_bytes(response.into_body(), 100)
+            .await
+            .unwrap();
+        assert_eq!(&bytes[..], b"/* loader */");
+    }
+
+    #[test]
+    fn a_copy_that_would_not_be_smaller_is_not_written_and_a_stale_one_goes() {
+        let dir = tempfile::tempdir().unwrap();
+        let tiny = dir.path().join("tiny.js");
+        std::fs::write(&tiny, b"x").unwrap();
+        std::fs::write(dir.path().join("tiny.js.br"), b"stale").unwrap();
+        crate::precompress::precompress_dir(dir.path()).unwrap();
+        assert!(!dir.path().join("tiny.js.br").exists());
+        assert!(!dir.path().join("tiny.js.gz").exists());
+    }
 
     #[test]
     fn content_named_files_are_immutable_and_the_loader_is_revalidated() {

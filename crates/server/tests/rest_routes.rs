@@ -280,3 +280,99 @@ async fn ai_stream_failures_are_events_after_200_and_errors_before() {
         .unwrap();
     assert_eq!(response.status(), 401);
 }
+
+/// GETs listMessages of `conversation` with `accept` as `Accept-Encoding`: (encoding, body bytes).
+async fn list_encoded(
+    server: &TestServer,
+    conversation: &str,
+    accept: Option<&str>,
+) -> (Option<String>, Vec<u8>) {
+    let mut request = server
+        .client
+        .get(server.url("v1.connect.listMessages"))
+        .query(&[(
+            "input",
+            json!({"conversationId": conversation, "limit": 100}).to_string(),
+        )])
+        .bearer_auth(KEY);
+    if let Some(accept) = accept {
+        request = request.header("accept-encoding", accept);
+    }
+    let response = request.send().await.unwrap();
+    assert_eq!(response.status(), 200);
+    let encoding = response
+        .headers()
+        .get("content-encoding")
+        .map(|v| v.to_str().unwrap().to_owned());
+    (encoding, response.bytes().await.unwrap().to_vec())
+}
+
+fn decode(encoding: Option<&str>, bytes: &[u8]) -> Vec<u8> {
+    use std::io::Read;
+    let mut plain = Vec::new();
+    let read = match encoding {
+        Some("br") => brotli::Decompressor::new(bytes, 4096).read_to_end(&mut plain),
+        Some("gzip") => flate2::read::GzDecoder::new(bytes).read_to_end(&mut plain),
+        None => return bytes.to_vec(),
+        Some(other) => panic!("unexpected encoding {other}"),
+    };
+    read.unwrap();
+    plain
+}
+
+#[tokio::test]
+async fn json_answers_above_1_kib_are_compressed_and_an_event_stream_never_is() {
+    let (server, _dir) = TestServer::start().await;
+    let conversation = server.conversation_for("visitor_compression").await;
+    // Small: sent as it is, whatever the browser accepts.
+    server.customer_says(&conversation, "Hello").await;
+    let (encoding, small) = list_encoded(&server, &conversation, Some("br, gzip")).await;
+    assert_eq!(encoding, None, "{} bytes", small.len());
+    assert!(small.len() < 1024);
+
+    let question = server
+        .customer_says(&conversation, &"Is the Ridge 2 waterproof? ".repeat(40))
+        .await;
+    let (_, plain) = list_encoded(&server, &conversation, None).await;
+    assert!(plain.len() > 1024);
+    for (accept, expected) in [
+        (Some("gzip, deflate, br"), Some("br")),
+        (Some("gzip"), Some("gzip")),
+        (Some("identity"), None),
+        (None, None),
+    ] {
+        let (encoding, bytes) = list_encoded(&server, &conversation, accept).await;
+        assert_eq!(encoding.as_deref(), expected, "{accept:?}");
+        let body = decode(encoding.as_deref(), &bytes);
+        assert_eq!(body, plain, "{accept:?} decodes to the same JSON");
+        if expected.is_some() {
+            assert!(
+                bytes.len() < plain.len() / 2,
+                "{accept:?}: {} bytes",
+                bytes.len()
+            );
+        }
+    }
+
+    // The AI reply streams as plain text/event-stream even to a browser that accepts brotli.
+    let response = server
+        .client
+        .post(format!("{}/api/v1/connect/ai-stream", server.base))
+        .bearer_auth(KEY)
+        .header("accept-encoding", "br, gzip")
+        .json(&json!({"agentId": AGENT, "conversationId": conversation, "lastMessageId": question["id"]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["content-type"], "text/event-stream");
+    assert!(response.headers().get("content-encoding").is_none());
+    let mut response = response;
+    // The first piece arrives on its own, readable as it is: nothing holds the stream back.
+    let first = response.chunk().await.unwrap().unwrap();
+    let mut decoder = SseDecoder::new();
+    let events = decoder.feed(&first);
+    assert!(!events.is_empty(), "{first:?}");
+    assert!(serde_json::from_str::<AiStreamEvent>(&events[0]).is_ok());
+    while response.chunk().await.unwrap().is_some() {}
+}
