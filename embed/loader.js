@@ -94,11 +94,156 @@
       button.appendChild(icon);
       button.addEventListener('pointerenter', load);
       button.addEventListener('focus', load);
-      button.addEventListener('click', function () { call('launcherToggle', []); });
+      button.addEventListener('click', function () {
+        if (widget) widget.launcherToggle();
+        else { showShell(!shell || shell.hidden); load(); }
+      });
+      boot.setAttribute('lang', lang);
+      boot.setAttribute('dir', lang === 'ar' ? 'rtl' : 'ltr');
+      boot.addEventListener('keydown', function (e) {
+        if (e.key === 'Escape' && shell && !shell.hidden) { e.stopPropagation(); showShell(false); }
+      });
       boot.appendChild(button);
       root.appendChild(boot);
     }
     d.body.appendChild(host);
+  }
+
+  // The panel's frame, painted by the loader on the first tap, before the wasm has arrived:
+  // the widget's own classes (widget.css), a real composer that takes text and Enter, and, if
+  // the wasm cannot load, the reason and a Retry. The widget takes it over when it mounts
+  // (src/embed.rs): text, caret and focus carry over, and messages sent here are queued.
+  var TEXTS = {
+    en: ['Chat with us', 'Hi! How can we help?', 'Connecting…', 'Message', 'Write a message…', 'Send',
+      'Close chat', 'Attach files', 'Conversation', 'The chat could not load.', 'Retry'],
+    ar: ['تحدث معنا', 'مرحبًا! كيف يمكننا المساعدة؟', 'جارٍ الاتصال…', 'الرسالة', 'اكتب رسالة…', 'إرسال',
+      'إغلاق المحادثة', 'إرفاق ملفات', 'المحادثة', 'تعذّر تحميل المحادثة.', 'إعادة المحاولة'],
+    tr: ['Bizimle sohbet edin', 'Merhaba! Size nasıl yardımcı olabiliriz?', 'Bağlanılıyor…', 'Mesaj',
+      'Bir mesaj yazın…', 'Gönder', 'Sohbeti kapat', 'Dosya ekle', 'Sohbet', 'Sohbet yüklenemedi.', 'Tekrar dene']
+  };
+  function pick(tag) {
+    var code = String(tag || '').trim().split(/[-_]/)[0].toLowerCase();
+    return TEXTS[code] ? code : null;
+  }
+  var lang = pick(settings.locale) || pick(w.navigator.language) || 'en';
+  var T = TEXTS[lang];
+  // As the widget reads data-title and data-greeting: trimmed, no control characters, 120 at most.
+  function own(text, fallback) {
+    var t = Array.from(String(text || '').trim()).filter(function (c) { return !/[\u0000-\u001f\u007f-\u009f]/.test(c); });
+    return t.length ? t.slice(0, 120).join('') : fallback;
+  }
+  var shell = null;
+  var shellInput = null;
+  var shellSend = null;
+  var shellError = null;
+
+  function el(tag, cls, parent) {
+    var e = d.createElement(tag);
+    if (cls) e.className = cls;
+    if (parent) parent.appendChild(e);
+    return e;
+  }
+  function icon(parent, path, cls) {
+    var SVG = 'http://www.w3.org/2000/svg';
+    var svg = d.createElementNS(SVG, 'svg');
+    if (cls) svg.setAttribute('class', cls);
+    svg.setAttribute('viewBox', '0 0 24 24');
+    svg.setAttribute('aria-hidden', 'true');
+    svg.setAttribute('focusable', 'false');
+    var p = d.createElementNS(SVG, 'path');
+    p.setAttribute('d', path);
+    svg.appendChild(p);
+    parent.appendChild(svg);
+    return svg;
+  }
+  function labelled(tag, cls, parent, label) {
+    var b = el(tag, cls, parent);
+    if (tag === 'button') b.type = 'button';
+    b.setAttribute('aria-label', label);
+    return b;
+  }
+
+  function buildShell() {
+    var boot = host.shadowRoot.querySelector('.c360-boot');
+    shell = el('section', 'c360-panel c360-shell');
+    shell.setAttribute('role', 'dialog');
+    shell.setAttribute('aria-labelledby', 'c360-shell-title');
+    var header = el('header', 'c360-header', shell);
+    var heading = el('div', 'c360-heading', header);
+    var title = el('h2', 'c360-title', heading);
+    title.id = 'c360-shell-title';
+    title.textContent = own(settings.title, T[0]);
+    el('p', 'c360-presence', heading).textContent = T[2];
+    var close = labelled('button', 'c360-close', header, T[6]);
+    icon(close, 'M6 6l12 12M18 6L6 18');
+    close.addEventListener('click', function () { showShell(false); });
+    var log = labelled('div', 'c360-transcript', shell, T[8]);
+    log.setAttribute('role', 'log');
+    log.tabIndex = 0;
+    el('p', 'c360-greeting', log).textContent = own(settings.greeting, T[1]);
+    var form = el('form', 'c360-composer', shell);
+    var attach = labelled('button', 'c360-attach', form, T[7]);
+    attach.setAttribute('aria-disabled', 'true');
+    icon(attach, 'M21 11l-9 9a5 5 0 0 1-7-7l9-9a3 3 0 0 1 5 5l-9 9a1 1 0 0 1-2-2l8-8');
+    shellInput = labelled('textarea', 'c360-input', form, T[3]);
+    shellInput.rows = 1;
+    shellInput.maxLength = 3072;
+    shellInput.placeholder = T[4];
+    shellInput.dir = 'auto';
+    shellSend = labelled('button', 'c360-send', form, T[5]);
+    shellSend.type = 'submit';
+    shellSend.disabled = true;
+    icon(shellSend, 'M3 20l18-8L3 4v6l12 2-12 2z');
+    shellInput.addEventListener('input', function () { shellSend.disabled = !shellInput.value.trim(); });
+    shellInput.addEventListener('keydown', function (e) {
+      if (e.key === 'Enter' && !e.shiftKey && !e.isComposing && e.keyCode !== 229) {
+        e.preventDefault();
+        sendEarly(log);
+      }
+    });
+    form.addEventListener('submit', function (e) { e.preventDefault(); sendEarly(log); });
+    boot.insertBefore(shell, boot.firstChild);
+  }
+
+  // A message sent before the widget is ready: shown as sending, queued for the widget.
+  function sendEarly(log) {
+    var text = shellInput.value;
+    if (!text.trim()) return;
+    queue.push(['sendMessage', [text]]);
+    el('div', 'c360-bubble c360-bubble--pending', el('div', 'c360-row c360-row--mine', log)).textContent = text;
+    shellInput.value = '';
+    shellSend.disabled = true;
+  }
+
+  function showShell(open) {
+    if (!shell) buildShell();
+    shell.hidden = !open;
+    var launcher = host.shadowRoot.querySelector('.c360-boot .c360-launcher');
+    launcher.setAttribute('aria-expanded', String(open));
+    var shape = launcher.querySelector('svg');
+    launcher.replaceChild(open
+      ? icon(d.createDocumentFragment(), 'M6 9l6 6 6-6', 'c360-launcher-icon c360-launcher-icon--open')
+      : icon(d.createDocumentFragment(), 'M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H9l-5 4v-4a2 2 0 0 1-2-2V6a2 2 0 0 1 2-2z', 'c360-launcher-icon'), shape);
+    (open ? shellInput : launcher).focus({ preventScroll: true });
+  }
+
+  // The wasm did not arrive: say so where the visitor looks, keep what they wrote, offer Retry.
+  function showLoadError() {
+    if (!shell || shellError) return;
+    shellError = el('div', 'c360-notice-band');
+    var notice = el('p', 'c360-notice', shellError);
+    notice.setAttribute('role', 'alert');
+    notice.textContent = T[9] + ' ';
+    var retry = el('button', 'c360-link-button', notice);
+    retry.type = 'button';
+    retry.textContent = T[10];
+    retry.addEventListener('click', function () {
+      shellError.parentNode.removeChild(shellError);
+      shellError = null;
+      shellInput.focus({ preventScroll: true });
+      load();
+    });
+    shell.insertBefore(shellError, shell.querySelector('.c360-composer'));
   }
 
   function load() {
@@ -114,6 +259,7 @@
       });
     }).catch(function (error) {
       loading = false;
+      showLoadError();
       emit('error', { message: 'The chat could not load', cause: String(error) });
     });
   }

@@ -8,6 +8,7 @@
 # cached forever (`immutable`), and a deploy can never pair a cached loader or glue with a wasm
 # module of another build.
 set -euo pipefail
+repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 dir="${TRUNK_STAGING_DIR:?run by trunk as a post_build hook}"
 cd "$dir"
 
@@ -43,3 +44,13 @@ rename_in loader.js "/widget.css'" "/$css'"
 # The standalone page links the stylesheet its widget host names.
 rename_in index.html 'data-stylesheet="widget.css"' "data-stylesheet=\"$css\""
 echo "version-assets: loader.js → $js, $wasm, $css; index.html → $css"
+
+# Every page of a merchant's site loads the loader: it ships minified (terser, from tools/),
+# its readable source staying in embed/loader.js.
+terser="$repo/tools/node_modules/.bin/terser"
+if [[ ! -x "$terser" ]]; then
+  echo "version-assets: $terser is missing; run scripts/setup.sh" >&2
+  exit 1
+fi
+"$terser" loader.js --compress --mangle --comments false --output loader.js
+echo "version-assets: loader.js minified to $(wc -c <loader.js) bytes"

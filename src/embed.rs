@@ -32,9 +32,13 @@ pub fn start(host: web_sys::Element, emit: js_sys::Function) -> Result<EmbeddedW
         // The loader's painted launcher gives way to the widget's own; a keyboard user who
         // had focused it (which is what started the load) keeps focus on the launcher.
         if let Ok(Some(boot)) = shadow.query_selector(".c360-boot") {
-            let had_focus = shadow
-                .active_element()
-                .is_some_and(|active| boot.contains(Some(&active)));
+            let shell = boot.query_selector(".c360-shell").ok().flatten();
+            let composer_focused =
+                shell.is_some_and(|shell| take_over_shell(&shadow, &shell, panel));
+            let had_focus = !composer_focused
+                && shadow
+                    .active_element()
+                    .is_some_and(|active| boot.contains(Some(&active)));
             boot.remove();
             let launcher = shadow
                 .query_selector(".c360-root .c360-launcher")
@@ -51,6 +55,58 @@ pub fn start(host: web_sys::Element, emit: js_sys::Function) -> Result<EmbeddedW
         panel: Cell::new(panel),
         handle: RefCell::new(Some(handle)),
     })
+}
+
+/// The panel shell the loader painted on the first tap (`embed/loader.js`) gives way to the
+/// panel in this same task, before anything is painted: open if the shell was, with the
+/// shell composer's text, caret and focus. Returns whether the composer took focus. (Messages
+/// sent in the shell are queued by the loader and sent after this.)
+fn take_over_shell(
+    shadow: &web_sys::ShadowRoot,
+    shell: &web_sys::Element,
+    panel: PanelState,
+) -> bool {
+    let textarea = |root: &web_sys::Element| {
+        root.query_selector(".c360-input")
+            .ok()
+            .flatten()
+            .and_then(|e| e.dyn_into::<web_sys::HtmlTextAreaElement>().ok())
+    };
+    let widget_root = shadow.query_selector(".c360-root").ok().flatten();
+    let (Some(typed), Some(composer)) = (textarea(shell), widget_root.as_ref().and_then(textarea))
+    else {
+        return false;
+    };
+    let focused = shadow
+        .active_element()
+        .is_some_and(|active| active == **typed);
+    let open = !shell.unchecked_ref::<web_sys::HtmlElement>().hidden();
+    if open {
+        panel.chat.set_open(true);
+        // Shown now rather than at the next reactive flush, so focus can move straight from
+        // the shell's composer to this one (the effect sets the same).
+        if let Some(section) = shadow.get_element_by_id(crate::ui::panel::PANEL_ID) {
+            let _ = section.remove_attribute("hidden");
+        }
+    }
+    let text = typed.value();
+    if !text.is_empty() {
+        composer.set_value(&text);
+        // The composer's own input handler takes the text in (the send button, the counter).
+        if let Ok(event) = web_sys::Event::new("input") {
+            let _ = composer.dispatch_event(&event);
+        }
+        let start = typed.selection_start().ok().flatten();
+        let end = typed.selection_end().ok().flatten();
+        if let (Some(start), Some(end)) = (start, end) {
+            let _ = composer.set_selection_range(start, end);
+        }
+    }
+    let take_focus = open && focused;
+    if take_focus {
+        crate::ui::focus_without_scrolling(&composer);
+    }
+    take_focus
 }
 
 /// Mounts a widget configured by `host`'s attributes, its events going to `emit`.
