@@ -5,7 +5,7 @@
 #   - the wasm32-unknown-unknown target, rustfmt, clippy and rust-src (rustup)
 #   - trunk 0.21.14 (cargo install; 0.22 needs a newer rustc)
 #   - wasm-bindgen-cli, exactly the wasm-bindgen version in Cargo.lock
-#   - wasm-opt from npm binaryen@132.0.0, terser (the loader) and playwright-core (tools/, npm ci), wasm-opt linked
+#   - wasm-opt from npm binaryen@132.0.0, terser and csso (the loader and its stylesheet) and playwright-core (tools/, npm ci), wasm-opt linked
 #     into cargo's bin so a new shell finds it
 #   - Debian chromium + chromium-driver (apt), for the browser and end-to-end tests
 #   - cargo-fuzz 0.13.2 (cargo install), for the bounded fuzzing run (scripts/fuzz.sh)
@@ -67,7 +67,7 @@ setup_npm_tools() {
   if [[ -f "$stamp" ]] && cmp -s "$stamp" "$repo/tools/package-lock.json"; then
     return
   fi
-  say "installing npm tools (binaryen 132 wasm-opt, terser, playwright-core)"
+  say "installing npm tools (binaryen 132 wasm-opt, terser, csso, playwright-core)"
   (cd "$repo/tools" && npm ci --no-audit --no-fund --loglevel=error)
   cp "$repo/tools/package-lock.json" "$stamp"
 }

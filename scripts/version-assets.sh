@@ -23,6 +23,13 @@ only() { # the one file matching a glob, or fail
 
 js=$(only 'connect360-widget-*[0-9a-f].js')
 wasm=$(only 'connect360-widget-*_bg.wasm')
+# The stylesheet every page loads for the launcher ships minified (csso, from tools/, with no
+# restructuring: the rules stay in their order), and is named after the minified content.
+CSSO_PATH="$repo/tools/node_modules/csso" node -e '
+  const fs = require("fs");
+  const csso = require(process.env.CSSO_PATH);
+  fs.writeFileSync("widget.css", csso.minify(fs.readFileSync("widget.css", "utf8"), { restructure: false }).css);
+'
 css_hash=$(sha256sum widget.css | cut -c1-16)
 css="widget-$css_hash.css"
 mv widget.css "$css"

@@ -30,7 +30,8 @@ test('widget files are versioned, cacheable and served cross-origin', async () =
   assert.equal(loader.headers.get('access-control-allow-origin'), '*');
   // The loader names the content-hashed files of its own build (scripts/version-assets.sh).
   const source = await loader.text();
-  const named = [...source.matchAll(/base \+ '\/([^']+)'/g)].map((m) => m[1]);
+  // (It ships minified: the names stand in quotes after a slash.)
+  const named = [...source.matchAll(/["']\/([\w.-]+\.(?:js|wasm|css))["']/g)].map((m) => m[1]);
   // Trunk's hash may print with fewer than 16 digits (no leading zeros).
   const hashed = /^(connect360-widget-[0-9a-f]{8,16}(_bg\.wasm|\.js)|widget-[0-9a-f]{16}\.css)$/;
   assert.equal(named.length, 3, `three assets in the loader: ${named}`);
@@ -43,6 +44,7 @@ test('widget files are versioned, cacheable and served cross-origin', async () =
     assert.equal(file.headers.get('cache-control'), 'public, max-age=31536000, immutable', name);
     assert.equal(file.headers.get('access-control-allow-origin'), '*', name);
     assert.equal(file.headers.get('x-content-type-options'), 'nosniff', name);
+    assert.equal(file.headers.get('vary'), 'accept-encoding', name);
   }
   const picture = await fetch(new URL('/demo/img/blue-runner.png', live.server.url));
   assert.equal(picture.headers.get('content-type'), 'image/png');
