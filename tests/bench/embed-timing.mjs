@@ -82,7 +82,8 @@ function wireCounter(cdp, origin) {
 /** Records when the launcher is tapped and when the shell's (or the panel's) composer is focused. */
 function tapWatch() {
   window.__tap = { at: null, typable: null, mounted: null, connected: null };
-  addEventListener('click', (e) => { if (window.__tap.at === null) window.__tap.at = e.timeStamp; }, true);
+  // The moment the finger touches: what the visitor waits from.
+  addEventListener('pointerdown', () => { if (window.__tap.at === null) window.__tap.at = performance.now(); }, true);
   const frame = () => {
     const t = window.__tap;
     const root = document.querySelector('[data-connect360]')?.shadowRoot;
@@ -95,7 +96,7 @@ function tapWatch() {
       const presence = panel?.querySelector('.c360-presence')?.textContent ?? '';
       if (t.connected === null && t.mounted !== null && presence && !/Connecting/.test(presence)) t.connected = now;
     }
-    if (t.connected === null) requestAnimationFrame(frame);
+    if (t.connected === null || t.typable === null) requestAnimationFrame(frame);
   };
   requestAnimationFrame(frame);
 }
@@ -123,8 +124,9 @@ async function phoneProfile() {
     await page.waitForTimeout(storageState ? 6000 : 2000); // idle: a returning visitor's widget loads now
     const before = wire();
     await launcher.tap();
-    await page.waitForFunction(() => window.__tap.connected !== null, null, { timeout: 60000 });
+    await page.waitForFunction(() => window.__tap.connected !== null && window.__tap.typable !== null, null, { timeout: 60000 });
     const tap = await page.evaluate(() => window.__tap);
+    if (process.env.TRACE_TAP) console.log(JSON.stringify(tap));
     await page.waitForTimeout(500);
     const after = wire();
     await context.close();

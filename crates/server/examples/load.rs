@@ -222,6 +222,10 @@ async fn main() {
             reqwest::Client::builder()
                 .local_address(IpAddr::V4(address))
                 .pool_max_idle_per_host(VISITORS_PER_ADDRESS as usize)
+                // The server drops a keep-alive connection that sends nothing for 10 s (its
+                // header timeout). A client reusing one just then loses the request (a browser
+                // retries it by itself; reqwest does not), so idle connections go sooner.
+                .pool_idle_timeout(Duration::from_secs(5))
                 .build()
                 .unwrap()
         })
