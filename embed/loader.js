@@ -81,7 +81,8 @@
       var button = d.createElement('button');
       button.type = 'button';
       button.className = 'c360-launcher';
-      button.setAttribute('aria-label', 'Open chat');
+      button.setAttribute('aria-label', T[11]);
+      button.setAttribute('aria-expanded', 'false');
       var SVG = 'http://www.w3.org/2000/svg';
       var icon = d.createElementNS(SVG, 'svg');
       icon.setAttribute('class', 'c360-launcher-icon');
@@ -101,7 +102,7 @@
       boot.setAttribute('lang', lang);
       boot.setAttribute('dir', lang === 'ar' ? 'rtl' : 'ltr');
       boot.addEventListener('keydown', function (e) {
-        if (e.key === 'Escape' && shell && !shell.hidden) { e.stopPropagation(); showShell(false); }
+        if (e.key === 'Escape' && !e.isComposing && shell && !shell.hidden) { e.stopPropagation(); showShell(false); }
       });
       boot.appendChild(button);
       root.appendChild(boot);
@@ -115,11 +116,12 @@
   // (src/embed.rs): text, caret and focus carry over, and messages sent here are queued.
   var TEXTS = {
     en: ['Chat with us', 'Hi! How can we help?', 'Connecting…', 'Message', 'Write a message…', 'Send',
-      'Close chat', 'Attach files', 'Conversation', 'The chat could not load.', 'Retry'],
+      'Close chat', 'Attach files', 'Conversation', 'The chat could not load.', 'Retry', 'Open chat'],
     ar: ['تحدث معنا', 'مرحبًا! كيف يمكننا المساعدة؟', 'جارٍ الاتصال…', 'الرسالة', 'اكتب رسالة…', 'إرسال',
-      'إغلاق المحادثة', 'إرفاق ملفات', 'المحادثة', 'تعذّر تحميل المحادثة.', 'إعادة المحاولة'],
+      'إغلاق المحادثة', 'إرفاق ملفات', 'المحادثة', 'تعذّر تحميل المحادثة.', 'إعادة المحاولة', 'فتح المحادثة'],
     tr: ['Bizimle sohbet edin', 'Merhaba! Size nasıl yardımcı olabiliriz?', 'Bağlanılıyor…', 'Mesaj',
-      'Bir mesaj yazın…', 'Gönder', 'Sohbeti kapat', 'Dosya ekle', 'Sohbet', 'Sohbet yüklenemedi.', 'Tekrar dene']
+      'Bir mesaj yazın…', 'Gönder', 'Sohbeti kapat', 'Dosya ekle', 'Sohbet', 'Sohbet yüklenemedi.', 'Tekrar dene',
+      'Sohbeti aç']
   };
   function pick(tag) {
     var code = String(tag || '').trim().split(/[-_]/)[0].toLowerCase();
@@ -213,6 +215,7 @@
     el('div', 'c360-bubble c360-bubble--pending', el('div', 'c360-row c360-row--mine', log)).textContent = text;
     shellInput.value = '';
     shellSend.disabled = true;
+    load(); // after a failed load too: the message is not left waiting for a Retry
   }
 
   function showShell(open) {
@@ -220,6 +223,7 @@
     shell.hidden = !open;
     var launcher = host.shadowRoot.querySelector('.c360-boot .c360-launcher');
     launcher.setAttribute('aria-expanded', String(open));
+    launcher.setAttribute('aria-label', open ? T[6] : T[11]);
     var shape = launcher.querySelector('svg');
     launcher.replaceChild(open
       ? icon(d.createDocumentFragment(), 'M6 9l6 6 6-6', 'c360-launcher-icon c360-launcher-icon--open')
@@ -246,15 +250,25 @@
     shell.insertBefore(shellError, shell.querySelector('.c360-composer'));
   }
 
+  var attempts = 0;
+  var loadWhenMounted = false;
   function load() {
-    if (loading) return;
+    if (loading || widget) return;
+    // A call before <body> exists: the widget needs its host; ready() loads it then.
+    if (!host) { loadWhenMounted = true; return; }
     loading = true;
-    import(base + '/connect360-widget.js').then(function (mod) {
+    if (shellError) { shellError.parentNode.removeChild(shellError); shellError = null; }
+    // A browser remembers a failed module import by URL: a retry asks under another one.
+    var retry = attempts++ ? '?retry=' + attempts : '';
+    import(base + '/connect360-widget.js' + retry).then(function (mod) {
       return mod.default({ module_or_path: base + '/connect360-widget_bg.wasm' }).then(function () {
         widget = mod.start(host, emit);
         var pending = queue;
         queue = [];
-        pending.forEach(function (c) { widget[c[0]].apply(widget, c[1]); });
+        // One call that throws does not cost the ones after it (a message typed in the shell).
+        pending.forEach(function (c) {
+          try { widget[c[0]].apply(widget, c[1]); } catch (e) { setTimeout(function () { throw e; }); }
+        });
         emit('ready', widget.getState());
       });
     }).catch(function (error) {
@@ -314,6 +328,7 @@
 
   function ready() {
     mountHost();
+    if (loadWhenMounted) load();
     if (settings.open === 'true') call('open', []);
     else if (returning()) (w.requestIdleCallback || function (f) { setTimeout(f, 1000); })(load);
     // Single-page apps may replace <body> or its content: put the widget back. Only direct

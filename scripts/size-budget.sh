@@ -36,18 +36,18 @@ total_raw=0 total_gz=0 total_br=0
 row() { printf '%-44s %10s %10s %10s%s\n' "$@"; }
 row "file" "raw" "gzip -9" "brotli 11" ""
 for f in "${files[@]}"; do
-  raw=$(size_of "$f") gz=$(size_of "$f.gz") br=$(size_of "$f.br")
+  raw=$(size_of "$f")
+  gz=$(size_of "$f.gz")
+  br=$(size_of "$f.br")
   total_raw=$((total_raw + raw)) total_gz=$((total_gz + gz)) total_br=$((total_br + br))
   row "$(basename "$f")" "$raw" "$gz" "$br" ""
 done
 row "widget total" "$total_raw" "$total_gz" "$total_br" \
   "   (budget gzip $BUDGET_GZIP_BYTES, brotli $BUDGET_BROTLI_BYTES)"
-loader_br=0
-if [[ -e "$dist/loader.js" ]]; then
-  loader_br=$(size_of "$dist/loader.js.br")
-  row "loader.js" "$(size_of "$dist/loader.js")" "$(size_of "$dist/loader.js.gz")" "$loader_br" \
-    "   (budget brotli $LOADER_BUDGET_BROTLI_BYTES)"
-fi
+loader_raw=$(size_of "$dist/loader.js")
+loader_gz=$(size_of "$dist/loader.js.gz")
+loader_br=$(size_of "$dist/loader.js.br")
+row "loader.js" "$loader_raw" "$loader_gz" "$loader_br" "   (budget brotli $LOADER_BUDGET_BROTLI_BYTES)"
 
 failed=0
 if ((loader_br > LOADER_BUDGET_BROTLI_BYTES)); then

@@ -42,7 +42,7 @@ LOAD_VISITORS=500 LOAD_SECONDS="${SOAK_SECONDS:-300}" \
 step "release build (trunk, std built for size, wasm-opt -Oz from binaryen 132)"
 scripts/build-widget.sh
 
-step "size budget (gzip -9)"
+step "size budget (raw, gzip -9, brotli 11)"
 scripts/size-budget.sh dist
 
 step "end-to-end tests (release build in Chromium, against the real server)"

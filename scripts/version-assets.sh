@@ -25,6 +25,10 @@ js=$(only 'connect360-widget-*[0-9a-f].js')
 wasm=$(only 'connect360-widget-*_bg.wasm')
 # The stylesheet every page loads for the launcher ships minified (csso, from tools/, with no
 # restructuring: the rules stay in their order), and is named after the minified content.
+if [[ ! -d "$repo/tools/node_modules/csso" ]]; then
+  echo "version-assets: csso is missing from tools/; run scripts/setup.sh" >&2
+  exit 1
+fi
 CSSO_PATH="$repo/tools/node_modules/csso" node -e '
   const fs = require("fs");
   const csso = require(process.env.CSSO_PATH);

@@ -77,9 +77,11 @@ fn take_over_shell(
     else {
         return false;
     };
+    // Focus anywhere in the open shell goes to the composer: on a phone the launcher is hidden
+    // while the panel is open, so it could not take it.
     let focused = shadow
         .active_element()
-        .is_some_and(|active| active == **typed);
+        .is_some_and(|active| shell.contains(Some(&active)));
     let open = !shell.unchecked_ref::<web_sys::HtmlElement>().hidden();
     if open {
         panel.chat.set_open(true);

@@ -152,6 +152,26 @@ for (const [what, failure] of [
   });
 }
 
+test('glue JS that fails to load: Retry asks again under another URL and the widget mounts', async () => {
+  const { page, root, release } = await heldBack();
+  release();
+  const asked = [];
+  await page.route('**/connect360-widget-*.js*', (route) => {
+    asked.push(new URL(route.request().url()).search);
+    return asked.length === 1 ? route.fulfill({ status: 503, body: 'busy' }) : route.continue();
+  });
+  await root.locator('button.c360-launcher').click();
+  await root.locator('.c360-shell textarea').fill('Still here');
+  const alert = root.locator('.c360-shell [role=alert]');
+  await alert.waitFor({ timeout: 15000 });
+  await alert.locator('button').click();
+  await root.locator('#c360-panel').waitFor({ state: 'visible', timeout: 15000 });
+  assert.equal(await root.locator('#c360-panel textarea').inputValue(), 'Still here');
+  assert.equal(asked.length, 2);
+  assert.notEqual(asked[0], asked[1], 'the retry is not the remembered failed import');
+  await page.close();
+});
+
 test('Esc and the close button close the shell and focus the launcher; the next tap reopens it', async () => {
   const { page, root, release } = await heldBack({ locale: 'ar' });
   const launcher = root.locator('button.c360-launcher');

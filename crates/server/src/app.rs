@@ -119,7 +119,7 @@ pub fn router_with_widget(
     app.with_state(state)
 }
 
-/// JSON answers (and the console's pages) above 1 KiB go out brotli- or gzip-compressed when
+/// JSON answers (and the console's pages) above 1 KiB, not stored files, go out brotli- or gzip-compressed when
 /// the browser accepts it, at a quick level: they are made per request. An event stream never
 /// is: compression would buffer it. Widget files are compressed at build time instead.
 fn api_compression(
@@ -130,10 +130,13 @@ fn api_compression(
                              _: axum::http::Version,
                              headers: &axum::http::HeaderMap,
                              _: &axum::http::Extensions| {
-        headers
-            .get(axum::http::header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| v.starts_with("application/json") || v.starts_with("text/html"))
+        // A stored file (an attachment download, whatever its type) keeps its length and its
+        // bytes: it is not compressed on the fly.
+        !headers.contains_key(axum::http::header::CONTENT_DISPOSITION)
+            && headers
+                .get(axum::http::header::CONTENT_TYPE)
+                .and_then(|v| v.to_str().ok())
+                .is_some_and(|v| v.starts_with("application/json") || v.starts_with("text/html"))
     };
     CompressionLayer::new()
         .no_deflate()

@@ -354,6 +354,30 @@ async fn json_answers_above_1_kib_are_compressed_and_an_event_stream_never_is() 
         }
     }
 
+    // A stored JSON file above 1 KiB is a download, not an answer: its bytes and length stay.
+    let document = format!("{{\"notes\": \"{}\"}}", "x".repeat(4000));
+    let form = Form::new().part(
+        "file",
+        Part::bytes(document.clone().into_bytes()).file_name("notes.json"),
+    );
+    let (status, body) = upload(&server, form, Some(KEY)).await;
+    assert_eq!(status, 200, "{body}");
+    let download = server
+        .client
+        .get(body["files"][0]["url"].as_str().unwrap())
+        .bearer_auth(KEY)
+        .header("accept-encoding", "br, gzip")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(download.status(), 200);
+    assert!(download.headers().get("content-encoding").is_none());
+    assert_eq!(
+        download.headers()["content-length"],
+        document.len().to_string().as_str()
+    );
+    assert_eq!(download.bytes().await.unwrap(), document.as_bytes());
+
     // The AI reply streams as plain text/event-stream even to a browser that accepts brotli.
     let response = server
         .client
