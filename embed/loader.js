@@ -78,21 +78,9 @@
       root.appendChild(css);
       var boot = d.createElement('div');
       boot.className = 'c360-boot c360-widget' + (settings.position === 'left' ? ' c360-widget--left' : '');
-      var button = d.createElement('button');
-      button.type = 'button';
-      button.className = 'c360-launcher';
-      button.setAttribute('aria-label', T[11]);
+      var button = labelled('button', 'c360-launcher', null, T[11]);
       button.setAttribute('aria-expanded', 'false');
-      var SVG = 'http://www.w3.org/2000/svg';
-      var icon = d.createElementNS(SVG, 'svg');
-      icon.setAttribute('class', 'c360-launcher-icon');
-      icon.setAttribute('viewBox', '0 0 24 24');
-      icon.setAttribute('aria-hidden', 'true');
-      icon.setAttribute('focusable', 'false');
-      var path = d.createElementNS(SVG, 'path');
-      path.setAttribute('d', 'M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H9l-5 4v-4a2 2 0 0 1-2-2V6a2 2 0 0 1 2-2z');
-      icon.appendChild(path);
-      button.appendChild(icon);
+      icon(button, BUBBLE, 'c360-launcher-icon');
       button.addEventListener('pointerenter', load);
       button.addEventListener('focus', load);
       button.addEventListener('click', function () {
@@ -145,6 +133,8 @@
     if (parent) parent.appendChild(e);
     return e;
   }
+  // The launcher's speech bubble (the widget's own launcher draws the same).
+  var BUBBLE = 'M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H9l-5 4v-4a2 2 0 0 1-2-2V6a2 2 0 0 1 2-2z';
   function icon(parent, path, cls) {
     var SVG = 'http://www.w3.org/2000/svg';
     var svg = d.createElementNS(SVG, 'svg');
@@ -227,7 +217,7 @@
     var shape = launcher.querySelector('svg');
     launcher.replaceChild(open
       ? icon(d.createDocumentFragment(), 'M6 9l6 6 6-6', 'c360-launcher-icon c360-launcher-icon--open')
-      : icon(d.createDocumentFragment(), 'M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H9l-5 4v-4a2 2 0 0 1-2-2V6a2 2 0 0 1 2-2z', 'c360-launcher-icon'), shape);
+      : icon(d.createDocumentFragment(), BUBBLE, 'c360-launcher-icon'), shape);
     (open ? shellInput : launcher).focus({ preventScroll: true });
   }
 

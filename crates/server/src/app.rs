@@ -119,9 +119,10 @@ pub fn router_with_widget(
     app.with_state(state)
 }
 
-/// JSON answers (and the console's pages) above 1 KiB, not stored files, go out brotli- or gzip-compressed when
-/// the browser accepts it, at a quick level: they are made per request. An event stream never
-/// is: compression would buffer it. Widget files are compressed at build time instead.
+/// JSON answers (and the console's pages) above 1 KiB, not stored files, go out brotli- or
+/// gzip-compressed when the browser accepts it, at a quick level: they are made per request.
+/// An event stream never is: compression would buffer it. Widget files are compressed at
+/// build time instead.
 fn api_compression(
 ) -> tower_http::compression::CompressionLayer<impl tower_http::compression::Predicate> {
     use tower_http::compression::predicate::{Predicate, SizeAbove};
