@@ -3,6 +3,8 @@
 //! `start` itself), it mounts nothing.
 
 fn main() {
+    // With the size build's immediate-abort panics no hook ever runs: leave it out there.
+    #[cfg(not(panic = "immediate-abort"))]
     console_error_panic_hook::set_once();
     let embedded = web_sys::window()
         .and_then(|w| js_sys::Reflect::get(&w, &"Connect360".into()).ok())

@@ -1,12 +1,17 @@
 //! URL, e-mail and phone checks of `rich-messages.md` §4: the only way a string from a message
 //! becomes an `href` or `src`.
 //!
-//! Every check runs on the raw string, then parses it with the WHATWG parser of the `url` crate;
-//! what goes into the DOM is the serialised result, never the raw input.
+//! Every check runs on the raw string, then parses it with a WHATWG URL parser ([`whatwg`]:
+//! the browser's in the widget, the `url` crate on the server); what goes into the DOM is the
+//! serialised result, never the raw input. Each check is generic over the parser (`*_with`) so
+//! a browser test can require both parsers to decide alike.
 
 use std::fmt;
 
-use url::{Position, Url};
+use crate::whatwg::{self, ParsedUrl, UrlParser};
+
+/// The origin a root-relative image path is normalised against (then cut off again).
+const PLACEHOLDER_ORIGIN: &str = "https://endpoint.invalid";
 
 /// Longest URL accepted anywhere (characters).
 pub const MAX_URL_CHARS: usize = 2048;
@@ -28,6 +33,8 @@ pub enum Refusal {
     Credentials,
     /// A host name with non-ASCII characters: write it in punycode (`xn--…`).
     NonAsciiHost,
+    /// A host label starting with `xn--` that is not valid punycode.
+    InvalidPunycode,
     InsecureImage,
     Mailto,
     Phone(&'static str),
@@ -55,6 +62,9 @@ impl fmt::Display for Refusal {
             Refusal::Credentials => f.write_str("must not contain a username or password"),
             Refusal::NonAsciiHost => {
                 f.write_str("the host name must be ASCII (write it in punycode, xn--…)")
+            }
+            Refusal::InvalidPunycode => {
+                f.write_str("a host name label starting with xn-- is not valid punycode")
             }
             Refusal::InsecureImage => f.write_str("images must use https or a root-relative path"),
             Refusal::Mailto => f.write_str("is not a single plain mailto: address"),
@@ -89,12 +99,12 @@ fn raw_checks(raw: &str) -> Result<(), Refusal> {
     }
 }
 
-fn parse_absolute(raw: &str) -> Result<Url, Refusal> {
+fn parse_absolute<P: UrlParser>(raw: &str) -> Result<ParsedUrl, Refusal> {
     raw_checks(raw)?;
     if raw.starts_with("//") {
         return Err(Refusal::ProtocolRelative);
     }
-    Url::parse(&ascii_lowercase_authority(raw)?).map_err(|_| Refusal::NotAbsolute)
+    P::parse(&ascii_lowercase_authority(raw)?, None).ok_or(Refusal::NotAbsolute)
 }
 
 /// The URL with its authority (after the scheme and its slashes, up to the path) lowercased,
@@ -119,17 +129,63 @@ fn ascii_lowercase_authority(raw: &str) -> Result<String, Refusal> {
     if !authority.is_ascii() {
         return Err(Refusal::NonAsciiHost);
     }
+    check_host_labels(&authority.to_ascii_lowercase())?;
     Ok(format!(
         "{scheme}:{slashes}{}{path}",
         authority.to_ascii_lowercase()
     ))
 }
 
-fn require_host_without_credentials(url: &Url) -> Result<(), Refusal> {
-    if url.host_str().is_none_or(str::is_empty) {
+/// The host of an ASCII authority, percent-decoded as the WHATWG host parser does, must stay
+/// ASCII, and each `xn--` label must be valid punycode (see [`crate::punycode`]).
+fn check_host_labels(authority: &str) -> Result<(), Refusal> {
+    let host_and_port = authority.rsplit('@').next().unwrap_or_default();
+    if host_and_port.starts_with('[') {
+        return Ok(()); // An IPv6 address: no labels.
+    }
+    let host = host_and_port.split(':').next().unwrap_or_default();
+    let decoded = percent_decode(host);
+    if !decoded.is_ascii() {
+        return Err(Refusal::NonAsciiHost);
+    }
+    let decoded = String::from_utf8_lossy(&decoded).to_ascii_lowercase();
+    if decoded.split('.').all(crate::punycode::is_valid_ace_label) {
+        Ok(())
+    } else {
+        Err(Refusal::InvalidPunycode)
+    }
+}
+
+/// `%XX` sequences decoded to bytes; anything else (a lone `%` too) kept as it is.
+fn percent_decode(s: &str) -> Vec<u8> {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = |b: u8| (b as char).to_digit(16);
+        match (
+            bytes[i],
+            bytes.get(i + 1).copied().and_then(hex),
+            bytes.get(i + 2).copied().and_then(hex),
+        ) {
+            (b'%', Some(high), Some(low)) => {
+                out.push((high * 16 + low) as u8);
+                i += 3;
+            }
+            (b, _, _) => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    out
+}
+
+fn require_host_without_credentials(url: &ParsedUrl) -> Result<(), Refusal> {
+    if url.host.is_empty() {
         return Err(Refusal::NoHost);
     }
-    if !url.username().is_empty() || url.password().is_some() {
+    if !url.username.is_empty() || !url.password.is_empty() {
         return Err(Refusal::Credentials);
     }
     Ok(())
@@ -138,12 +194,17 @@ fn require_host_without_credentials(url: &Url) -> Result<(), Refusal> {
 /// A web link (rich-text link, `openUrlAction.url`): absolute `http`/`https` with a host and no
 /// credentials. Returns the serialised URL.
 pub fn web_link(raw: &str) -> Result<String, Refusal> {
-    let url = parse_absolute(raw)?;
-    if !matches!(url.scheme(), "http" | "https") {
-        return Err(Refusal::Scheme(url.scheme().to_owned()));
+    web_link_with::<whatwg::Default>(raw)
+}
+
+/// [`web_link`] with a given URL parser.
+pub fn web_link_with<P: UrlParser>(raw: &str) -> Result<String, Refusal> {
+    let url = parse_absolute::<P>(raw)?;
+    if !matches!(url.scheme.as_str(), "http" | "https") {
+        return Err(Refusal::Scheme(url.scheme));
     }
     require_host_without_credentials(&url)?;
-    Ok(url.into())
+    Ok(url.href)
 }
 
 /// A `mailto:` link with exactly one plain address and nothing pre-filled.
@@ -210,26 +271,34 @@ impl LinkTarget {
 /// serialised URL, or for a root-relative path its serialised path, query and fragment, to be
 /// resolved against the widget's endpoint origin with [`resolve_image_url`].
 pub fn image_url(raw: &str) -> Result<String, Refusal> {
+    image_url_with::<whatwg::Default>(raw)
+}
+
+/// [`image_url`] with a given URL parser.
+pub fn image_url_with<P: UrlParser>(raw: &str) -> Result<String, Refusal> {
     raw_checks(raw)?;
     if raw.starts_with('/') && !raw.starts_with("//") {
         // Parse against a placeholder origin only to normalise and percent-encode the path.
-        let base = Url::parse("https://endpoint.invalid/").map_err(|_| Refusal::NotAbsolute)?;
-        let url = base.join(raw).map_err(|_| Refusal::NotAbsolute)?;
-        let path = &url[Position::BeforePath..];
+        let url =
+            P::parse(raw, Some(&format!("{PLACEHOLDER_ORIGIN}/"))).ok_or(Refusal::NotAbsolute)?;
+        let path = url
+            .href
+            .strip_prefix(PLACEHOLDER_ORIGIN)
+            .ok_or(Refusal::NotAbsolute)?;
         // Dot segments can normalise `/..//host` into `//host`: protocol-relative, refused.
         if path.starts_with("//") {
             return Err(Refusal::ProtocolRelative);
         }
         return Ok(path.to_owned());
     }
-    let url = parse_absolute(raw)?;
-    match url.scheme() {
+    let url = parse_absolute::<P>(raw)?;
+    match url.scheme.as_str() {
         "https" => {}
         "http" => return Err(Refusal::InsecureImage),
-        other => return Err(Refusal::Scheme(other.to_owned())),
+        _ => return Err(Refusal::Scheme(url.scheme)),
     }
     require_host_without_credentials(&url)?;
-    Ok(url.into())
+    Ok(url.href)
 }
 
 /// Resolves a checked image URL against the widget's endpoint origin (never the host page).
@@ -301,6 +370,29 @@ mod tests {
             image_url("https://CDN.example/ä.png").unwrap(),
             "https://cdn.example/%C3%A4.png"
         );
+    }
+
+    #[test]
+    fn punycode_labels_must_decode_and_encoded_hosts_stay_ascii() {
+        // Chromium's URL accepts these; the url crate refuses them: the rule is ours.
+        assert_eq!(
+            web_link("https://xn--zz.example/"),
+            Err(Refusal::InvalidPunycode)
+        );
+        assert_eq!(
+            web_link("https://xn%2D%2Dzz.example/"),
+            Err(Refusal::InvalidPunycode)
+        );
+        assert_eq!(
+            image_url("https://u@XN--.example/"),
+            Err(Refusal::InvalidPunycode)
+        );
+        assert_eq!(
+            web_link("https://b%C3%BCcher.example/"),
+            Err(Refusal::NonAsciiHost)
+        );
+        assert!(web_link("https://xn--bcher-kva.example:8443/").is_ok());
+        assert!(web_link("https://[::1]:8443/").is_ok());
     }
 
     #[test]
