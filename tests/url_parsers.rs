@@ -5,7 +5,7 @@
 //! the server.
 #![cfg(target_arch = "wasm32")]
 
-use connect360_model::safety::{image_url_with, web_link_with};
+use connect360_model::safety::{image_url_with, web_link_with, Refusal};
 use connect360_model::whatwg::{Browser, UrlCrate};
 use wasm_bindgen_test::*;
 
@@ -136,12 +136,15 @@ const EDGE_CASES: &[&str] = &[
     "#f",
 ];
 
-fn cases() -> Vec<String> {
+/// The hostile corpus's URL entries (`value`, and whether `web` and `image` accept it).
+fn corpus_urls() -> Vec<serde_json::Value> {
     let corpus: serde_json::Value =
         serde_json::from_str(include_str!("../fixtures/hostile-corpus.json")).unwrap();
-    let mut all: Vec<String> = corpus["urls"]
-        .as_array()
-        .unwrap()
+    corpus["urls"].as_array().unwrap().clone()
+}
+
+fn cases() -> Vec<String> {
+    let mut all: Vec<String> = corpus_urls()
         .iter()
         .map(|u| u["value"].as_str().unwrap().to_owned())
         .collect();
@@ -154,30 +157,32 @@ fn cases() -> Vec<String> {
     all
 }
 
+type Check = fn(&str) -> Result<String, Refusal>;
+
+/// Each check, run by the browser's parser and by the url crate.
+const CHECKS: [(&str, Check, Check); 2] = [
+    ("web", web_link_with::<Browser>, web_link_with::<UrlCrate>),
+    (
+        "image",
+        image_url_with::<Browser>,
+        image_url_with::<UrlCrate>,
+    ),
+];
+
 #[wasm_bindgen_test]
 fn the_browser_and_the_url_crate_decide_every_url_alike() {
     let mut differences = Vec::new();
     let mut accepted = 0;
     for raw in cases() {
-        let (browser, crate_) = (
-            web_link_with::<Browser>(&raw),
-            web_link_with::<UrlCrate>(&raw),
-        );
-        if browser != crate_ {
-            differences.push(format!(
-                "web {raw:?}: browser {browser:?}, url crate {crate_:?}"
-            ));
+        for (name, browser, url_crate) in CHECKS {
+            let (by_browser, by_crate) = (browser(&raw), url_crate(&raw));
+            if by_browser != by_crate {
+                differences.push(format!(
+                    "{name} {raw:?}: browser {by_browser:?}, url crate {by_crate:?}"
+                ));
+            }
+            accepted += usize::from(by_browser.is_ok());
         }
-        let (browser_img, crate_img) = (
-            image_url_with::<Browser>(&raw),
-            image_url_with::<UrlCrate>(&raw),
-        );
-        if browser_img != crate_img {
-            differences.push(format!(
-                "image {raw:?}: browser {browser_img:?}, url crate {crate_img:?}"
-            ));
-        }
-        accepted += usize::from(browser.is_ok()) + usize::from(browser_img.is_ok());
     }
     assert!(differences.is_empty(), "{}", differences.join("\n"));
     // The comparison is only worth something if both outcomes occur.
@@ -186,19 +191,14 @@ fn the_browser_and_the_url_crate_decide_every_url_alike() {
 
 #[wasm_bindgen_test]
 fn the_corpus_expectations_hold_in_the_browser() {
-    let corpus: serde_json::Value =
-        serde_json::from_str(include_str!("../fixtures/hostile-corpus.json")).unwrap();
-    for url in corpus["urls"].as_array().unwrap() {
+    for url in corpus_urls() {
         let raw = url["value"].as_str().unwrap();
-        assert_eq!(
-            web_link_with::<Browser>(raw).is_ok(),
-            url["web"].as_bool().unwrap(),
-            "web {raw:?}"
-        );
-        assert_eq!(
-            image_url_with::<Browser>(raw).is_ok(),
-            url["image"].as_bool().unwrap(),
-            "image {raw:?}"
-        );
+        for (name, browser, _) in CHECKS {
+            assert_eq!(
+                browser(raw).is_ok(),
+                url[name].as_bool().unwrap(),
+                "{name} {raw:?}"
+            );
+        }
     }
 }

@@ -129,11 +129,9 @@ fn ascii_lowercase_authority(raw: &str) -> Result<String, Refusal> {
     if !authority.is_ascii() {
         return Err(Refusal::NonAsciiHost);
     }
-    check_host_labels(&authority.to_ascii_lowercase())?;
-    Ok(format!(
-        "{scheme}:{slashes}{}{path}",
-        authority.to_ascii_lowercase()
-    ))
+    let authority = authority.to_ascii_lowercase();
+    check_host_labels(&authority)?;
+    Ok(format!("{scheme}:{slashes}{authority}{path}"))
 }
 
 /// The host of an ASCII authority, percent-decoded as the WHATWG host parser does, must stay
