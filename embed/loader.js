@@ -18,7 +18,7 @@
   if (stub && stub.__loaded) return; // a second copy of the script: one widget
   var script = d.currentScript;
   var base = script ? script.src.replace(/\/[^/]*$/, '') : '';
-  var KEYS = ['endpoint', 'channel', 'locale', 'position', 'color', 'theme', 'title', 'greeting', 'open', 'aiAgent'];
+  var KEYS = ['endpoint', 'channel', 'locale', 'position', 'color', 'theme', 'title', 'greeting', 'open'];
   var settings = {};
   var given = w.Connect360Settings || {};
   KEYS.forEach(function (k) {
@@ -83,6 +83,10 @@
       icon(button, BUBBLE, 'c360-launcher-icon');
       button.addEventListener('pointerenter', load);
       button.addEventListener('focus', load);
+      button.addEventListener('pointerdown', function () { held = true; });
+      button.addEventListener('keydown', function (e) { if (e.key === ' ') held = true; });
+      button.addEventListener('keyup', letGo);
+      button.addEventListener('blur', letGo);
       button.addEventListener('click', function () {
         if (widget) widget.launcherToggle();
         else { showShell(!shell || shell.hidden); load(); }
@@ -240,6 +244,25 @@
     shell.insertBefore(shellError, shell.querySelector('.c360-composer'));
   }
 
+  // A press on the painted launcher still held when the widget arrives would lose its click:
+  // the button it began on is replaced, and a click needs the press and the release on one
+  // element. So the widget takes over only once the press is let go and its click has run.
+  var held = false;
+  var onRelease = null;
+  function letGo() {
+    if (!held) return;
+    setTimeout(function () {
+      held = false;
+      if (onRelease) onRelease();
+      onRelease = null;
+    });
+  }
+  w.addEventListener('pointerup', letGo, true);
+  w.addEventListener('pointercancel', letGo, true);
+  function released() {
+    return new Promise(function (go) { if (held) onRelease = go; else go(); });
+  }
+
   var attempts = 0;
   var loadWhenMounted = false;
   function load() {
@@ -251,7 +274,7 @@
     // A browser remembers a failed module import by URL: a retry asks under another one.
     var retry = attempts++ ? '?retry=' + attempts : '';
     import(base + '/connect360-widget.js' + retry).then(function (mod) {
-      return mod.default({ module_or_path: base + '/connect360-widget_bg.wasm' }).then(function () {
+      return mod.default({ module_or_path: base + '/connect360-widget_bg.wasm' }).then(released).then(function () {
         widget = mod.start(host, emit);
         var pending = queue;
         queue = [];
