@@ -31,6 +31,8 @@ pub enum ApiError {
         message: String,
         /// `Retry-After`, in seconds.
         retry_after: Option<u32>,
+        /// Which of the content rules a 400 says the value broke.
+        broke: Broke,
     },
     /// A 2xx answer that is not what the contract says.
     Malformed,
@@ -38,14 +40,37 @@ pub enum ApiError {
     Stopped,
 }
 
+/// The rules a refused value broke, from the violations of a 400 (`rich-messages.md` §2.3):
+/// the widget tells the visitor which, in their language, rather than the server's English.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Broke {
+    /// Rule C1: a character that may not be sent.
+    pub characters: bool,
+    /// A text over its length limit (E4, K1).
+    pub length: bool,
+}
+
+impl Broke {
+    fn of(violations: &[connect360_model::Violation]) -> Broke {
+        use connect360_model::Rule;
+        Broke {
+            characters: violations.iter().any(|v| v.rule == Rule::C1),
+            length: violations
+                .iter()
+                .any(|v| matches!(v.rule, Rule::E4 | Rule::K1)),
+        }
+    }
+}
+
 impl ApiError {
-    /// Network errors, timeouts, 429 and 5xx are worth retrying; 4xx never are. So is a 2xx
-    /// answer that does not parse (a proxy's error page, a cut-off body): like a dropped
-    /// connection it leaves the outcome unknown, and the retry's `Idempotency-Key` makes it safe.
+    /// Network errors, timeouts (408), 429 and 5xx are worth retrying; other 4xx never are. So
+    /// is a 2xx answer that does not parse (a proxy's error page, a cut-off body): like a
+    /// dropped connection it leaves the outcome unknown, and the retry's `Idempotency-Key`
+    /// makes it safe.
     pub fn retryable(&self) -> bool {
         match self {
             ApiError::Network | ApiError::Malformed => true,
-            ApiError::Http { status, .. } => *status == 429 || *status >= 500,
+            ApiError::Http { status, .. } => matches!(*status, 408 | 429) || *status >= 500,
             ApiError::Stopped => false,
         }
     }
@@ -419,6 +444,7 @@ impl Reply {
                 code: envelope.error.data.code,
                 message: envelope.error.message,
                 retry_after: self.retry_after,
+                broke: Broke::of(&envelope.error.data.violations),
             }),
             Err(_) => Err(self.rest_error()),
         }
@@ -434,6 +460,7 @@ impl Reply {
             code: ErrorCode::from_http_status(self.status),
             message,
             retry_after: self.retry_after,
+            broke: Broke::default(),
         }
     }
 }
@@ -497,6 +524,7 @@ fn successful(response: Response) -> Result<Response, ApiError> {
         code: ErrorCode::from_http_status(response.status()),
         message: String::new(),
         retry_after: None,
+        broke: Broke::default(),
     })
 }
 

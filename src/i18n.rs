@@ -53,8 +53,12 @@ pub enum Text {
     SignInUnavailable,
     TryAgain,
     OpenImage,
-    ImageUnavailable,
     Image,
+    /// After "Not sent:", why the server refused a message (`store::outbox::Refusal`).
+    RefusedCharacters,
+    RefusedTooLong,
+    RefusedConversation,
+    RefusedOther,
     /// The quote of the message a reply answers.
     InReplyTo,
     Attach,
@@ -76,7 +80,7 @@ pub enum Text {
 }
 
 impl Text {
-    pub const ALL: [Text; 47] = [
+    pub const ALL: [Text; 50] = [
         Text::OpenChat,
         Text::CloseChat,
         Text::Title,
@@ -111,8 +115,11 @@ impl Text {
         Text::SignInUnavailable,
         Text::TryAgain,
         Text::OpenImage,
-        Text::ImageUnavailable,
         Text::Image,
+        Text::RefusedCharacters,
+        Text::RefusedTooLong,
+        Text::RefusedConversation,
+        Text::RefusedOther,
         Text::InReplyTo,
         Text::Attach,
         Text::Assistant,
@@ -232,9 +239,18 @@ impl Text {
             (OpenImage, En) => "Open image:",
             (OpenImage, Ar) => "فتح الصورة:",
             (OpenImage, Tr) => "Resmi aç:",
-            (ImageUnavailable, En) => "Image unavailable",
-            (ImageUnavailable, Ar) => "الصورة غير متاحة",
-            (ImageUnavailable, Tr) => "Resim kullanılamıyor",
+            (RefusedCharacters, En) => "a character in it can't be sent",
+            (RefusedCharacters, Ar) => "يحتوي على رمز لا يمكن إرساله",
+            (RefusedCharacters, Tr) => "gönderilemeyen bir karakter içeriyor",
+            (RefusedTooLong, En) => "it is too long",
+            (RefusedTooLong, Ar) => "الرسالة طويلة جدًا",
+            (RefusedTooLong, Tr) => "çok uzun",
+            (RefusedConversation, En) => "this conversation is closed",
+            (RefusedConversation, Ar) => "هذه المحادثة مغلقة",
+            (RefusedConversation, Tr) => "bu sohbet kapalı",
+            (RefusedOther, En) => "the chat server refused it",
+            (RefusedOther, Ar) => "رفضها خادم المحادثة",
+            (RefusedOther, Tr) => "sohbet sunucusu reddetti",
             (Image, En) => "Image",
             (Image, Ar) => "صورة",
             (Image, Tr) => "Resim",
@@ -364,9 +380,16 @@ pub fn characters_left(count: usize, lang: Lang) -> String {
     }
 }
 
-/// The UI language for a browser language tag (`navigator.language`); English otherwise.
-pub fn ui_language(tag: Option<&str>) -> Lang {
-    tag.and_then(Lang::from_tag).unwrap_or(Lang::En)
+/// "Not sent: it is too long": a refused message's status, with the reason the server gave.
+pub fn not_sent_because(refusal: crate::store::outbox::Refusal, lang: Lang) -> String {
+    use crate::store::outbox::Refusal;
+    let reason = match refusal {
+        Refusal::Characters => Text::RefusedCharacters,
+        Refusal::TooLong => Text::RefusedTooLong,
+        Refusal::Conversation => Text::RefusedConversation,
+        Refusal::Other => Text::RefusedOther,
+    };
+    format!("{}: {}", Text::NotSent.get(lang), reason.get(lang))
 }
 
 #[cfg(test)]
@@ -374,11 +397,20 @@ mod tests {
     use super::*;
 
     #[test]
-    fn browser_tags_pick_a_supported_language_or_english() {
-        assert_eq!(ui_language(Some("ar-SA")), Lang::Ar);
-        assert_eq!(ui_language(Some("tr")), Lang::Tr);
-        assert_eq!(ui_language(Some("de-DE")), Lang::En);
-        assert_eq!(ui_language(None), Lang::En);
+    fn a_refused_message_says_why_in_the_visitors_language() {
+        use crate::store::outbox::Refusal;
+        assert_eq!(
+            not_sent_because(Refusal::TooLong, Lang::En),
+            "Not sent: it is too long"
+        );
+        assert_eq!(
+            not_sent_because(Refusal::Characters, Lang::Ar),
+            "لم تُرسل: يحتوي على رمز لا يمكن إرساله"
+        );
+        assert_eq!(
+            not_sent_because(Refusal::Conversation, Lang::Tr),
+            "Gönderilmedi: bu sohbet kapalı"
+        );
     }
 
     #[test]

@@ -34,32 +34,53 @@ pub fn image_alt(content: &AgentContent, image: &Image, lang: Lang) -> String {
         .unwrap_or_else(|| Text::Image.get(lang).to_owned())
 }
 
+/// What a message shows, as plain text in the language it is shown in: its text (rich-text
+/// markers removed), a picture's alternative text, its cards' titles, the placeholder; empty
+/// for files alone. The page's `message` event carries this, so it says what the bubble says.
+pub fn shown_text(view: &MessageView, lang: Lang) -> String {
+    match &view.shown {
+        Shown::Agent(AgentValue::Plain(text)) | Shown::Fallback(text) => text.clone(),
+        Shown::Customer(reply) => reply.text.clone(),
+        Shown::Agent(AgentValue::Rich(content)) => match &content.body {
+            Body::Text(text) if text.contains_rich_text => parse(&text.text).plain_text(),
+            Body::Text(text) => text.text.clone(),
+            Body::Image(image) => image_alt(content, image, lang),
+            Body::RichCard(card) => card_titles(card).join(", "),
+        },
+        Shown::Placeholder => MessageString::Placeholder.text(view.lang).to_owned(),
+        Shown::AttachmentsOnly => String::new(),
+    }
+}
+
+/// The titles of a card or a carousel's cards that have one.
+fn card_titles(card: &RichCard) -> Vec<String> {
+    let contents = match card {
+        RichCard::StandaloneCard(card) => std::slice::from_ref(&card.card_content),
+        RichCard::CarouselCard(carousel) => carousel.card_contents.as_slice(),
+    };
+    contents
+        .iter()
+        .filter_map(|c| c.title.clone().filter(|t| !t.trim().is_empty()))
+        .collect()
+}
+
 /// The announcement of an incoming message, in the UI language `lang`.
 pub fn announcement_of(message: &Message, view: &MessageView, lang: Lang) -> String {
     let name = shown_name(message, view, lang);
-    let said = |text: &str| format!("{name}: {text}");
     match &view.shown {
-        Shown::Agent(AgentValue::Plain(text)) | Shown::Fallback(text) => said(text),
-        Shown::Customer(reply) => said(&reply.text),
         Shown::Agent(AgentValue::Rich(content)) => match &content.body {
-            Body::Text(text) if text.contains_rich_text => said(&parse(&text.text).plain_text()),
-            Body::Text(text) => said(&text.text),
             Body::Image(image) => picture_sent(&name, &image_alt(content, image, lang), lang),
-            Body::RichCard(RichCard::StandaloneCard(card)) => {
-                let titles: Vec<String> = card.card_content.title.iter().cloned().collect();
-                cards_sent(&name, 1, &titles, lang)
+            Body::RichCard(card) => {
+                let count = match card {
+                    RichCard::StandaloneCard(_) => 1,
+                    RichCard::CarouselCard(carousel) => carousel.card_contents.len(),
+                };
+                cards_sent(&name, count, &card_titles(card), lang)
             }
-            Body::RichCard(RichCard::CarouselCard(carousel)) => {
-                let titles: Vec<String> = carousel
-                    .card_contents
-                    .iter()
-                    .filter_map(|c| c.title.clone().filter(|t| !t.trim().is_empty()))
-                    .collect();
-                cards_sent(&name, carousel.card_contents.len(), &titles, lang)
-            }
+            Body::Text(_) => format!("{name}: {}", shown_text(view, lang)),
         },
-        Shown::Placeholder => said(MessageString::Placeholder.text(view.lang)),
-        Shown::AttachmentsOnly => said(Text::NewMessage.get(lang)),
+        Shown::AttachmentsOnly => format!("{name}: {}", Text::NewMessage.get(lang)),
+        _ => format!("{name}: {}", shown_text(view, lang)),
     }
 }
 
@@ -114,6 +135,46 @@ mod tests {
             announced(carousel, Some("Support")),
             "Acme assistant sent 3 cards: Blue Runner, Trail Pro, City Walk"
         );
+    }
+
+    /// Defect 4: the `message` event took the first key of the content map (`ar` sorts
+    /// before `en`) and `sender.name`, while the bubble shows the visitor's language and the
+    /// effective representative.
+    #[test]
+    fn the_shown_text_and_name_are_those_of_the_language_the_bubble_shows() {
+        let message = Message {
+            id: "m1".into(),
+            conversation_id: "c1".into(),
+            parent_id: None,
+            content: json!({
+                "ar": "مرحبا",
+                "en": {"text": "**Hello**", "containsRichText": true,
+                       "representative": {"representativeType": "HUMAN", "displayName": "Dana"}}
+            })
+            .as_object()
+            .unwrap()
+            .clone(),
+            attachments: vec![],
+            sender: Sender {
+                kind: SenderType::Workspace,
+                id: "w".into(),
+                name: Some("Support".into()),
+                image: None,
+            },
+            flags: vec![],
+            created_at: "2026-12-02T10:00:00.000Z".into(),
+        };
+        let view = view_message(
+            &message.content,
+            Side::Agent,
+            Some(Lang::En),
+            Lang::En,
+            false,
+            Options::default(),
+        );
+        assert_eq!(shown_text(&view, Lang::En), "Hello");
+        assert_eq!(shown_name(&message, &view, Lang::En), "Dana");
+        assert_eq!(announcement_of(&message, &view, Lang::En), "Dana: Hello");
     }
 
     #[test]

@@ -28,12 +28,12 @@ use serde_json::{Map, Value};
 use crate::api::{Api, ApiError};
 use crate::config::WidgetConfig;
 use alarm::{sleep, Alarm};
-use outbox::{Outbox, OutboxItem, SuggestionAnswer};
+use outbox::{Delivery, Outbox, OutboxItem, Refusal, SuggestionAnswer};
 use persist::{Persisted, StoredSession};
 use retry::{
     poll_backoff_ms, poll_gap_remaining_ms, poll_interval_ms, send_retry_delay_ms, SEND_RETRIES,
 };
-use transcript::{Pending, SendState, Transcript};
+use transcript::{Pending, Transcript};
 
 /// A composer message is at most this long (the widget's own limit).
 pub const MAX_MESSAGE_CHARS: usize = 3072;
@@ -177,6 +177,16 @@ struct Inner {
     uploads: RefCell<Vec<(u32, crate::api::Upload)>>,
     /// The page's listener for the widget's events (the embed loader's `emit`).
     events: RefCell<Option<js_sys::Function>>,
+    /// A history walk that a failed page interrupted, resumed where it stopped.
+    history_walk: RefCell<Option<HistoryWalk>>,
+}
+
+/// How far the history walk of one conversation got: the pages read and the next cursor.
+struct HistoryWalk {
+    conversation_id: String,
+    cursor: Option<String>,
+    pages: Vec<Message>,
+    pages_read: usize,
 }
 
 impl Chat {
@@ -188,9 +198,7 @@ impl Chat {
         let outbox = persisted.outbox();
         let session = persisted.session();
         let mut transcript = Transcript::default();
-        for item in outbox.items() {
-            transcript.add_pending(pending_of(item));
-        }
+        transcript.set_pending(outbox.items().iter().map(pending_of).collect());
         let resume = session.is_some() || !outbox.is_empty();
         let chat = Chat {
             transcript: RwSignal::new(transcript),
@@ -220,6 +228,7 @@ impl Chat {
                 sequence: Cell::new(0),
                 uploads: RefCell::new(Vec::new()),
                 events: RefCell::new(None),
+                history_walk: RefCell::new(None),
             })),
         };
         if resume {
@@ -373,6 +382,9 @@ impl Chat {
     /// Queues `text` (trimmed; at most [`MAX_MESSAGE_CHARS`]) and shows it as sending. Returns
     /// whether it was accepted.
     pub fn send_text(&self, text: &str) -> bool {
+        // Characters the server refuses from anyone (rule C1) are taken out first: pasted text
+        // carries bidirectional embeddings the visitor never saw (README, "What is sent").
+        let text = connect360_model::validate::without_forbidden_characters(text, true);
         let text = text.trim();
         let files = self.ready_files();
         let Some(files) = files else {
@@ -514,14 +526,7 @@ impl Chat {
     /// so its `Idempotency-Key`, is `sr:<parentId>:<path>`). Returns whether it was posted now.
     pub fn answer_suggestion(&self, path: &str, text: &str, answer: SuggestionAnswer) -> bool {
         let id = format!("sr:{}:{path}", answer.parent_id);
-        let already = self
-            .inner()
-            .outbox
-            .borrow()
-            .items()
-            .iter()
-            .any(|i| i.id == id);
-        if already {
+        if self.inner().outbox.borrow().contains(&id) {
             return false;
         }
         self.emit(
@@ -546,26 +551,21 @@ impl Chat {
         attachments: Vec<connect360_model::wire::FileRef>,
     ) {
         self.start();
-        let inner = self.inner();
-        let conversation_id = inner
-            .session
-            .borrow()
-            .as_ref()
-            .map(|s| s.conversation_id.clone())
-            .unwrap_or_default();
-        let item = OutboxItem {
-            id,
-            conversation_id,
-            text,
-            created_at: js_sys::Date::now(),
-            failed: false,
-            attachments,
-            answers,
-        };
-        self.transcript.update(|t| t.add_pending(pending_of(&item)));
-        inner.outbox.borrow_mut().push(item);
-        inner.persisted.save_outbox(&inner.outbox.borrow());
-        inner.send_alarm.wake();
+        let item = OutboxItem::new(id, text, js_sys::Date::now(), attachments, answers);
+        self.update_outbox(|outbox| outbox.push(item));
+        self.inner().send_alarm.wake();
+    }
+
+    /// Changes the outbox, the one source of pending state: it is saved, and the pending rows
+    /// are drawn from it again. `None` when the widget is gone.
+    fn update_outbox<R>(&self, change: impl FnOnce(&mut Outbox) -> R) -> Option<R> {
+        let inner = self.alive().ok()?;
+        let result = change(&mut inner.outbox.borrow_mut());
+        let outbox = inner.outbox.borrow();
+        inner.persisted.save_outbox(&outbox);
+        let pending = outbox.items().iter().map(pending_of).collect();
+        self.transcript.try_update(|t| t.set_pending(pending));
+        Some(result)
     }
 
     /// Says `text` in the live region: added as its own entry (so several at once are all
@@ -630,22 +630,15 @@ impl Chat {
         }
     }
 
-    /// Puts a failed message back in the queue.
+    /// Puts a stalled message back in the queue (the visitor's Retry).
     pub fn retry(&self, local_id: &str) {
-        let inner = self.inner();
-        inner.outbox.borrow_mut().set_failed(local_id, false);
-        inner.persisted.save_outbox(&inner.outbox.borrow());
-        self.transcript
-            .update(|t| t.set_state(local_id, SendState::Sending));
-        inner.send_alarm.wake();
+        self.update_outbox(|outbox| outbox.set_delivery(local_id, Delivery::Queued));
+        self.inner().send_alarm.wake();
     }
 
-    /// Drops a failed message for good.
+    /// Drops an unsent message for good.
     pub fn discard(&self, local_id: &str) {
-        let inner = self.inner();
-        inner.outbox.borrow_mut().remove(local_id);
-        inner.persisted.save_outbox(&inner.outbox.borrow());
-        self.transcript.update(|t| t.discard(local_id));
+        self.update_outbox(|outbox| outbox.remove(local_id));
     }
 
     /// A usable session: the stored one while its token is fresh, else a new or resumed one.
@@ -780,9 +773,12 @@ impl Chat {
                     failures += 1;
                     self.connection.try_set(Connection::Reconnecting);
                     if matches!(&error, ApiError::Http { status: 400, .. }) {
-                        // The cursor is no longer valid: reload the history.
+                        // The cursor is no longer valid: reload the history from the start.
                         self.loaded.try_set(false);
                         self.transcript.try_update(Transcript::clear_history);
+                        if let Ok(inner) = self.alive() {
+                            inner.history_walk.borrow_mut().take();
+                        }
                     }
                     alarm
                         .sleep(poll_backoff_ms(failures, &error, js_sys::Math::random()))
@@ -792,11 +788,36 @@ impl Chat {
         }
     }
 
-    /// Loads the conversation from the start, following `nextCursor`.
+    /// Loads the conversation from the start, following `nextCursor`. A page that fails (the
+    /// read limit's 429, the network) leaves the walk where it was: the next attempt resumes
+    /// from that page instead of starting over, so a long history is read once.
     async fn load_history(&self) -> Result<(), ApiError> {
-        let mut cursor: Option<String> = None;
-        let mut pages = Vec::new();
-        for _ in 0..MAX_HISTORY_PAGES {
+        loop {
+            let conversation_id = self
+                .session(Renew::IfStale)
+                .await
+                .map(|s| s.conversation_id)?;
+            let saved = self.alive()?.history_walk.borrow_mut().take();
+            let walk = match saved {
+                Some(walk) if walk.conversation_id == conversation_id => walk,
+                _ => HistoryWalk {
+                    conversation_id,
+                    cursor: None,
+                    pages: Vec::new(),
+                    pages_read: 0,
+                },
+            };
+            let done = walk.cursor.is_none() || walk.pages_read >= MAX_HISTORY_PAGES;
+            if walk.pages_read > 0 && done {
+                let added = self
+                    .transcript
+                    .try_update(|t| t.merge_listed(walk.pages))
+                    .unwrap_or_default();
+                self.take_stored(&added);
+                self.loaded.try_set(true);
+                return Ok(());
+            }
+            let cursor = walk.cursor.clone();
             let page = self
                 .authorised(|api, session| {
                     let input = ListMessagesInput {
@@ -806,19 +827,22 @@ impl Chat {
                     };
                     async move { api.list_messages(&session.token, &input).await }
                 })
-                .await?;
-            cursor = page.next_cursor;
-            pages.extend(page.items);
-            if cursor.is_none() {
-                break;
+                .await;
+            let inner = self.alive()?;
+            match page {
+                Ok(page) => {
+                    let mut walk = walk;
+                    walk.cursor = page.next_cursor;
+                    walk.pages.extend(page.items);
+                    walk.pages_read += 1;
+                    *inner.history_walk.borrow_mut() = Some(walk);
+                }
+                Err(error) => {
+                    *inner.history_walk.borrow_mut() = Some(walk);
+                    return Err(error);
+                }
             }
         }
-        self.transcript.try_update(|t| {
-            t.has_older = cursor.is_some();
-            t.merge_listed(pages);
-        });
-        self.loaded.try_set(true);
-        Ok(())
     }
 
     /// One poll from the newest id held (dropping the cursor message), following pages. With
@@ -866,7 +890,19 @@ impl Chat {
                 added.retain(|m| m.id != id);
             }
         }
+        self.take_stored(&added);
         self.notice_incoming(&added);
+    }
+
+    /// Outbox items the server shows stored among `added` (a poll overtook the send's reply,
+    /// or the reply was unreadable) are delivered: shown once, as stored.
+    fn take_stored(&self, added: &[Message]) {
+        let taken = self
+            .update_outbox(|outbox| outbox.stored(added))
+            .unwrap_or_default();
+        for (item, message_id) in taken {
+            self.delivered(&item, message_id);
+        }
     }
 
     /// Counts incoming messages as unread while the visitor is not looking; while they are,
@@ -880,41 +916,49 @@ impl Chat {
         if incoming.is_empty() {
             return;
         }
-        for message in &incoming {
-            let text = transcript::plain_text_of(message).unwrap_or_default();
-            let sender = message.sender.name.as_deref().unwrap_or_default();
+        let Ok(lang) = self.alive().map(|i| i.config.lang) else {
+            return;
+        };
+        let sign_in = self.sign_in_configured();
+        // Each as its bubble shows it: the page's event and the live region say the same.
+        let shown: Vec<_> = incoming
+            .into_iter()
+            .map(|message| {
+                let view = connect360_model::display::view_message(
+                    &message.content,
+                    connect360_model::validate::Side::Agent,
+                    Some(lang),
+                    lang,
+                    !message.attachments.is_empty(),
+                    connect360_model::validate::Options {
+                        sign_in_configured: Some(sign_in),
+                    },
+                );
+                (message, view)
+            })
+            .collect();
+        for (message, view) in &shown {
             self.emit(
                 "message",
                 js_object(&[
                     ("id", Some(message.id.as_str().into())),
-                    ("text", Some(text.into())),
-                    ("sender", Some(sender.into())),
+                    ("text", Some(announce::shown_text(view, lang).into())),
+                    (
+                        "sender",
+                        Some(announce::shown_name(message, view, lang).into()),
+                    ),
                 ]),
             );
         }
         let seen = self.open.try_get_untracked().unwrap_or_default() && page_visible();
         if !seen {
-            self.unread.try_update(|n| *n += incoming.len() as u32);
+            self.unread.try_update(|n| *n += shown.len() as u32);
             let unread = self.unread.try_get_untracked().unwrap_or(0);
             self.emit("unread", js_object(&[("count", Some(unread.into()))]));
             return;
         }
-        let Ok(lang) = self.alive().map(|i| i.config.lang) else {
-            return;
-        };
-        let sign_in = self.sign_in_configured();
-        for message in incoming {
-            let view = connect360_model::display::view_message(
-                &message.content,
-                connect360_model::validate::Side::Agent,
-                Some(lang),
-                lang,
-                !message.attachments.is_empty(),
-                connect360_model::validate::Options {
-                    sign_in_configured: Some(sign_in),
-                },
-            );
-            self.announce(announce::announcement_of(message, &view, lang));
+        for (message, view) in &shown {
+            self.announce(announce::announcement_of(message, view, lang));
         }
     }
 
@@ -1012,10 +1056,12 @@ impl Chat {
         }
     }
 
-    /// Sends one outbox item, retrying what is worth retrying.
+    /// Sends one outbox item, retrying what is worth retrying; a refusal is kept with its
+    /// reason, and what ran out of retries waits (stalled) for the network or the visitor.
     async fn deliver(&self, item: OutboxItem) {
         let mut retry = 0;
         let config = self.config();
+        self.update_outbox(|outbox| outbox.mark_attempted(&item.id));
         loop {
             // Offline, a send cannot succeed: wait for the network (the "online" event wakes
             // the sender) instead of using up its retries.
@@ -1032,85 +1078,73 @@ impl Chat {
                     async move { api.send(&session.token, &input, &key).await }
                 })
                 .await;
-            match result {
-                Err(ApiError::Stopped) => return,
-                Ok(message) => {
-                    let Ok(inner) = self.alive() else {
-                        return;
-                    };
-                    inner.outbox.borrow_mut().remove(&item.id);
-                    inner.persisted.save_outbox(&inner.outbox.borrow());
+            // A poll may have shown it stored meanwhile (and delivered it).
+            let still_here = self.update_outbox(|outbox| match &result {
+                Ok(_) => outbox.remove(&item.id).is_some(),
+                Err(_) => outbox.contains(&item.id),
+            });
+            match (still_here, result) {
+                (None, _) | (_, Err(ApiError::Stopped)) | (Some(false), _) => return,
+                (Some(true), Ok(message)) => {
                     let message_id = message.id.clone();
-                    // The opening message: nothing else in the thread (a poll may already
-                    // have brought this very message, so it does not count).
-                    let opening = self
-                        .transcript
-                        .try_with_untracked(|t| t.messages().iter().all(|m| m.id == message_id))
-                        .unwrap_or(true);
-                    self.emit(
-                        "sent",
-                        js_object(&[
-                            ("id", Some(message_id.as_str().into())),
-                            ("text", Some(item.text.as_str().into())),
-                        ]),
-                    );
-                    self.transcript.try_update(|t| t.confirm(&item.id, message));
-                    inner.poll_alarm.wake();
-                    // Free text after the opening message gets an AI reply when the site
-                    // enabled an agent; the opening message is the greeting's, and suggestion
-                    // answers go to whatever offered the suggestions. Of several queued
-                    // messages only the last is answered, once.
-                    let drained = inner.outbox.borrow().next().is_none();
-                    if item.answers.is_none() && !item.text.is_empty() && !opening && drained {
-                        let chat = *self;
-                        spawn_local(async move { chat.stream_ai_reply(message_id).await });
-                    }
-                    return;
+                    self.transcript.try_update(|t| t.append([message]));
+                    return self.delivered(&item, message_id);
                 }
-                Err(error) if error.retryable() && retry < SEND_RETRIES => {
+                (Some(true), Err(error)) => {
+                    if let Some(refusal) = Refusal::of(&error) {
+                        let refused = Delivery::Refused(refusal);
+                        self.update_outbox(|outbox| outbox.set_delivery(&item.id, refused));
+                        return;
+                    }
+                    if !error.retryable() || retry >= SEND_RETRIES {
+                        // Waits for the visitor's retry, or for the network to come back.
+                        self.update_outbox(|o| o.set_delivery(&item.id, Delivery::Stalled));
+                        return;
+                    }
                     self.connection.try_set(Connection::Reconnecting);
                     sleep(send_retry_delay_ms(retry, &error, js_sys::Math::random())).await;
                     retry += 1;
-                }
-                Err(_) => {
-                    // Waits for the visitor's retry, or (network errors) for the network.
-                    let Ok(inner) = self.alive() else {
-                        return;
-                    };
-                    inner.outbox.borrow_mut().set_failed(&item.id, true);
-                    inner.persisted.save_outbox(&inner.outbox.borrow());
-                    self.transcript
-                        .try_update(|t| t.set_state(&item.id, SendState::Failed));
-                    return;
                 }
             }
         }
     }
 
-    /// After an outage, messages that only ran out of retries are sent again by themselves.
-    fn requeue_failed_by_network(&self) {
+    /// `item` is stored as `message_id` (by its send's reply or a poll): the page hears of it,
+    /// and free text after the opening message gets an AI reply when the site enabled an
+    /// agent. The opening message is the greeting's, and suggestion answers go to whatever
+    /// offered the suggestions; of several queued messages only the last is answered, once.
+    fn delivered(&self, item: &OutboxItem, message_id: String) {
         let Ok(inner) = self.alive() else {
             return;
         };
-        let failed: Vec<String> = inner
-            .outbox
-            .borrow()
-            .items()
-            .iter()
-            .filter(|i| i.failed)
-            .map(|i| i.id.clone())
-            .collect();
-        if failed.is_empty() {
-            return;
+        // The opening message: nothing else in the thread but this very message.
+        let opening = self
+            .transcript
+            .try_with_untracked(|t| t.messages().iter().all(|m| m.id == message_id))
+            .unwrap_or(true);
+        self.emit(
+            "sent",
+            js_object(&[
+                ("id", Some(message_id.as_str().into())),
+                ("text", Some(item.text.as_str().into())),
+            ]),
+        );
+        inner.poll_alarm.wake();
+        let drained = inner.outbox.borrow().next().is_none();
+        if item.answers.is_none() && !item.text.is_empty() && !opening && drained {
+            let chat = *self;
+            spawn_local(async move { chat.stream_ai_reply(message_id).await });
         }
-        inner.outbox.borrow_mut().retry_all();
-        inner.persisted.save_outbox(&inner.outbox.borrow());
-        self.transcript.try_update(|t| {
-            for id in &failed {
-                t.set_state(id, SendState::Sending);
+    }
+
+    /// After an outage, messages that only ran out of retries are sent again by themselves;
+    /// refused ones are not (defect 1 of #15: they went again after every reconnect).
+    fn requeue_failed_by_network(&self) {
+        if self.update_outbox(Outbox::requeue_stalled) == Some(true) {
+            if let Ok(inner) = self.alive() {
+                inner.send_alarm.wake();
             }
-        });
-        inner.send_alarm.wake();
+        }
     }
 }
 
@@ -1161,11 +1195,7 @@ fn pending_of(item: &OutboxItem) -> Pending {
         created_at: item.created_at,
         answers: item.answers.clone(),
         files: item.attachments.iter().map(|f| f.name.clone()).collect(),
-        state: if item.failed {
-            SendState::Failed
-        } else {
-            SendState::Sending
-        },
+        state: item.delivery,
     }
 }
 

@@ -1,28 +1,126 @@
 //! What the visitor wrote and the server has not confirmed: kept in order, persisted (as JSON
 //! in `localStorage`) so a reload, a crash or an offline hour loses nothing. Each item's id is
 //! the `Idempotency-Key` of every attempt, so a resend after an unknown outcome never
-//! duplicates. Pure logic, no browser APIs.
+//! duplicates. This is the one source of pending state: the transcript's pending rows are
+//! drawn from it after every change ([`super::Chat`]'s `update_outbox`). Pure logic, no
+//! browser APIs.
 
+use connect360_model::wire::{ErrorCode, Message, SenderType};
 use serde::{Deserialize, Serialize};
+
+use crate::api::ApiError;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct OutboxItem {
     pub id: String,
-    /// The conversation it goes to (a new session may bring another).
-    pub conversation_id: String,
     pub text: String,
     /// Unix milliseconds, when the visitor sent it.
     pub created_at: f64,
-    /// The server refused it for good, or retries ran out: it waits for the visitor.
     #[serde(default)]
-    pub failed: bool,
+    pub delivery: Delivery,
+    /// It went on the wire at least once, so the server may hold it already (a poll can bring
+    /// it before the send's own reply does, or instead of an unreadable one).
+    #[serde(default)]
+    pub attempted: bool,
+    /// An older build's single flag for "waiting for the visitor"; read as [`Delivery::Stalled`].
+    #[serde(default, skip_serializing)]
+    failed: bool,
     /// Files uploaded already, sent as `attachmentIds`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub attachments: Vec<connect360_model::wire::FileRef>,
     /// Set when the message answers a suggestion (`rich-messages.md` §5.7).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub answers: Option<SuggestionAnswer>,
+}
+
+impl OutboxItem {
+    pub fn new(
+        id: String,
+        text: String,
+        created_at: f64,
+        attachments: Vec<connect360_model::wire::FileRef>,
+        answers: Option<SuggestionAnswer>,
+    ) -> OutboxItem {
+        OutboxItem {
+            id,
+            text,
+            created_at,
+            delivery: Delivery::Queued,
+            attempted: false,
+            failed: false,
+            attachments,
+            answers,
+        }
+    }
+
+    /// Whether `message`, new from the server, is this item stored: the visitor's own message
+    /// with the same text (an answer: to the same message), once this item was sent.
+    fn stored_as(&self, message: &Message) -> bool {
+        self.attempted
+            && !matches!(self.delivery, Delivery::Refused(_))
+            && message.sender.kind == SenderType::Customer
+            && super::transcript::plain_text_of(message).unwrap_or_default() == self.text
+            && message.parent_id.as_deref() == self.answers.as_ref().map(|a| a.parent_id.as_str())
+            && message.attachments.len() == self.attachments.len()
+    }
+}
+
+/// Where an unsent message stands.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Delivery {
+    /// Waiting for its turn, or on the wire.
+    #[default]
+    Queued,
+    /// Its retries ran out without an answer (offline, the server in trouble): it goes again
+    /// by itself when the network is back, or when the visitor says Retry.
+    Stalled,
+    /// The server refused it for good: sending it again cannot succeed, so nothing does
+    /// unless the visitor asks; they are told why.
+    Refused(Refusal),
+}
+
+/// Why the server refused a message, as the visitor is told it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Refusal {
+    /// It holds a character that may not be sent (rule C1).
+    Characters,
+    /// It is longer than a message may be.
+    TooLong,
+    /// The conversation is closed, gone or not this visitor's.
+    Conversation,
+    /// Any other refusal.
+    Other,
+}
+
+impl Refusal {
+    /// The refusal an error is, or `None` when the error leaves the outcome open (it is
+    /// retried, or the session renewed).
+    pub fn of(error: &ApiError) -> Option<Refusal> {
+        let ApiError::Http {
+            status,
+            code,
+            broke,
+            ..
+        } = error
+        else {
+            return None;
+        };
+        if error.retryable() || error.needs_new_session() {
+            return None;
+        }
+        Some(if broke.characters {
+            Refusal::Characters
+        } else if broke.length || *status == 413 || *code == ErrorCode::PayloadTooLarge {
+            Refusal::TooLong
+        } else if matches!(*status, 403 | 404 | 410) {
+            Refusal::Conversation
+        } else {
+            Refusal::Other
+        })
+    }
 }
 
 /// The suggestion a message answers: its carrying message, the language of the value it came
@@ -45,7 +143,13 @@ pub struct Outbox {
 impl Outbox {
     /// Reads a persisted outbox; anything unreadable is an empty outbox, never a crash.
     pub fn from_json(json: &str) -> Outbox {
-        serde_json::from_str(json).unwrap_or_default()
+        let mut outbox: Outbox = serde_json::from_str(json).unwrap_or_default();
+        for item in &mut outbox.items {
+            if std::mem::take(&mut item.failed) && item.delivery == Delivery::Queued {
+                item.delivery = Delivery::Stalled;
+            }
+        }
+        outbox
     }
 
     pub fn to_json(&self) -> String {
@@ -56,13 +160,17 @@ impl Outbox {
         &self.items
     }
 
+    pub fn contains(&self, id: &str) -> bool {
+        self.items.iter().any(|i| i.id == id)
+    }
+
     pub fn push(&mut self, item: OutboxItem) {
         self.items.push(item);
     }
 
-    /// The next item to send: the oldest one not waiting for the visitor.
+    /// The next item to send: the oldest one queued.
     pub fn next(&self) -> Option<&OutboxItem> {
-        self.items.iter().find(|i| !i.failed)
+        self.items.iter().find(|i| i.delivery == Delivery::Queued)
     }
 
     pub fn remove(&mut self, id: &str) -> Option<OutboxItem> {
@@ -70,17 +178,43 @@ impl Outbox {
         Some(self.items.remove(index))
     }
 
-    pub fn set_failed(&mut self, id: &str, failed: bool) {
+    pub fn set_delivery(&mut self, id: &str, delivery: Delivery) {
         if let Some(item) = self.items.iter_mut().find(|i| i.id == id) {
-            item.failed = failed;
+            item.delivery = delivery;
         }
     }
 
-    /// Items that ran out of retries go back in the queue (the network is back).
-    pub fn retry_all(&mut self) {
-        for item in &mut self.items {
-            item.failed = false;
+    /// `id` is going on the wire.
+    pub fn mark_attempted(&mut self, id: &str) {
+        if let Some(item) = self.items.iter_mut().find(|i| i.id == id) {
+            item.attempted = true;
         }
+    }
+
+    /// Stalled items go back in the queue (the network is back); refused ones stay, since
+    /// sending them again cannot succeed. Whether any went back.
+    pub fn requeue_stalled(&mut self) -> bool {
+        let mut any = false;
+        for item in &mut self.items {
+            if item.delivery == Delivery::Stalled {
+                item.delivery = Delivery::Queued;
+                any = true;
+            }
+        }
+        any
+    }
+
+    /// Takes out the items that `added` (messages new from the server) shows stored — a poll
+    /// that overtook a send's reply, or answered for a send whose reply was unreadable — each
+    /// message standing for one item, the oldest first. Each with its stored message's id.
+    pub fn stored(&mut self, added: &[Message]) -> Vec<(OutboxItem, String)> {
+        let mut taken = Vec::new();
+        for message in added {
+            if let Some(index) = self.items.iter().position(|i| i.stored_as(message)) {
+                taken.push((self.items.remove(index), message.id.clone()));
+            }
+        }
+        taken
     }
 
     pub fn is_empty(&self) -> bool {
@@ -91,40 +225,94 @@ impl Outbox {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::api::Broke;
+    use connect360_model::wire::Sender;
+    use serde_json::json;
 
     fn item(id: &str) -> OutboxItem {
-        OutboxItem {
-            id: id.into(),
-            conversation_id: "conv_1".into(),
-            text: format!("text of {id}"),
-            created_at: 1.0,
-            failed: false,
-            attachments: vec![],
-            answers: None,
+        OutboxItem::new(id.into(), format!("text of {id}"), 1.0, vec![], None)
+    }
+
+    fn refused(status: u16, broke: Broke) -> ApiError {
+        ApiError::Http {
+            status,
+            code: ErrorCode::from_http_status(status),
+            message: "refused".into(),
+            retry_after: None,
+            broke,
         }
     }
 
-    #[test]
-    fn items_go_out_in_order_and_failed_ones_wait() {
-        let mut outbox = Outbox::default();
-        outbox.push(item("a"));
-        outbox.push(item("b"));
-        assert_eq!(outbox.next().unwrap().id, "a");
-        outbox.set_failed("a", true);
-        assert_eq!(outbox.next().unwrap().id, "b");
-        outbox.remove("b");
-        assert!(outbox.next().is_none());
-        outbox.retry_all();
-        assert_eq!(outbox.next().unwrap().id, "a");
+    fn stored(id: &str, text: &str, kind: SenderType) -> Message {
+        Message {
+            id: id.into(),
+            conversation_id: "conv_1".into(),
+            parent_id: None,
+            content: json!({"en": text}).as_object().unwrap().clone(),
+            attachments: vec![],
+            sender: Sender {
+                kind,
+                id: "x".into(),
+                name: None,
+                image: None,
+            },
+            flags: vec![],
+            created_at: "2026-12-05T10:00:00.000Z".into(),
+        }
+    }
+
+    fn ids_of(taken: Vec<(OutboxItem, String)>) -> Vec<String> {
+        taken
+            .into_iter()
+            .map(|(item, message)| format!("{}:{message}", item.id))
+            .collect()
     }
 
     #[test]
-    fn an_outbox_survives_a_round_trip_through_storage() {
+    fn items_go_out_in_order_and_stalled_or_refused_ones_wait() {
         let mut outbox = Outbox::default();
         outbox.push(item("a"));
-        outbox.set_failed("a", true);
         outbox.push(item("b"));
-        assert_eq!(Outbox::from_json(&outbox.to_json()), outbox);
+        outbox.push(item("c"));
+        assert_eq!(outbox.next().unwrap().id, "a");
+        outbox.set_delivery("a", Delivery::Stalled);
+        assert_eq!(outbox.next().unwrap().id, "b");
+        outbox.set_delivery("b", Delivery::Refused(Refusal::Characters));
+        outbox.remove("c");
+        assert!(outbox.next().is_none());
+        assert!(outbox.requeue_stalled());
+        assert_eq!(outbox.next().unwrap().id, "a");
+        assert!(!outbox.requeue_stalled(), "nothing stalled any more");
+    }
+
+    /// Defect 1: a refusal survived as a plain "failed", so every reconnect and every page
+    /// load sent it again.
+    #[test]
+    fn a_refused_message_is_never_requeued_by_a_reconnect_or_a_reload() {
+        let mut outbox = Outbox::default();
+        outbox.push(item("refused"));
+        outbox.push(item("stalled"));
+        outbox.set_delivery("refused", Delivery::Refused(Refusal::TooLong));
+        outbox.set_delivery("stalled", Delivery::Stalled);
+        let reloaded = Outbox::from_json(&outbox.to_json());
+        assert_eq!(reloaded, outbox, "a reload keeps both states");
+        let mut reloaded = reloaded;
+        reloaded.requeue_stalled();
+        assert_eq!(
+            reloaded.items()[0].delivery,
+            Delivery::Refused(Refusal::TooLong)
+        );
+        assert_eq!(reloaded.next().unwrap().id, "stalled");
+    }
+
+    #[test]
+    fn an_older_builds_failed_flag_loads_as_stalled() {
+        let old = r#"{"items":[{"id":"a","conversationId":"conv_1","text":"hi","createdAt":1,"failed":true},
+            {"id":"b","conversationId":"conv_1","text":"yo","createdAt":2}]}"#;
+        let outbox = Outbox::from_json(old);
+        assert_eq!(outbox.items()[0].delivery, Delivery::Stalled);
+        assert_eq!(outbox.items()[1].delivery, Delivery::Queued);
+        assert!(!outbox.to_json().contains("failed"), "{}", outbox.to_json());
     }
 
     #[test]
@@ -132,5 +320,88 @@ mod tests {
         for junk in ["", "null", "{", "[1,2]", "{\"items\":[{\"id\":3}]}"] {
             assert!(Outbox::from_json(junk).is_empty(), "{junk}");
         }
+    }
+
+    #[test]
+    fn a_refusal_says_which_rule_and_leaves_open_what_may_still_go_through() {
+        let characters = Broke {
+            characters: true,
+            length: false,
+        };
+        let length = Broke {
+            characters: false,
+            length: true,
+        };
+        let none = Broke::default();
+        assert_eq!(
+            Refusal::of(&refused(400, characters)),
+            Some(Refusal::Characters)
+        );
+        assert_eq!(Refusal::of(&refused(400, length)), Some(Refusal::TooLong));
+        assert_eq!(Refusal::of(&refused(413, none)), Some(Refusal::TooLong));
+        assert_eq!(
+            Refusal::of(&refused(404, none)),
+            Some(Refusal::Conversation)
+        );
+        assert_eq!(
+            Refusal::of(&refused(403, none)),
+            Some(Refusal::Conversation)
+        );
+        assert_eq!(Refusal::of(&refused(409, none)), Some(Refusal::Other));
+        for open in [401, 408, 429, 500, 503] {
+            assert_eq!(Refusal::of(&refused(open, none)), None, "{open}");
+        }
+        assert_eq!(Refusal::of(&ApiError::Network), None);
+        assert_eq!(Refusal::of(&ApiError::Malformed), None);
+    }
+
+    /// Defect 3: a send whose 2xx reply was unreadable was stored, and the poll brought the
+    /// stored copy beside a "Not sent" one.
+    #[test]
+    fn a_poll_that_brings_a_sent_item_stored_takes_it_out_once() {
+        let mut outbox = Outbox::default();
+        outbox.push(item("a"));
+        outbox.push(item("b"));
+        outbox.push(item("c"));
+        outbox.mark_attempted("a");
+        outbox.set_delivery("a", Delivery::Stalled);
+        outbox.mark_attempted("b");
+        let added = [
+            stored("m0", "text of a", SenderType::Workspace),
+            stored("m1", "text of a", SenderType::Customer),
+            stored("m2", "text of b", SenderType::Customer),
+            stored("m3", "text of c", SenderType::Customer),
+        ];
+        assert_eq!(ids_of(outbox.stored(&added)), ["a:m1", "b:m2"]);
+        assert_eq!(
+            outbox
+                .items()
+                .iter()
+                .map(|i| i.id.as_str())
+                .collect::<Vec<_>>(),
+            ["c"],
+            "never sent, so not the stored one"
+        );
+        outbox.mark_attempted("c");
+        outbox.set_delivery("c", Delivery::Refused(Refusal::Other));
+        assert!(
+            outbox.stored(&added[3..]).is_empty(),
+            "a refused item was not stored"
+        );
+    }
+
+    #[test]
+    fn one_stored_message_stands_for_one_of_two_identical_items() {
+        let mut outbox = Outbox::default();
+        for id in ["a", "b"] {
+            let mut same = OutboxItem::new(id.into(), "same".into(), 1.0, vec![], None);
+            same.attempted = true;
+            outbox.push(same);
+        }
+        assert_eq!(
+            ids_of(outbox.stored(&[stored("m1", "same", SenderType::Customer)])),
+            ["a:m1"]
+        );
+        assert_eq!(outbox.items()[0].id, "b");
     }
 }

@@ -65,6 +65,7 @@ mod tests {
             code: ErrorCode::from_http_status(status),
             message: String::new(),
             retry_after,
+            broke: Default::default(),
         }
     }
 
@@ -115,13 +116,14 @@ mod tests {
     }
 
     #[test]
-    fn only_network_errors_unreadable_answers_429_and_5xx_are_retried() {
+    fn only_network_errors_unreadable_answers_timeouts_429_and_5xx_are_retried() {
         assert!(ApiError::Network.retryable());
         assert!(ApiError::Malformed.retryable());
         assert!(!ApiError::Stopped.retryable());
+        assert!(http(408, None).retryable(), "a request timeout");
         assert!(http(429, None).retryable());
         assert!(http(502, None).retryable());
-        for status in [400, 401, 403, 404, 405, 413] {
+        for status in [400, 401, 403, 404, 405, 409, 413] {
             assert!(!http(status, None).retryable(), "{status}");
         }
         assert!(http(401, None).needs_new_session());

@@ -1,20 +1,14 @@
 //! The conversation as the visitor sees it: stored messages in server order, merged by id from
 //! every source (send replies, polls, history pages), followed by the visitor's own messages
-//! that are not confirmed yet. Pure logic, no browser APIs.
+//! that are not confirmed yet (drawn from the outbox, which alone decides them). Pure logic, no
+//! browser APIs.
 
 use std::collections::HashSet;
 
 use connect360_model::content::SuggestionResponseType;
 use connect360_model::wire::{Message, SenderType};
 
-/// Where an outgoing message stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SendState {
-    /// Waiting for its turn or on the wire.
-    Sending,
-    /// Retries are exhausted or the server refused it; the visitor may retry.
-    Failed,
-}
+use super::outbox::Delivery;
 
 /// A message the visitor wrote that the server has not confirmed yet.
 #[derive(Debug, Clone, PartialEq)]
@@ -28,7 +22,7 @@ pub struct Pending {
     pub answers: Option<super::outbox::SuggestionAnswer>,
     /// Names of the files it carries.
     pub files: Vec<String>,
-    pub state: SendState,
+    pub state: Delivery,
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -41,8 +35,6 @@ pub struct Transcript {
     /// starts. Send replies do not move it, so a message stored between the last poll and a
     /// send (an agent's answer, another tab's message) is still fetched.
     polled_to: Option<String>,
-    /// Whether older messages exist before the first one held (history paging).
-    pub has_older: bool,
 }
 
 impl Transcript {
@@ -66,10 +58,6 @@ impl Transcript {
     /// The newest stored id.
     pub fn newest_id(&self) -> Option<&str> {
         self.messages.last().map(|m| m.id.as_str())
-    }
-
-    pub fn oldest_id(&self) -> Option<&str> {
-        self.messages.first().map(|m| m.id.as_str())
     }
 
     /// Appends the messages not held yet (send replies, a streamed AI reply), and returns
@@ -111,49 +99,14 @@ impl Transcript {
         added
     }
 
-    /// Records `message`'s id; false when it is held already. A new customer message with the
-    /// text of a message still sending is that message arriving by another path (a poll
-    /// overtook the send reply): it replaces the pending one.
+    /// Records `message`'s id; false when it is held already.
     fn admit(&mut self, message: &Message) -> bool {
-        if !self.ids.insert(message.id.clone()) {
-            return false;
-        }
-        if message.sender.kind == SenderType::Customer {
-            let text = plain_text_of(message);
-            if let Some(index) = self
-                .pending
-                .iter()
-                .position(|p| p.state == SendState::Sending && Some(p.text.as_str()) == text)
-            {
-                self.pending.remove(index);
-            }
-        }
-        true
+        self.ids.insert(message.id.clone())
     }
 
-    /// Puts a page of older history before the messages held (skipping ids held already).
-    pub fn prepend(&mut self, older: Vec<Message>) {
-        let fresh: Vec<Message> = older
-            .into_iter()
-            .filter(|m| self.ids.insert(m.id.clone()))
-            .collect();
-        self.messages.splice(0..0, fresh);
-    }
-
-    pub fn add_pending(&mut self, pending: Pending) {
-        self.pending.push(pending);
-    }
-
-    /// The server confirmed `local_id` as `message`: it is shown once, as stored.
-    pub fn confirm(&mut self, local_id: &str, message: Message) {
-        self.pending.retain(|p| p.local_id != local_id);
-        self.append([message]);
-    }
-
-    pub fn set_state(&mut self, local_id: &str, state: SendState) {
-        if let Some(pending) = self.pending.iter_mut().find(|p| p.local_id == local_id) {
-            pending.state = state;
-        }
+    /// The visitor's unconfirmed messages, as the outbox holds them now.
+    pub fn set_pending(&mut self, pending: Vec<Pending>) {
+        self.pending = pending;
     }
 
     /// Whether the visitor answered the suggestion of `message_id` that posts `kind`,
@@ -192,17 +145,11 @@ impl Transcript {
         self.pending.is_empty() && self.newest_id() == Some(message_id)
     }
 
-    /// Forgets an unsent message (the visitor discarded it).
-    pub fn discard(&mut self, local_id: &str) {
-        self.pending.retain(|p| p.local_id != local_id);
-    }
-
     /// Starts over (the conversation changed or the cursor became invalid).
     pub fn clear_history(&mut self) {
         self.messages.clear();
         self.ids.clear();
         self.polled_to = None;
-        self.has_older = false;
     }
 }
 
@@ -246,7 +193,7 @@ mod tests {
             created_at: 0.0,
             answers: None,
             files: vec![],
-            state: SendState::Sending,
+            state: Delivery::Queued,
         }
     }
 
@@ -282,7 +229,7 @@ mod tests {
         assert_eq!(t.poll_cursor(), Some("a1"));
         // Another tab's message (or an agent's answer) is stored, then this tab sends: the send
         // reply arrives before any poll.
-        t.confirm("local_2", message("a2", SenderType::Customer, "tab A two"));
+        t.append([message("a2", SenderType::Customer, "tab A two")]);
         assert_eq!(
             t.poll_cursor(),
             Some("a1"),
@@ -301,52 +248,11 @@ mod tests {
         assert_eq!(ids(&t), ["a1", "b1", "a2"]);
         assert_eq!(t.poll_cursor(), Some("a2"));
         // A send reply newer than what a poll listed stays after it.
-        t.confirm("local_3", message("a3", SenderType::Customer, "three"));
+        t.append([message("a3", SenderType::Customer, "three")]);
         t.merge_listed(vec![message("c1", SenderType::Workspace, "agent")]);
         assert_eq!(ids(&t), ["a1", "b1", "a2", "c1", "a3"]);
         t.clear_history();
         assert_eq!(t.poll_cursor(), None);
-    }
-
-    #[test]
-    fn a_confirmed_message_replaces_its_pending_copy_once() {
-        let mut t = Transcript::default();
-        t.add_pending(pending("local_1", "Where is my order?"));
-        t.confirm(
-            "local_1",
-            message("m1", SenderType::Customer, "Where is my order?"),
-        );
-        assert!(t.pending().is_empty());
-        // The poll brings the same message again: still shown once.
-        t.append([message("m1", SenderType::Customer, "Where is my order?")]);
-        assert_eq!(ids(&t), ["m1"]);
-    }
-
-    #[test]
-    fn a_poll_that_overtakes_the_send_reply_is_not_shown_twice() {
-        let mut t = Transcript::default();
-        t.add_pending(pending("local_1", "same"));
-        t.add_pending(pending("local_2", "same"));
-        t.append([message("m1", SenderType::Customer, "same")]);
-        assert_eq!(t.pending().len(), 1, "only the first pending matched");
-        assert_eq!(t.pending()[0].local_id, "local_2");
-        t.confirm("local_1", message("m1", SenderType::Customer, "same"));
-        assert_eq!(ids(&t), ["m1"]);
-        assert_eq!(t.pending().len(), 1);
-        // An agent saying the same words does not confirm anything.
-        t.append([message("m2", SenderType::Workspace, "same")]);
-        assert_eq!(t.pending().len(), 1);
-    }
-
-    #[test]
-    fn failed_messages_are_not_matched_and_can_be_discarded() {
-        let mut t = Transcript::default();
-        t.add_pending(pending("local_1", "x"));
-        t.set_state("local_1", SendState::Failed);
-        t.append([message("m1", SenderType::Customer, "x")]);
-        assert_eq!(t.pending()[0].state, SendState::Failed);
-        t.discard("local_1");
-        assert!(t.pending().is_empty());
     }
 
     #[test]
@@ -363,7 +269,7 @@ mod tests {
         );
         let kind = SuggestionResponseType::Reply;
         assert!(!t.answered("card", kind, "order:latte", "Latte"));
-        t.add_pending(Pending {
+        t.set_pending(vec![Pending {
             answers: Some(SuggestionAnswer {
                 parent_id: "card".into(),
                 lang: "en".into(),
@@ -371,14 +277,14 @@ mod tests {
                 kind: "REPLY".into(),
             }),
             ..pending("sr:card:x", "Latte")
-        });
+        }]);
         assert!(
             t.answered("card", kind, "order:latte", "Latte"),
             "pending counts"
         );
         assert!(!t.newest_is("card"), "a pending answer is newer");
         t.append([reply]);
-        assert!(t.pending().is_empty());
+        t.set_pending(vec![]);
         assert!(t.answered("card", kind, "order:latte", "Latte"));
         assert!(!t.answered("card", kind, "order:mocha", "Mocha"));
         assert!(!t.answered("other", kind, "order:latte", "Latte"));
@@ -388,21 +294,5 @@ mod tests {
             "order:latte",
             "Latte"
         ));
-    }
-
-    #[test]
-    fn older_pages_go_before_and_skip_what_is_held() {
-        let mut t = Transcript::default();
-        t.append([
-            message("c", SenderType::Workspace, "3"),
-            message("d", SenderType::Workspace, "4"),
-        ]);
-        t.prepend(vec![
-            message("a", SenderType::Workspace, "1"),
-            message("b", SenderType::Workspace, "2"),
-            message("c", SenderType::Workspace, "3"),
-        ]);
-        assert_eq!(ids(&t), ["a", "b", "c", "d"]);
-        assert_eq!(t.oldest_id(), Some("a"));
     }
 }

@@ -12,7 +12,8 @@ use super::attachments::ReceivedFiles;
 use super::rich::{RichBody, ValueContext};
 use super::rich_text::plain;
 use crate::i18n::Text;
-use crate::store::transcript::{Pending, SendState};
+use crate::store::outbox::Delivery;
+use crate::store::transcript::Pending;
 use crate::store::Chat;
 
 pub fn side_of(message: &Message) -> Side {
@@ -69,33 +70,44 @@ pub fn MessageBody(message: Message, shown: MessageView) -> impl IntoView {
     }
 }
 
-/// The visitor's message that is not confirmed yet: "Sending…", or "Not sent" with Retry and
-/// Discard.
+/// The visitor's message that is not confirmed yet: "Sending…"; "Not sent" with Retry and
+/// Discard when its retries ran out; "Not sent: <why>" with Discard when the server refused
+/// it (sending it again could not succeed).
 #[component]
 pub fn PendingBody(pending: Pending) -> impl IntoView {
     let chat = expect_context::<Chat>();
     let lang = chat.lang();
     let id = pending.local_id.clone();
+    let discard = {
+        let id = id.clone();
+        view! {
+            <button type="button" class="c360-link-button" on:click=move |_| chat.discard(&id)>
+                {Text::Discard.get(lang)}
+            </button>
+        }
+    };
     let status = match pending.state {
-        SendState::Sending => view! {
+        Delivery::Queued => view! {
             <span class="c360-status">{Text::Sending.get(lang)}</span>
         }
         .into_any(),
-        SendState::Failed => {
-            let (retry_id, discard_id) = (id.clone(), id.clone());
-            view! {
-                <span class="c360-status c360-status--failed">
-                    {Text::NotSent.get(lang)}
-                    <button type="button" class="c360-link-button" on:click=move |_| chat.retry(&retry_id)>
-                        {Text::Retry.get(lang)}
-                    </button>
-                    <button type="button" class="c360-link-button" on:click=move |_| chat.discard(&discard_id)>
-                        {Text::Discard.get(lang)}
-                    </button>
-                </span>
-            }
-            .into_any()
+        Delivery::Stalled => view! {
+            <span class="c360-status c360-status--failed">
+                {Text::NotSent.get(lang)}
+                <button type="button" class="c360-link-button" on:click=move |_| chat.retry(&id)>
+                    {Text::Retry.get(lang)}
+                </button>
+                {discard}
+            </span>
         }
+        .into_any(),
+        Delivery::Refused(refusal) => view! {
+            <span class="c360-status c360-status--failed">
+                {crate::i18n::not_sent_because(refusal, lang)}
+                {discard}
+            </span>
+        }
+        .into_any(),
     };
     let text = (!pending.text.is_empty())
         .then(|| view! { <div class="c360-bubble c360-bubble--pending" dir="auto">{plain(&pending.text)}</div> });

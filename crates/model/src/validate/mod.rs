@@ -18,7 +18,7 @@ use crate::lang::Lang;
 use walker::Walker;
 
 pub use customer::suggestion_response_matches;
-pub use walker::forbidden_character;
+pub use walker::{forbidden_character, without_forbidden_characters};
 
 /// The rule IDs of `rich-messages.md` §2.2.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]

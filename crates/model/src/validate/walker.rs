@@ -238,25 +238,66 @@ impl Walker {
     }
 }
 
+/// Whether rule C1 forbids `c`: a bidirectional embedding or override (U+202A..U+202E), or a
+/// C0 control or DEL other than the line breaks and tabs of a multi-line field.
+fn forbidden(c: char, multi_line: bool) -> bool {
+    let control = c <= '\u{1F}' || c == '\u{7F}';
+    ('\u{202A}'..='\u{202E}').contains(&c)
+        || (control && !(multi_line && matches!(c, '\n' | '\r' | '\t')))
+}
+
+/// `s` without the characters rule C1 forbids. The widget sends a visitor's text through
+/// this: text pasted from Arabic or Hebrew documents often carries embedding controls the
+/// visitor never saw. The marks that set direction without them stay (LRM, RLM, ALM and the
+/// isolates U+2066..U+2069), and every bubble is `dir="auto"`, so the text still reads in its
+/// own direction.
+pub fn without_forbidden_characters(s: &str, multi_line: bool) -> String {
+    s.chars().filter(|&c| !forbidden(c, multi_line)).collect()
+}
+
 /// Rule C1: no C0 control or DEL (LF, CR and TAB allowed in multi-line fields) and no
 /// bidirectional embedding/override (U+202A..U+202E) anywhere.
 pub fn forbidden_character(s: &str, multi_line: bool) -> Option<String> {
-    for c in s.chars() {
-        if ('\u{202A}'..='\u{202E}').contains(&c) {
-            return Some(format!(
-                "contains a bidirectional override character (U+{:04X})",
-                c as u32
-            ));
+    let c = s.chars().find(|&c| forbidden(c, multi_line))?;
+    Some(match c {
+        '\u{202A}'..='\u{202E}' => format!(
+            "contains a bidirectional override character (U+{:04X})",
+            c as u32
+        ),
+        '\n' | '\r' => "contains a line break; this field is single-line".into(),
+        _ => format!("contains a control character (U+{:04X})", c as u32),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn what_rule_c1_forbids_is_removed_and_everything_else_kept() {
+        let pasted = "\u{202B}مرحبا\u{202C} \u{202D}order 12\u{202E}\u{202A}!\u{7}";
+        assert_eq!(
+            without_forbidden_characters(pasted, true),
+            "مرحبا order 12!"
+        );
+        let kept = "a\u{200E}b\u{200F}c\u{61C}d\u{2066}e\u{2067}f\u{2068}g\u{2069}\n\t\r";
+        assert_eq!(without_forbidden_characters(kept, true), kept);
+        assert_eq!(without_forbidden_characters("a\nb\tc", false), "abc");
+        for text in [pasted, kept] {
+            let cleaned = without_forbidden_characters(text, true);
+            assert_eq!(forbidden_character(&cleaned, true), None, "{cleaned:?}");
         }
-        let control = c <= '\u{1F}' || c == '\u{7F}';
-        if !control {
-            continue;
-        }
-        match c {
-            '\n' | '\r' | '\t' if multi_line => {}
-            '\n' | '\r' => return Some("contains a line break; this field is single-line".into()),
-            _ => return Some(format!("contains a control character (U+{:04X})", c as u32)),
-        }
+        assert_eq!(
+            forbidden_character("x\u{202E}", true).as_deref(),
+            Some("contains a bidirectional override character (U+202E)")
+        );
+        assert_eq!(
+            forbidden_character("x\ny", false).as_deref(),
+            Some("contains a line break; this field is single-line")
+        );
+        assert_eq!(
+            forbidden_character("x\u{1}", true).as_deref(),
+            Some("contains a control character (U+0001)")
+        );
     }
-    None
 }
