@@ -124,6 +124,13 @@ test('a connection reset after the server stored the message: the retry carries 
     }
     return route.continue();
   });
+  // A poll that shows the stored message delivers it without a retry (send-state.test.mjs);
+  // here polls wait until the retry has gone out, so the retry's key is what is pinned.
+  await page.route(POLL, async (route) => {
+    const waitedFrom = Date.now();
+    while (keys.length < 2 && Date.now() - waitedFrom < 20000) await new Promise((r) => setTimeout(r, 50));
+    return route.continue();
+  });
   await write(root, 'reset in flight');
   await write(root, 'right after');
   await settled(page, root, ['reset in flight', 'right after']);
