@@ -54,7 +54,7 @@ pub enum Text {
     TryAgain,
     OpenImage,
     Image,
-    /// After "Not sent:", why the server refused a message (`store::outbox::Refusal`).
+    /// After "Not sent:", why the server refused a message (`store::delivery::Refusal`).
     RefusedCharacters,
     RefusedTooLong,
     RefusedConversation,
@@ -381,8 +381,8 @@ pub fn characters_left(count: usize, lang: Lang) -> String {
 }
 
 /// "Not sent: it is too long": a refused message's status, with the reason the server gave.
-pub fn not_sent_because(refusal: crate::store::outbox::Refusal, lang: Lang) -> String {
-    use crate::store::outbox::Refusal;
+pub fn not_sent_because(refusal: crate::store::delivery::Refusal, lang: Lang) -> String {
+    use crate::store::delivery::Refusal;
     let reason = match refusal {
         Refusal::Characters => Text::RefusedCharacters,
         Refusal::TooLong => Text::RefusedTooLong,
@@ -398,7 +398,7 @@ mod tests {
 
     #[test]
     fn a_refused_message_says_why_in_the_visitors_language() {
-        use crate::store::outbox::Refusal;
+        use crate::store::delivery::Refusal;
         assert_eq!(
             not_sent_because(Refusal::TooLong, Lang::En),
             "Not sent: it is too long"

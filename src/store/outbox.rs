@@ -5,10 +5,10 @@
 //! drawn from it after every change ([`super::Chat`]'s `update_outbox`). Pure logic, no
 //! browser APIs.
 
-use connect360_model::wire::{ErrorCode, Message, SenderType};
+use connect360_model::wire::{Message, SenderType};
 use serde::{Deserialize, Serialize};
 
-use crate::api::ApiError;
+use super::delivery::Delivery;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -63,63 +63,6 @@ impl OutboxItem {
             && super::transcript::plain_text_of(message).unwrap_or_default() == self.text
             && message.parent_id.as_deref() == self.answers.as_ref().map(|a| a.parent_id.as_str())
             && message.attachments.len() == self.attachments.len()
-    }
-}
-
-/// Where an unsent message stands.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub enum Delivery {
-    /// Waiting for its turn, or on the wire.
-    #[default]
-    Queued,
-    /// Its retries ran out without an answer (offline, the server in trouble): it goes again
-    /// by itself when the network is back, or when the visitor says Retry.
-    Stalled,
-    /// The server refused it for good: sending it again cannot succeed, so nothing does
-    /// unless the visitor asks; they are told why.
-    Refused(Refusal),
-}
-
-/// Why the server refused a message, as the visitor is told it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub enum Refusal {
-    /// It holds a character that may not be sent (rule C1).
-    Characters,
-    /// It is longer than a message may be.
-    TooLong,
-    /// The conversation is closed, gone or not this visitor's.
-    Conversation,
-    /// Any other refusal.
-    Other,
-}
-
-impl Refusal {
-    /// The refusal an error is, or `None` when the error leaves the outcome open (it is
-    /// retried, or the session renewed).
-    pub fn of(error: &ApiError) -> Option<Refusal> {
-        let ApiError::Http {
-            status,
-            code,
-            broke,
-            ..
-        } = error
-        else {
-            return None;
-        };
-        if error.retryable() || error.needs_new_session() {
-            return None;
-        }
-        Some(if broke.characters {
-            Refusal::Characters
-        } else if broke.length || *status == 413 || *code == ErrorCode::PayloadTooLarge {
-            Refusal::TooLong
-        } else if matches!(*status, 403 | 404 | 410) {
-            Refusal::Conversation
-        } else {
-            Refusal::Other
-        })
     }
 }
 
@@ -225,22 +168,12 @@ impl Outbox {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::api::Broke;
+    use crate::store::delivery::Refusal;
     use connect360_model::wire::Sender;
     use serde_json::json;
 
     fn item(id: &str) -> OutboxItem {
         OutboxItem::new(id.into(), format!("text of {id}"), 1.0, vec![], None)
-    }
-
-    fn refused(status: u16, broke: Broke) -> ApiError {
-        ApiError::Http {
-            status,
-            code: ErrorCode::from_http_status(status),
-            message: "refused".into(),
-            retry_after: None,
-            broke,
-        }
     }
 
     fn stored(id: &str, text: &str, kind: SenderType) -> Message {
@@ -320,39 +253,6 @@ mod tests {
         for junk in ["", "null", "{", "[1,2]", "{\"items\":[{\"id\":3}]}"] {
             assert!(Outbox::from_json(junk).is_empty(), "{junk}");
         }
-    }
-
-    #[test]
-    fn a_refusal_says_which_rule_and_leaves_open_what_may_still_go_through() {
-        let characters = Broke {
-            characters: true,
-            length: false,
-        };
-        let length = Broke {
-            characters: false,
-            length: true,
-        };
-        let none = Broke::default();
-        assert_eq!(
-            Refusal::of(&refused(400, characters)),
-            Some(Refusal::Characters)
-        );
-        assert_eq!(Refusal::of(&refused(400, length)), Some(Refusal::TooLong));
-        assert_eq!(Refusal::of(&refused(413, none)), Some(Refusal::TooLong));
-        assert_eq!(
-            Refusal::of(&refused(404, none)),
-            Some(Refusal::Conversation)
-        );
-        assert_eq!(
-            Refusal::of(&refused(403, none)),
-            Some(Refusal::Conversation)
-        );
-        assert_eq!(Refusal::of(&refused(409, none)), Some(Refusal::Other));
-        for open in [401, 408, 429, 500, 503] {
-            assert_eq!(Refusal::of(&refused(open, none)), None, "{open}");
-        }
-        assert_eq!(Refusal::of(&ApiError::Network), None);
-        assert_eq!(Refusal::of(&ApiError::Malformed), None);
     }
 
     /// Defect 3: a send whose 2xx reply was unreadable was stored, and the poll brought the

@@ -8,7 +8,7 @@ use std::collections::HashSet;
 use connect360_model::content::SuggestionResponseType;
 use connect360_model::wire::{Message, SenderType};
 
-use super::outbox::Delivery;
+use super::delivery::Delivery;
 
 /// A message the visitor wrote that the server has not confirmed yet.
 #[derive(Debug, Clone, PartialEq)]

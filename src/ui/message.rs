@@ -12,7 +12,7 @@ use super::attachments::ReceivedFiles;
 use super::rich::{RichBody, ValueContext};
 use super::rich_text::plain;
 use crate::i18n::Text;
-use crate::store::outbox::Delivery;
+use crate::store::delivery::Delivery;
 use crate::store::transcript::Pending;
 use crate::store::Chat;
 
