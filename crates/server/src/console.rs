@@ -14,7 +14,7 @@ use serde_json::{json, Map, Value};
 
 use crate::app::AppState;
 use crate::error::ApiError;
-use crate::local::auth::{self, Permission};
+use crate::local::auth::Permission;
 use crate::local::{bot, LocalConnect};
 use crate::store::{conversations, customers, messages};
 
@@ -63,7 +63,7 @@ fn authorise<'a>(
 ) -> Result<&'a Arc<LocalConnect>, ApiError> {
     let local = state.local_for_key_holders()?;
     local
-        .authenticate(auth::presented_key(headers))?
+        .authenticate(crate::credentials::presented_key(headers))?
         .require(&[Permission::Read])?;
     Ok(local)
 }

@@ -88,3 +88,10 @@ impl From<rusqlite::Error> for ApiError {
         ApiError::internal("The database failed; please try again.")
     }
 }
+
+/// Decodes a procedure input; type errors and unknown fields are 400s.
+pub fn parse_input<T: serde::de::DeserializeOwned>(
+    input: serde_json::Value,
+) -> Result<T, ApiError> {
+    serde_json::from_value(input).map_err(|e| ApiError::bad_request(format!("Invalid input: {e}")))
+}

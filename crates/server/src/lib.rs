@@ -5,15 +5,20 @@
 //! [`local`] (the Connect360 procedures over the store), [`gateway`] (visitor sessions,
 //! tokens and policy), [`trpc`] (the tRPC HTTP wire format), [`rest`] (uploads, assets, AI stream),
 //! [`upstream`] (where the gateway's calls go: local or a remote Connect360), [`error`] (error
-//! envelopes), [`clock`] (ids and timestamps), [`app`] (the router).
+//! envelopes, and [`error::parse_input`] for procedure inputs), [`credentials`] (the key or token a
+//! request presents), [`media_type`] (file types by extension), [`clock`] (ids and timestamps),
+//! [`app`] (the router). `gateway/` never names `local/`: the local Connect360 builds the gateway
+//! in front of itself (`Gateway::in_front_of_local`, in `local/`).
 
 pub mod app;
 pub mod clock;
 pub mod config;
 pub mod console;
+pub mod credentials;
 pub mod error;
 pub mod gateway;
 pub mod local;
+pub mod media_type;
 pub mod precompress;
 pub mod rest;
 pub mod serve;

@@ -11,11 +11,12 @@ use connect360_model::wire::{AiStreamInput, ErrorCode, FileRef, UploadResponse};
 
 use crate::app::AppState;
 use crate::clock::now_millis;
+use crate::error::parse_input;
 use crate::error::ApiError;
 use crate::gateway::token::{self, VisitorClaims};
 use crate::gateway::{quota, rate_limit, Gateway};
-use crate::local::auth::{self, Permission};
-use crate::local::{parse_input, LocalConnect};
+use crate::local::auth::Permission;
+use crate::local::LocalConnect;
 use crate::store::grants;
 use crate::upstream::Asset;
 
@@ -34,7 +35,7 @@ fn authorise<'a>(
     headers: &HeaderMap,
     any_of: &[Permission],
 ) -> Result<Caller<'a>, ApiError> {
-    let presented = auth::presented_key(headers);
+    let presented = crate::credentials::presented_key(headers);
     if presented.is_some_and(|p| p.starts_with(token::PREFIX)) {
         let gateway = state.gateway.as_deref().ok_or_else(|| {
             ApiError::new(

@@ -14,7 +14,7 @@ use serde_json::{json, Value};
 use crate::app::AppState;
 use crate::error::ApiError;
 use crate::gateway::token;
-use crate::local::{auth, is_query};
+use crate::local::is_query;
 
 /// The most calls one batched request may hold (our convention; our clients never batch).
 pub const MAX_BATCH_CALLS: usize = 10;
@@ -53,7 +53,7 @@ pub async fn handle(
         Err((error, path)) => return single_error(&error, path.as_deref()),
     };
 
-    let presented = auth::presented_key(&headers);
+    let presented = crate::credentials::presented_key(&headers);
     if let Some(token) = presented.filter(|p| p.starts_with(token::PREFIX)) {
         let idempotency_key = headers.get("idempotency-key").and_then(|v| v.to_str().ok());
         return visitor_calls(&state, token, &calls, batch, idempotency_key).await;

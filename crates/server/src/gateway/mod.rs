@@ -73,24 +73,6 @@ impl Gateway {
         }
     }
 
-    /// A gateway in front of the in-process local Connect360, acting with `key`; its records
-    /// share the local store's file.
-    pub fn in_front_of_local(
-        config: GatewayConfig,
-        local: Arc<crate::local::LocalConnect>,
-        key: crate::local::auth::ApiKey,
-    ) -> Self {
-        let records = local.store.clone();
-        Gateway::new(
-            config,
-            Upstream::Local {
-                connect: local,
-                key,
-            },
-            records,
-        )
-    }
-
     /// Calls a procedure upstream with the gateway's key.
     pub async fn call_upstream(&self, path: &str, input: Value) -> Result<Value, ApiError> {
         self.upstream.call(path, input).await
@@ -112,7 +94,7 @@ impl Gateway {
         &self,
         headers: &axum::http::HeaderMap,
     ) -> Result<token::VisitorClaims, ApiError> {
-        let presented = crate::local::auth::presented_key(headers)
+        let presented = crate::credentials::presented_key(headers)
             .filter(|p| p.starts_with(token::PREFIX))
             .ok_or_else(|| {
                 ApiError::new(

@@ -33,8 +33,8 @@ use sha2::{Digest, Sha256};
 use super::Gateway;
 use crate::app::AppState;
 use crate::clock::{now_millis, random_token};
+use crate::error::parse_input;
 use crate::error::ApiError;
-use crate::local::parse_input;
 
 /// A state is good for ten minutes (§5.8 step 2).
 const STATE_TTL_MILLIS: i64 = 10 * 60 * 1000;

@@ -13,8 +13,8 @@ use serde_json::Value;
 
 use super::token::VisitorClaims;
 use super::Gateway;
+use crate::error::parse_input;
 use crate::error::ApiError;
-use crate::local::parse_input;
 use crate::store::grants::{self, Idempotency};
 use connect360_model::wire::limits::MAX_IDEMPOTENCY_KEY_CHARS;
 

@@ -16,8 +16,8 @@ use super::token::{self, VisitorClaims};
 use super::{rate_limit, Gateway};
 use crate::app::AppState;
 use crate::clock::{format_millis, now_millis, random_token};
+use crate::error::parse_input;
 use crate::error::ApiError;
-use crate::local::parse_input;
 use crate::store::grants;
 
 /// A guest id is `guest_` plus 16 to 64 letters and digits; anything else gets a new one.

@@ -15,7 +15,7 @@ use connect360_model::wire::{mime_essence, visitor_may_send, ErrorCode};
 use tokio::sync::mpsc;
 
 use crate::error::ApiError;
-use crate::local::files::type_from_extension;
+use crate::media_type::type_from_extension;
 
 /// How many leading bytes of each file are looked at before any of it is forwarded.
 const SNIFF_BYTES: usize = 4096;

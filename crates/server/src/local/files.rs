@@ -12,6 +12,7 @@ use tokio::io::AsyncWriteExt;
 use super::LocalConnect;
 use crate::clock::new_id;
 use crate::error::ApiError;
+use crate::media_type::type_from_extension;
 use crate::store::files::{self, FileRow};
 
 /// Longest stored file name (characters).
@@ -52,26 +53,6 @@ pub fn content_type(head: &[u8], declared: Option<&str>, name: &str) -> String {
         return declared;
     }
     type_from_extension(name).into()
-}
-
-/// The type a file name's extension suggests, else `application/octet-stream`.
-pub fn type_from_extension(name: &str) -> &'static str {
-    let extension = name.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase());
-    match extension.as_deref() {
-        Some("txt") => "text/plain",
-        Some("csv") => "text/csv",
-        Some("json") => "application/json",
-        Some("pdf") => "application/pdf",
-        Some("png") => "image/png",
-        Some("jpg" | "jpeg") => "image/jpeg",
-        Some("gif") => "image/gif",
-        Some("webp") => "image/webp",
-        Some("doc") => "application/msword",
-        Some("docx") => "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-        Some("xls") => "application/vnd.ms-excel",
-        Some("xlsx") => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        _ => "application/octet-stream",
-    }
 }
 
 /// A file received into the data dir, not yet recorded.

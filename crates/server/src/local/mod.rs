@@ -13,12 +13,13 @@ mod procedures;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use serde::de::DeserializeOwned;
 use serde_json::Value;
 use tokio::sync::mpsc;
 
-use crate::error::ApiError;
+use crate::error::{parse_input, ApiError};
+use crate::gateway::{Gateway, GatewayConfig};
 use crate::store::Store;
+use crate::upstream::Upstream;
 use auth::{ApiKey, Permission};
 use connect360_model::wire::{procedure, ErrorCode};
 
@@ -81,11 +82,6 @@ pub fn is_query(path: &str) -> Option<bool> {
     }
 }
 
-/// Decodes a procedure input; type errors and unknown fields are 400s.
-pub fn parse_input<T: DeserializeOwned>(input: Value) -> Result<T, ApiError> {
-    serde_json::from_value(input).map_err(|e| ApiError::bad_request(format!("Invalid input: {e}")))
-}
-
 impl LocalConnect {
     /// A local Connect360; the receiver yields the AI replies `send.ai` asks for, to be run
     /// by [`ai::run_worker`].
@@ -136,7 +132,7 @@ impl LocalConnect {
             .ok_or_else(|| ApiError::new(ErrorCode::Unauthorized, "An API key is required."))?;
         self.keys
             .iter()
-            .find(|k| auth::constant_time_eq(&k.secret, presented))
+            .find(|k| crate::credentials::constant_time_eq(&k.secret, presented))
             .ok_or_else(|| ApiError::new(ErrorCode::Unauthorized, "Invalid API key."))
     }
 
@@ -185,4 +181,21 @@ impl LocalConnect {
 
 fn to_value(output: impl serde::Serialize) -> Result<Value, ApiError> {
     serde_json::to_value(output).map_err(|e| ApiError::internal(format!("encoding failed: {e}")))
+}
+
+/// The gateway is built here, not in `gateway/`, which never names the local Connect360.
+impl Gateway {
+    /// A gateway in front of the in-process local Connect360, acting with `key`; its records
+    /// share the local store's file.
+    pub fn in_front_of_local(config: GatewayConfig, local: Arc<LocalConnect>, key: ApiKey) -> Self {
+        let records = local.store.clone();
+        Gateway::new(
+            config,
+            Upstream::Local {
+                connect: local,
+                key,
+            },
+            records,
+        )
+    }
 }
