@@ -6,8 +6,7 @@ use std::fmt;
 
 use connect360_model::wire::{
     procedure, ErrorCode, FileRef, ListMessagesInput, Message, MessagePage, RestError, SendInput,
-    SessionRequest, SessionResponse, SignInStartRequest, SignInStartResponse, TrpcErrorEnvelope,
-    TrpcSuccess,
+    SessionRequest, SessionResponse, SignInStartRequest, SignInStartResponse, TrpcSuccess,
 };
 use serde::de::DeserializeOwned;
 use wasm_bindgen::{JsCast, JsValue};
@@ -51,15 +50,40 @@ pub struct Broke {
 }
 
 impl Broke {
-    fn of(violations: &[connect360_model::Violation]) -> Broke {
-        use connect360_model::Rule;
+    /// The rules are named as the model spells them on the wire (a test pins the spelling).
+    fn of(violations: &[BrokenRule]) -> Broke {
+        let any = |names: &[&str]| violations.iter().any(|v| names.contains(&v.rule.as_str()));
         Broke {
-            characters: violations.iter().any(|v| v.rule == Rule::C1),
-            length: violations
-                .iter()
-                .any(|v| matches!(v.rule, Rule::E4 | Rule::K1)),
+            characters: any(&["C1"]),
+            length: any(&["E4", "K1"]),
         }
     }
+}
+
+/// The part of a tRPC error envelope (`connect360-api.md` §2.2) the widget reads; the rest,
+/// and each violation's path and message, is skipped unread. Reading the model's whole
+/// envelope (with its 60-rule enum) cost the bundle ~2 KB.
+#[derive(serde::Deserialize)]
+struct ErrorReply {
+    error: ErrorReplyBody,
+}
+
+#[derive(serde::Deserialize)]
+struct ErrorReplyBody {
+    message: String,
+    data: ErrorReplyData,
+}
+
+#[derive(serde::Deserialize)]
+struct ErrorReplyData {
+    code: ErrorCode,
+    #[serde(default)]
+    violations: Vec<BrokenRule>,
+}
+
+#[derive(serde::Deserialize)]
+struct BrokenRule {
+    rule: String,
 }
 
 impl ApiError {
@@ -438,7 +462,7 @@ impl Reply {
                 .map(|s| s.result.data)
                 .map_err(|_| ApiError::Malformed);
         }
-        match serde_json::from_str::<TrpcErrorEnvelope>(&self.body) {
+        match serde_json::from_str::<ErrorReply>(&self.body) {
             Ok(envelope) => Err(ApiError::Http {
                 status: self.status,
                 code: envelope.error.data.code,
@@ -550,4 +574,57 @@ async fn fetch(request: Fetch<'_>) -> Result<Reply, ApiError> {
         body,
         retry_after,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use connect360_model::{Rule, Violation};
+
+    fn envelope_with(rules: &[Rule]) -> String {
+        let mut envelope = connect360_model::wire::TrpcErrorEnvelope::new(
+            ErrorCode::BadRequest,
+            "refused",
+            Some("v1.connect.send"),
+        );
+        envelope.error.data.violations = rules
+            .iter()
+            .map(|&rule| Violation {
+                rule,
+                path: "content.en".into(),
+                message: "broken".into(),
+            })
+            .collect();
+        serde_json::to_string(&envelope).unwrap()
+    }
+
+    /// The widget reads the server's envelope through its own small shape: the rules it
+    /// names must be spelled as the model writes them.
+    #[test]
+    fn the_rules_a_server_refusal_names_are_read_from_its_own_envelope() {
+        let read = |rules: &[Rule]| {
+            let reply: ErrorReply = serde_json::from_str(&envelope_with(rules)).unwrap();
+            assert_eq!(reply.error.data.code, ErrorCode::BadRequest);
+            assert_eq!(reply.error.message, "refused");
+            Broke::of(&reply.error.data.violations)
+        };
+        assert_eq!(
+            read(&[Rule::E1, Rule::C1]),
+            Broke {
+                characters: true,
+                length: false
+            }
+        );
+        for length in [Rule::E4, Rule::K1] {
+            assert_eq!(
+                read(&[length]),
+                Broke {
+                    characters: false,
+                    length: true
+                }
+            );
+        }
+        assert_eq!(read(&[]), Broke::default());
+        assert_eq!(read(&[Rule::E1, Rule::G2]), Broke::default());
+    }
 }

@@ -415,9 +415,15 @@ fn RowView(row: Row) -> impl IntoView {
     });
     let header = row.header.map(|header| {
         let initial = header.name.chars().next().unwrap_or('?').to_string();
-        let avatar = match header.avatar {
-            Some(src) => view! { <img class="c360-avatar" src=src alt=""/> }.into_any(),
-            None => view! { <span class="c360-avatar" aria-hidden="true">{initial}</span> }.into_any(),
+        // A picture that does not load gives way to the initial, as an image gives way to its
+        // alt text: never the browser's broken-image icon.
+        let broken = RwSignal::new(false);
+        let avatar = move || match header.avatar.clone().filter(|_| !broken.get()) {
+            Some(src) => view! {
+                <img class="c360-avatar" src=src alt="" on:error=move |_| broken.set(true)/>
+            }
+            .into_any(),
+            None => view! { <span class="c360-avatar" aria-hidden="true">{initial.clone()}</span> }.into_any(),
         };
         view! {
             <div class="c360-sender" aria-hidden="true">
