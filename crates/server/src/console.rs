@@ -13,6 +13,7 @@ use axum::{Json, Router};
 use serde_json::{json, Map, Value};
 
 use crate::app::AppState;
+use crate::caller::Caller;
 use crate::error::ApiError;
 use crate::local::auth::Permission;
 use crate::local::{bot, LocalConnect};
@@ -57,20 +58,13 @@ fn static_file(content_type: &'static str, body: &'static str) -> Response {
 }
 
 /// The local Connect360, for a caller whose key may read.
-fn authorise<'a>(
-    state: &'a AppState,
-    headers: &HeaderMap,
-) -> Result<&'a Arc<LocalConnect>, ApiError> {
-    let local = state.local_for_key_holders()?;
-    local
-        .authenticate(crate::credentials::presented_key(headers))?
-        .require(&[Permission::Read])?;
-    Ok(local)
+fn authorise(state: &AppState, headers: &HeaderMap) -> Result<Arc<LocalConnect>, ApiError> {
+    Caller::key_holder(state, headers, &[Permission::Read])
 }
 
 async fn list_conversations(State(state): State<AppState>, headers: HeaderMap) -> Response {
     let local = match authorise(&state, &headers) {
-        Ok(local) => local.clone(),
+        Ok(local) => local,
         Err(error) => return error.into_rest_response(),
     };
     let listed = tokio::task::spawn_blocking(move || {

@@ -11,6 +11,7 @@
 //! in front of itself (`Gateway::in_front_of_local`, in `local/`).
 
 pub mod app;
+pub mod caller;
 pub mod clock;
 pub mod config;
 pub mod console;

@@ -1,8 +1,6 @@
 //! The Connect360 REST routes (`connect360-api.md` §4): attachment upload, asset download
 //! and the AI stream — for key holders, and through the gateway's policy for visitors.
 
-use std::sync::Arc;
-
 use axum::extract::{Path, Request, State};
 use axum::http::{header, HeaderMap, HeaderValue};
 use axum::response::{IntoResponse, Response};
@@ -10,48 +8,15 @@ use axum::Json;
 use connect360_model::wire::{AiStreamInput, ErrorCode, FileRef, UploadResponse};
 
 use crate::app::AppState;
+use crate::caller::Caller;
 use crate::clock::now_millis;
 use crate::error::parse_input;
 use crate::error::ApiError;
-use crate::gateway::token::{self, VisitorClaims};
+use crate::gateway::token::VisitorClaims;
 use crate::gateway::{quota, rate_limit, Gateway};
 use crate::local::auth::Permission;
-use crate::local::LocalConnect;
 use crate::store::grants;
 use crate::upstream::Asset;
-
-/// Who is calling a REST route.
-enum Caller<'a> {
-    /// A key holder (the merchant's backend, tests, the console): served by the local
-    /// Connect360 directly.
-    Key(&'a Arc<LocalConnect>),
-    /// A website visitor, confined by the gateway's policy and served through its upstream.
-    Visitor(&'a Gateway, VisitorClaims),
-}
-
-/// A visitor token (through the gateway) or a local API key with one of `any_of`.
-fn authorise<'a>(
-    state: &'a AppState,
-    headers: &HeaderMap,
-    any_of: &[Permission],
-) -> Result<Caller<'a>, ApiError> {
-    let presented = crate::credentials::presented_key(headers);
-    if presented.is_some_and(|p| p.starts_with(token::PREFIX)) {
-        let gateway = state.gateway.as_deref().ok_or_else(|| {
-            ApiError::new(
-                ErrorCode::Unauthorized,
-                "Visitor tokens are not accepted here.",
-            )
-        })?;
-        return Ok(Caller::Visitor(
-            gateway,
-            gateway.visitor_from_headers(headers)?,
-        ));
-    }
-    let local = state.local_for_key_holders()?;
-    local.authenticate(presented)?.require(any_of)?;
-    Ok(Caller::Key(local))
-}
 
 fn forbidden(message: &str) -> Response {
     ApiError::new(ErrorCode::Forbidden, message).into_rest_response()
@@ -59,9 +24,9 @@ fn forbidden(message: &str) -> Response {
 
 /// `POST /api/v1/connect/attachments`
 pub async fn upload(State(state): State<AppState>, request: Request) -> Response {
-    let files = match authorise(&state, request.headers(), &[Permission::Engage]) {
-        Ok(Caller::Key(local)) => local.upload_request(request).await,
-        Ok(Caller::Visitor(gateway, claims)) => visitor_upload(gateway, claims, request).await,
+    let files = match Caller::with_permission(&state, request.headers(), &[Permission::Engage]) {
+        Ok(Caller::Key { local, .. }) => local.upload_request(request).await,
+        Ok(Caller::Visitor { gateway, claims }) => visitor_upload(&gateway, claims, request).await,
         Err(error) => Err(error),
     };
     match files {
@@ -162,11 +127,12 @@ pub async fn asset(
     headers: HeaderMap,
     Path(key): Path<String>,
 ) -> Response {
-    let asset = match authorise(&state, &headers, &[Permission::Read, Permission::Engage]) {
-        Ok(Caller::Key(local)) => local.asset(&key).await,
-        Ok(Caller::Visitor(gateway, claims)) => visitor_asset(gateway, claims, key).await,
-        Err(error) => Err(error),
-    };
+    let asset =
+        match Caller::with_permission(&state, &headers, &[Permission::Read, Permission::Engage]) {
+            Ok(Caller::Key { local, .. }) => local.asset(&key).await,
+            Ok(Caller::Visitor { gateway, claims }) => visitor_asset(&gateway, claims, key).await,
+            Err(error) => Err(error),
+        };
     match asset {
         Ok(asset) => serve_asset(asset),
         Err(error) => error.into_rest_response(),
@@ -234,7 +200,7 @@ pub async fn ai_stream(
     headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> Response {
-    let caller = match authorise(&state, &headers, &[Permission::Engage]) {
+    let caller = match Caller::with_permission(&state, &headers, &[Permission::Engage]) {
         Ok(caller) => caller,
         Err(error) => return error.into_rest_response(),
     };
@@ -246,8 +212,8 @@ pub async fn ai_stream(
         Err(error) => return error.into_rest_response(),
     };
     let body = match caller {
-        Caller::Key(local) => Ok(local.ai_stream_body(input)),
-        Caller::Visitor(gateway, claims) => {
+        Caller::Key { local, .. } => Ok(local.ai_stream_body(input)),
+        Caller::Visitor { gateway, claims } => {
             let limit = gateway.config.rate_limits.streams_per_visitor;
             if let Err(error) = gateway
                 .limiter

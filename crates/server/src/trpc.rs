@@ -12,8 +12,10 @@ use connect360_model::wire::{ErrorCode, TrpcSuccess};
 use serde_json::{json, Value};
 
 use crate::app::AppState;
+use crate::caller::Caller;
 use crate::error::ApiError;
-use crate::gateway::token;
+use crate::gateway::token::VisitorClaims;
+use crate::gateway::Gateway;
 use crate::local::is_query;
 
 /// The most calls one batched request may hold (our convention; our clients never batch).
@@ -53,16 +55,12 @@ pub async fn handle(
         Err((error, path)) => return single_error(&error, path.as_deref()),
     };
 
-    let presented = crate::credentials::presented_key(&headers);
-    if let Some(token) = presented.filter(|p| p.starts_with(token::PREFIX)) {
-        let idempotency_key = headers.get("idempotency-key").and_then(|v| v.to_str().ok());
-        return visitor_calls(&state, token, &calls, batch, idempotency_key).await;
-    }
-    let authenticated = state
-        .local_for_key_holders()
-        .and_then(|local| Ok((local.clone(), local.authenticate(presented)?.clone())));
-    let (local, key) = match authenticated {
-        Ok(found) => found,
+    let (local, key) = match Caller::of(&state, &headers) {
+        Ok(Caller::Key { local, key }) => (local, key),
+        Ok(Caller::Visitor { gateway, claims }) => {
+            let idempotency_key = headers.get("idempotency-key").and_then(|v| v.to_str().ok());
+            return visitor_calls(&gateway, &claims, &calls, batch, idempotency_key).await;
+        }
         Err(error) => {
             let replies: Vec<(Result<Value, ApiError>, &Call)> =
                 calls.iter().map(|c| (Err(error.clone()), c)).collect();
@@ -85,33 +83,19 @@ pub async fn handle(
 
 /// Calls made with a visitor token go through the gateway's policy.
 async fn visitor_calls(
-    state: &AppState,
-    token: &str,
+    gateway: &std::sync::Arc<Gateway>,
+    claims: &VisitorClaims,
     calls: &[Call],
     batch: bool,
     idempotency_key: Option<&str>,
 ) -> Response {
-    let claims = match &state.gateway {
-        None => Err(ApiError::new(
-            ErrorCode::Unauthorized,
-            "Visitor tokens are not accepted here.",
-        )),
-        Some(gateway) => token::verify(token, &gateway.config.token_secret)
-            .map_err(|e| ApiError::new(ErrorCode::Unauthorized, e.to_string())),
-    };
     let mut replies = Vec::with_capacity(calls.len());
     for call in calls {
-        let result = match (&claims, &state.gateway) {
-            (Ok(claims), Some(gateway)) => {
-                // One key names one send: in a batch it would name several.
-                let key = idempotency_key.filter(|_| !batch);
-                gateway
-                    .visitor_call(claims, &call.path, call.input.clone(), key)
-                    .await
-            }
-            (Err(error), _) => Err(error.clone()),
-            (Ok(_), None) => Err(ApiError::internal("no gateway")),
-        };
+        // One key names one send: in a batch it would name several.
+        let key = idempotency_key.filter(|_| !batch);
+        let result = gateway
+            .visitor_call(claims, &call.path, call.input.clone(), key)
+            .await;
         replies.push((result, call));
     }
     respond(replies, batch)

@@ -795,16 +795,23 @@ async fn visitor_uploads_are_checked_against_their_bytes_and_refusals_store_noth
 #[tokio::test]
 async fn a_visitor_token_opens_nothing_meant_for_the_merchant() {
     let (server, _dir) = TestServer::start().await;
-    let (token, _, _) = visitor(&server).await;
-    for path in ["/console/api/conversations", "/console/api/templates"] {
-        let response = server
-            .client
-            .get(format!("{}{path}", server.base))
-            .bearer_auth(&token)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(response.status(), 401, "{path}");
+    let (token, _, conversation) = visitor(&server).await;
+    server.customer_says(&conversation, "private words").await;
+    // A valid visitor token, an expired one and none: one refusal (crate::caller), no data.
+    for presented in [Some(token), Some(common::expired_token()), None] {
+        for path in ["/console/api/conversations", "/console/api/templates"] {
+            let mut request = server.client.get(format!("{}{path}", server.base));
+            if let Some(token) = &presented {
+                request = request.bearer_auth(token);
+            }
+            let response = request.send().await.unwrap();
+            assert_eq!(response.status(), 401, "{path} {presented:?}");
+            let body = response.text().await.unwrap();
+            assert!(
+                !body.contains("private words") && !body.contains(&conversation),
+                "{body}"
+            );
+        }
     }
     // The merchant's key still works there (the refusal is about the token, not the route).
     let response = server

@@ -102,6 +102,11 @@ impl Gateway {
                     "A visitor token is required.",
                 )
             })?;
+        self.verify_visitor(presented)
+    }
+
+    /// The claims of a visitor token this gateway signed and that has not expired, or 401.
+    pub fn verify_visitor(&self, presented: &str) -> Result<token::VisitorClaims, ApiError> {
         token::verify(presented, &self.config.token_secret).map_err(|e| {
             ApiError::new(
                 connect360_model::wire::ErrorCode::Unauthorized,
