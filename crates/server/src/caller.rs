@@ -5,6 +5,8 @@
 
 use std::sync::Arc;
 
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
 use axum::http::HeaderMap;
 use connect360_model::wire::ErrorCode;
 
@@ -78,5 +80,37 @@ impl Caller {
                 "An API key is required.",
             )),
         }
+    }
+}
+
+/// The gateway, for its own routes (`/api/widget/…`): a 404 where none runs.
+pub struct OnGateway(pub Arc<Gateway>);
+
+impl FromRequestParts<AppState> for OnGateway {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(_: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        state
+            .gateway
+            .clone()
+            .map(OnGateway)
+            .ok_or_else(|| ApiError::not_found("Route"))
+    }
+}
+
+/// A visitor with a valid token, on the gateway's own routes: 404 where no gateway runs, 401
+/// for a missing, expired or foreign token.
+pub struct Visitor {
+    pub gateway: Arc<Gateway>,
+    pub claims: VisitorClaims,
+}
+
+impl FromRequestParts<AppState> for Visitor {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let OnGateway(gateway) = OnGateway::from_request_parts(parts, state).await?;
+        let claims = gateway.visitor_from_headers(&parts.headers)?;
+        Ok(Visitor { gateway, claims })
     }
 }

@@ -62,11 +62,11 @@ fn authorise(state: &AppState, headers: &HeaderMap) -> Result<Arc<LocalConnect>,
     Caller::key_holder(state, headers, &[Permission::Read])
 }
 
-async fn list_conversations(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    let local = match authorise(&state, &headers) {
-        Ok(local) => local,
-        Err(error) => return error.into_rest_response(),
-    };
+async fn list_conversations(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> Result<Json<Vec<Value>>, ApiError> {
+    let local = authorise(&state, &headers)?;
     let listed = tokio::task::spawn_blocking(move || {
         local.store.transaction(|tx| {
             let mut names = HashMap::new();
@@ -88,10 +88,7 @@ async fn list_conversations(State(state): State<AppState>, headers: HeaderMap) -
     })
     .await
     .unwrap_or_else(|e| Err(ApiError::internal(e.to_string())));
-    match listed {
-        Ok(rows) => Json(rows).into_response(),
-        Err(error) => error.into_rest_response(),
-    }
+    Ok(Json(listed?))
 }
 
 /// Ready-made rich content for the JSON editor; each passes the shared validation.
@@ -127,11 +124,12 @@ pub fn reply_templates() -> Map<String, Value> {
     templates
 }
 
-async fn templates(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    match authorise(&state, &headers) {
-        Ok(_) => Json(reply_templates()).into_response(),
-        Err(error) => error.into_rest_response(),
-    }
+async fn templates(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> Result<Json<Map<String, Value>>, ApiError> {
+    authorise(&state, &headers)?;
+    Ok(Json(reply_templates()))
 }
 
 #[cfg(test)]

@@ -70,9 +70,13 @@ impl ApiError {
         }
         response
     }
+}
 
-    /// A REST error response: `{"message": …}` with this error's status.
-    pub fn into_rest_response(self) -> Response {
+/// A REST route's error (`{"message"}` with the error's status and `Retry-After`): handlers
+/// return `Result<_, ApiError>` and `?` their way through. The tRPC routes answer with the
+/// error envelope of each call instead ([`ApiError::envelope`]).
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
         let body = RestError {
             message: Some(self.message.clone()),
             error: None,

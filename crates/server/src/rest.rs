@@ -18,21 +18,20 @@ use crate::local::auth::Permission;
 use crate::store::grants;
 use crate::upstream::Asset;
 
-fn forbidden(message: &str) -> Response {
-    ApiError::new(ErrorCode::Forbidden, message).into_rest_response()
+fn forbidden(message: &str) -> ApiError {
+    ApiError::new(ErrorCode::Forbidden, message)
 }
 
 /// `POST /api/v1/connect/attachments`
-pub async fn upload(State(state): State<AppState>, request: Request) -> Response {
-    let files = match Caller::with_permission(&state, request.headers(), &[Permission::Engage]) {
-        Ok(Caller::Key { local, .. }) => local.upload_request(request).await,
-        Ok(Caller::Visitor { gateway, claims }) => visitor_upload(&gateway, claims, request).await,
-        Err(error) => Err(error),
+pub async fn upload(
+    State(state): State<AppState>,
+    request: Request,
+) -> Result<Json<UploadResponse>, ApiError> {
+    let files = match Caller::with_permission(&state, request.headers(), &[Permission::Engage])? {
+        Caller::Key { local, .. } => local.upload_request(request).await?,
+        Caller::Visitor { gateway, claims } => visitor_upload(&gateway, claims, request).await?,
     };
-    match files {
-        Ok(files) => Json(UploadResponse { files }).into_response(),
-        Err(error) => error.into_rest_response(),
-    }
+    Ok(Json(UploadResponse { files }))
 }
 
 async fn visitor_upload(
@@ -126,17 +125,14 @@ pub async fn asset(
     State(state): State<AppState>,
     headers: HeaderMap,
     Path(key): Path<String>,
-) -> Response {
-    let asset =
-        match Caller::with_permission(&state, &headers, &[Permission::Read, Permission::Engage]) {
-            Ok(Caller::Key { local, .. }) => local.asset(&key).await,
-            Ok(Caller::Visitor { gateway, claims }) => visitor_asset(&gateway, claims, key).await,
-            Err(error) => Err(error),
-        };
-    match asset {
-        Ok(asset) => serve_asset(asset),
-        Err(error) => error.into_rest_response(),
-    }
+) -> Result<Response, ApiError> {
+    let caller =
+        Caller::with_permission(&state, &headers, &[Permission::Read, Permission::Engage])?;
+    let asset = match caller {
+        Caller::Key { local, .. } => local.asset(&key).await?,
+        Caller::Visitor { gateway, claims } => visitor_asset(&gateway, claims, key).await?,
+    };
+    Ok(serve_asset(asset))
 }
 
 async fn visitor_asset(
@@ -199,66 +195,49 @@ pub async fn ai_stream(
     State(state): State<AppState>,
     headers: HeaderMap,
     body: axum::body::Bytes,
-) -> Response {
-    let caller = match Caller::with_permission(&state, &headers, &[Permission::Engage]) {
-        Ok(caller) => caller,
-        Err(error) => return error.into_rest_response(),
-    };
-    let mut input: AiStreamInput = match serde_json::from_slice(&body)
+) -> Result<Response, ApiError> {
+    let caller = Caller::with_permission(&state, &headers, &[Permission::Engage])?;
+    let mut input: AiStreamInput = serde_json::from_slice(&body)
         .map_err(|e| ApiError::bad_request(format!("The body is not valid JSON: {e}")))
-        .and_then(parse_input)
-    {
-        Ok(input) => input,
-        Err(error) => return error.into_rest_response(),
-    };
+        .and_then(parse_input)?;
     let body = match caller {
         Caller::Key { local, .. } => Ok(local.ai_stream_body(input)),
         Caller::Visitor { gateway, claims } => {
             let limit = gateway.config.rate_limits.streams_per_visitor;
-            if let Err(error) = gateway
+            gateway
                 .limiter
-                .check(&format!("stream:{}", claims.external_id), limit)
-            {
-                return error.into_rest_response();
-            }
+                .check(&format!("stream:{}", claims.external_id), limit)?;
             if gateway.config.ai_agent.as_deref() != Some(input.agent_id.as_str()) {
-                return forbidden("This AI agent is not enabled for visitors.");
+                return Err(forbidden("This AI agent is not enabled for visitors."));
             }
             if input
                 .sender_id
                 .as_ref()
                 .is_some_and(|s| *s != claims.customer_id)
             {
-                return forbidden("A visitor streams replies to their own messages only.");
+                return Err(forbidden(
+                    "A visitor streams replies to their own messages only.",
+                ));
             }
-            if let Err(error) = gateway
+            gateway
                 .require_own_conversation(&claims, &input.conversation_id)
-                .await
-            {
-                return error.into_rest_response();
-            }
+                .await?;
             // The gateway picks what the agent answers: the visitor's own latest message, not
             // whatever the visitor names (a team note, say).
-            match gateway
+            let answered = gateway
                 .visitor_message_to_answer(
                     &claims,
                     &input.conversation_id,
                     input.last_message_id.as_deref(),
                 )
-                .await
-            {
-                Ok(id) => input.last_message_id = Some(id),
-                Err(error) => return error.into_rest_response(),
-            }
+                .await?;
+            input.last_message_id = Some(answered);
             input.sender_id = Some(claims.customer_id.clone());
             input.channel_id = None;
             gateway.upstream.ai_stream(input).await
         }
     };
-    let mut response = match body {
-        Ok(body) => body.into_response(),
-        Err(error) => return error.into_rest_response(),
-    };
+    let mut response = body?.into_response();
     let h = response.headers_mut();
     h.insert(
         header::CONTENT_TYPE,
@@ -267,5 +246,5 @@ pub async fn ai_stream(
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
     // Proxies must flush every event.
     h.insert("x-accel-buffering", HeaderValue::from_static("no"));
-    response
+    Ok(response)
 }

@@ -13,7 +13,7 @@
 //! nothing. Where the browser will not keep the cookie (a cross-site gateway in a browser
 //! that blocks third-party cookies), `binding` says so and the widget does not run the flow.
 
-use axum::extract::{Query, State};
+use axum::extract::Query;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use axum::Json;
@@ -31,7 +31,7 @@ use serde_json::json;
 use sha2::{Digest, Sha256};
 
 use super::Gateway;
-use crate::app::AppState;
+use crate::caller::{OnGateway, Visitor};
 use crate::clock::{now_millis, random_token};
 use crate::error::parse_input;
 use crate::error::ApiError;
@@ -77,35 +77,28 @@ impl OAuthConfig {
 
 /// `POST /api/widget/oauth/start`
 pub async fn start(
-    State(state): State<AppState>,
+    OnGateway(gateway): OnGateway,
     headers: HeaderMap,
     body: axum::body::Bytes,
-) -> Response {
-    let Some(gateway) = state.gateway.clone() else {
-        return ApiError::not_found("Route").into_rest_response();
-    };
+) -> Result<Response, ApiError> {
     // The browser's binding: the one it already holds (several sign-ins may run), or new.
     let browser = browser_cookie(&headers).unwrap_or_else(|| random_token(STATE_CHARS));
-    match start_sign_in(&gateway, &headers, &body, &browser).await {
-        Ok(url) => {
-            let mut response = Json(SignInStartResponse {
-                authorization_url: url,
-            })
-            .into_response();
-            let cookie = format!(
-                "{BROWSER_COOKIE}={browser}; Path=/; Max-Age={}; HttpOnly; Secure; SameSite=None",
-                STATE_TTL_MILLIS / 1000
-            );
-            if let Ok(value) = HeaderValue::from_str(&cookie) {
-                response.headers_mut().insert(header::SET_COOKIE, value);
-            }
-            response
-                .headers_mut()
-                .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-            response
-        }
-        Err(error) => error.into_rest_response(),
+    let url = start_sign_in(&gateway, &headers, &body, &browser).await?;
+    let mut response = Json(SignInStartResponse {
+        authorization_url: url,
+    })
+    .into_response();
+    let cookie = format!(
+        "{BROWSER_COOKIE}={browser}; Path=/; Max-Age={}; HttpOnly; Secure; SameSite=None",
+        STATE_TTL_MILLIS / 1000
+    );
+    if let Ok(value) = HeaderValue::from_str(&cookie) {
+        response.headers_mut().insert(header::SET_COOKIE, value);
     }
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    Ok(response)
 }
 
 /// The binding cookie the request carries: the first well-formed one.
@@ -124,24 +117,19 @@ fn browser_cookie(headers: &HeaderMap) -> Option<String> {
 /// `GET /api/widget/oauth/binding`: 204 when this browser sent back the cookie of a live
 /// sign-in of this visitor (so the callback will accept it), else 409 with the reason. The
 /// widget asks before it sends the popup to the authorization server.
-pub async fn binding(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    let Some(gateway) = state.gateway.clone() else {
-        return ApiError::not_found("Route").into_rest_response();
-    };
-    let claims = match gateway.visitor_from_headers(&headers) {
-        Ok(claims) => claims,
-        Err(error) => return error.into_rest_response(),
-    };
+pub async fn binding(
+    Visitor { gateway, claims }: Visitor,
+    headers: HeaderMap,
+) -> Result<StatusCode, ApiError> {
     let unbound = || {
         ApiError::new(
             ErrorCode::Forbidden,
             "Sign-in is not available in this browser: it did not keep the gateway's sign-in \
              cookie (third-party cookies blocked?). Host the gateway on the shop's own site.",
         )
-        .into_rest_response()
     };
     let Some(browser) = browser_cookie(&headers) else {
-        return unbound();
+        return Err(unbound());
     };
     let (hash, external) = (state_hash(&browser), claims.external_id.clone());
     let live = gateway
@@ -157,11 +145,11 @@ pub async fn binding(State(state): State<AppState>, headers: HeaderMap) -> Respo
                 .optional()?
                 .is_some())
         })
-        .await;
-    match live {
-        Ok(true) => StatusCode::NO_CONTENT.into_response(),
-        Ok(false) => unbound(),
-        Err(error) => error.into_rest_response(),
+        .await?;
+    if live {
+        Ok(StatusCode::NO_CONTENT)
+    } else {
+        Err(unbound())
     }
 }
 
@@ -325,13 +313,10 @@ struct Bound {
 
 /// `GET /api/widget/oauth/callback`
 pub async fn callback(
-    State(state): State<AppState>,
+    OnGateway(gateway): OnGateway,
     headers: HeaderMap,
     Query(query): Query<CallbackQuery>,
 ) -> Response {
-    let Some(gateway) = state.gateway.clone() else {
-        return ApiError::not_found("Route").into_rest_response();
-    };
     // Another browser (a forwarded authorization URL) has no cookie, or another one.
     let browser = browser_cookie(&headers).unwrap_or_default();
     match finish_sign_in(&gateway, query, &browser).await {

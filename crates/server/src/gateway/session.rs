@@ -2,9 +2,8 @@
 
 use std::net::SocketAddr;
 
-use axum::extract::{ConnectInfo, State};
+use axum::extract::ConnectInfo;
 use axum::http::HeaderMap;
-use axum::response::{IntoResponse, Response};
 use axum::Json;
 use connect360_model::wire::{
     procedure, ClaimGuestConversationsInput, Conversation, ConversationType, CustomerInput,
@@ -14,7 +13,7 @@ use serde_json::{json, Value};
 
 use super::token::{self, VisitorClaims};
 use super::{rate_limit, Gateway};
-use crate::app::AppState;
+use crate::caller::OnGateway;
 use crate::clock::{format_millis, now_millis, random_token};
 use crate::error::parse_input;
 use crate::error::ApiError;
@@ -73,27 +72,19 @@ fn to_input(input: &impl serde::Serialize) -> Result<Value, ApiError> {
 }
 
 pub async fn create(
-    State(state): State<AppState>,
+    OnGateway(gateway): OnGateway,
     ConnectInfo(client): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     body: axum::body::Bytes,
-) -> Response {
-    let Some(gateway) = state.gateway.clone() else {
-        return ApiError::not_found("Route").into_rest_response();
-    };
+) -> Result<Json<SessionResponse>, ApiError> {
     let limit = gateway.config.rate_limits.sessions_per_address;
     let address =
         rate_limit::client_address(client.ip(), &headers, &gateway.config.trusted_proxies);
-    if let Err(error) = gateway.limiter.check(
+    gateway.limiter.check(
         &format!("session:{}", rate_limit::address_key(address)),
         limit,
-    ) {
-        return error.into_rest_response();
-    }
-    match open_session(&gateway, &headers, &body).await {
-        Ok(session) => Json(session).into_response(),
-        Err(error) => error.into_rest_response(),
-    }
+    )?;
+    Ok(Json(open_session(&gateway, &headers, &body).await?))
 }
 
 async fn open_session(
