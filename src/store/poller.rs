@@ -15,7 +15,7 @@ use super::{Chat, Connection};
 use crate::api::ApiError;
 
 /// A history page (the API's maximum).
-pub(super) const PAGE_LIMIT: i64 = 100;
+pub(super) const PAGE_LIMIT: i64 = connect360_model::wire::limits::LIST_LIMIT_MAX as i64;
 
 /// History loaded at start: at most this many pages (older messages are not fetched).
 pub(super) const MAX_HISTORY_PAGES: usize = 20;

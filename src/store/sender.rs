@@ -19,8 +19,8 @@ use super::{new_sequence, Chat, Connection};
 use crate::api::ApiError;
 use crate::config::WidgetConfig;
 
-/// A composer message is at most this long (the widget's own limit).
-pub const MAX_MESSAGE_CHARS: usize = 3072;
+/// A composer message is at most as long as an agent's text may be (the model's limit).
+pub const MAX_MESSAGE_CHARS: usize = connect360_model::validate::MAX_TEXT_CHARS;
 
 /// The visitor's `send`: their text under the UI language, as the customer, on the site's
 /// channel. The gateway enforces the same; a guest names their own customer, a signed-in
@@ -43,8 +43,11 @@ pub(super) fn send_input(
         Some(answer) => {
             content.insert(
                 answer.lang.clone(),
-                serde_json::json!({"text": item.text, "suggestionResponse":
-                    {"postbackData": answer.postback_data, "type": answer.kind}}),
+                connect360_model::content::answer::value(
+                    &item.text,
+                    &answer.postback_data,
+                    &answer.kind,
+                ),
             );
             parent_id = Some(answer.parent_id.clone());
         }

@@ -9,6 +9,7 @@ use connect360_model::content::SuggestionResponseType;
 use connect360_model::wire::{Message, SenderType};
 
 use super::delivery::Delivery;
+use connect360_model::content::answer;
 
 /// A message the visitor wrote that the server has not confirmed yet.
 #[derive(Debug, Clone, PartialEq)]
@@ -122,10 +123,9 @@ impl Transcript {
             m.sender.kind == SenderType::Customer
                 && m.parent_id.as_deref() == Some(message_id)
                 && m.content.values().any(|value| {
-                    let response = &value["suggestionResponse"];
-                    value["text"].as_str() == Some(label)
-                        && response["type"].as_str() == Some(kind.as_str())
-                        && response["postbackData"].as_str() == Some(postback)
+                    answer::read(value).is_some_and(|a| {
+                        a.text == label && a.kind == kind.as_str() && a.postback_data == postback
+                    })
                 })
         });
         stored

@@ -224,7 +224,7 @@ fn is_suggestion_answer(message: &Message) -> bool {
     message
         .content
         .values()
-        .any(|v| v.get("suggestionResponse").is_some())
+        .any(|v| connect360_model::content::answer::read(v).is_some())
 }
 
 #[component]

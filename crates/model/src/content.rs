@@ -388,6 +388,72 @@ impl SuggestionResponseType {
     }
 }
 
+/// A suggestion's answer as a visitor sends it (`rich-messages.md` §5.7): the label as `text`,
+/// the suggestion's postback and type beside it. Built and read here, so no client spells the
+/// shape itself; a test holds both to [`CustomerContent`]. Plain JSON, not a serde round trip
+/// of `CustomerContent`, which would cost the widget's bundle its whole (de)serializer.
+pub mod answer {
+    use serde_json::{json, Value};
+
+    /// The value (under one language key) that answers a suggestion of `kind`
+    /// (`SuggestionResponseType::as_str`).
+    pub fn value(text: &str, postback_data: &str, kind: &str) -> Value {
+        json!({"text": text, "suggestionResponse": {"postbackData": postback_data, "type": kind}})
+    }
+
+    /// What an answer says, read from a stored value.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub struct Answer<'a> {
+        pub text: &'a str,
+        pub postback_data: &'a str,
+        pub kind: &'a str,
+    }
+
+    /// The answer `value` is, or `None` when it answers no suggestion.
+    pub fn read(value: &Value) -> Option<Answer<'_>> {
+        let response = value.get("suggestionResponse")?;
+        Some(Answer {
+            text: value.get("text")?.as_str()?,
+            postback_data: response.get("postbackData")?.as_str()?,
+            kind: response.get("type")?.as_str()?,
+        })
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::super::{CustomerContent, SuggestionResponse, SuggestionResponseType};
+        use super::*;
+
+        #[test]
+        fn an_answer_is_customer_content_and_reads_back() {
+            for kind in [
+                SuggestionResponseType::Reply,
+                SuggestionResponseType::Action,
+                SuggestionResponseType::LiveAgent,
+                SuggestionResponseType::Auth,
+            ] {
+                let built = value("Latte", "order:latte", kind.as_str());
+                let typed: CustomerContent = serde_json::from_value(built.clone()).unwrap();
+                assert_eq!(
+                    typed.suggestion_response,
+                    Some(SuggestionResponse {
+                        postback_data: "order:latte".into(),
+                        kind
+                    })
+                );
+                assert_eq!(typed.text, "Latte");
+                let read = read(&built).unwrap();
+                assert_eq!(
+                    (read.text, read.postback_data, read.kind),
+                    ("Latte", "order:latte", kind.as_str())
+                );
+            }
+            assert_eq!(read(&json!({"text": "plain"})), None);
+            assert_eq!(read(&json!("plain")), None);
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(untagged)]
 pub enum AuthenticationResponse {

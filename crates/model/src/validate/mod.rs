@@ -17,6 +17,7 @@ use crate::content::{AgentContent, CustomerContent, Representative};
 use crate::lang::Lang;
 use walker::Walker;
 
+pub use agent::MAX_TEXT_CHARS;
 pub use customer::suggestion_response_matches;
 pub use walker::{forbidden_character, without_forbidden_characters};
 

@@ -19,7 +19,7 @@ use axum::response::{Html, IntoResponse, Response};
 use axum::Json;
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
-use connect360_model::content::{CodeChallengeMethod, Suggestion};
+use connect360_model::content::{CodeChallengeMethod, Suggestion, SuggestionResponseType};
 use connect360_model::lang::Lang;
 use connect360_model::validate::{decode_agent_value, AgentValue, Options};
 use connect360_model::wire::{
@@ -400,11 +400,15 @@ async fn finish_sign_in(
         }
     };
     let mut content = serde_json::Map::new();
-    content.insert(
-        lang.code().to_owned(),
-        json!({"text": text, "suggestionResponse": {"postbackData": "", "type": "AUTH"},
-               "authenticationResponse": response}),
-    );
+    content.insert(lang.code().to_owned(), {
+        let mut value = connect360_model::content::answer::value(
+            text,
+            "",
+            SuggestionResponseType::Auth.as_str(),
+        );
+        value["authenticationResponse"] = response;
+        value
+    });
     gateway
         .call_upstream(
             procedure::SEND,

@@ -218,9 +218,9 @@ mod tests {
         assert_eq!(answer(&customer(json!("hello")), true), Some(greeting()));
         assert_eq!(answer(&customer(json!("hello again")), false), None);
         let chosen = |postback: &str, kind: &str| {
-            customer(
-                json!({"text": "x", "suggestionResponse": {"postbackData": postback, "type": kind}}),
-            )
+            customer(connect360_model::content::answer::value(
+                "x", postback, kind,
+            ))
         };
         assert_eq!(
             answer(&chosen("menu:products", "REPLY"), false),
