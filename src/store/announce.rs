@@ -92,12 +92,13 @@ mod tests {
     use connect360_model::wire::{Sender, SenderType};
     use serde_json::json;
 
-    fn announced(value: serde_json::Value, sender_name: Option<&str>) -> String {
+    /// An agent message with `content` (by language), as the visitor sees it in English.
+    fn shown(content: serde_json::Value, sender_name: Option<&str>) -> (Message, MessageView) {
         let message = Message {
             id: "m1".into(),
             conversation_id: "c1".into(),
             parent_id: None,
-            content: json!({ "en": value }).as_object().unwrap().clone(),
+            content: content.as_object().unwrap().clone(),
             attachments: vec![],
             sender: Sender {
                 kind: SenderType::Workspace,
@@ -116,6 +117,11 @@ mod tests {
             false,
             Options::default(),
         );
+        (message, view)
+    }
+
+    fn announced(value: serde_json::Value, sender_name: Option<&str>) -> String {
+        let (message, view) = shown(json!({ "en": value }), sender_name);
         announcement_of(&message, &view, Lang::En)
     }
 
@@ -142,35 +148,13 @@ mod tests {
     /// effective representative.
     #[test]
     fn the_shown_text_and_name_are_those_of_the_language_the_bubble_shows() {
-        let message = Message {
-            id: "m1".into(),
-            conversation_id: "c1".into(),
-            parent_id: None,
-            content: json!({
+        let (message, view) = shown(
+            json!({
                 "ar": "مرحبا",
                 "en": {"text": "**Hello**", "containsRichText": true,
                        "representative": {"representativeType": "HUMAN", "displayName": "Dana"}}
-            })
-            .as_object()
-            .unwrap()
-            .clone(),
-            attachments: vec![],
-            sender: Sender {
-                kind: SenderType::Workspace,
-                id: "w".into(),
-                name: Some("Support".into()),
-                image: None,
-            },
-            flags: vec![],
-            created_at: "2026-12-02T10:00:00.000Z".into(),
-        };
-        let view = view_message(
-            &message.content,
-            Side::Agent,
-            Some(Lang::En),
-            Lang::En,
-            false,
-            Options::default(),
+            }),
+            Some("Support"),
         );
         assert_eq!(shown_text(&view, Lang::En), "Hello");
         assert_eq!(shown_name(&message, &view, Lang::En), "Dana");

@@ -2,7 +2,7 @@
 //! then polls from the newest message held — fast while open, slow while closed, paused while
 //! hidden, backing off on errors — and what arrives is shown, counted and announced.
 
-use connect360_model::wire::{ListMessagesInput, Message, SenderType};
+use connect360_model::wire::{ListMessagesInput, Message, MessagePage, SenderType};
 use leptos::prelude::*;
 
 use super::alarm::sleep;
@@ -72,6 +72,19 @@ pub(super) fn listen_for_wakeups(chat: Chat) {
 }
 
 impl Chat {
+    /// One page of the conversation after `cursor` (from the start without one).
+    async fn list_page(&self, cursor: Option<String>) -> Result<MessagePage, ApiError> {
+        self.authorised(|api, session| {
+            let input = ListMessagesInput {
+                conversation_id: session.conversation_id.clone(),
+                limit: Some(PAGE_LIMIT),
+                cursor: cursor.clone(),
+            };
+            async move { api.list_messages(&session.token, &input).await }
+        })
+        .await
+    }
+
     pub(super) async fn poll_loop(self) {
         let Ok(alarm) = self.alive().map(|i| i.poll_alarm.clone()) else {
             return;
@@ -166,17 +179,7 @@ impl Chat {
                 self.loaded.try_set(true);
                 return Ok(());
             }
-            let cursor = walk.cursor.clone();
-            let page = self
-                .authorised(|api, session| {
-                    let input = ListMessagesInput {
-                        conversation_id: session.conversation_id.clone(),
-                        limit: Some(PAGE_LIMIT),
-                        cursor: cursor.clone(),
-                    };
-                    async move { api.list_messages(&session.token, &input).await }
-                })
-                .await;
+            let page = self.list_page(walk.cursor.clone()).await;
             let inner = self.alive()?;
             match page {
                 Ok(page) => {
@@ -204,16 +207,7 @@ impl Chat {
             .try_with_untracked(|t| t.poll_cursor().map(str::to_owned))
             .flatten();
         loop {
-            let page = self
-                .authorised(|api, session| {
-                    let input = ListMessagesInput {
-                        conversation_id: session.conversation_id.clone(),
-                        limit: Some(PAGE_LIMIT),
-                        cursor: cursor.clone(),
-                    };
-                    async move { api.list_messages(&session.token, &input).await }
-                })
-                .await?;
+            let page = self.list_page(cursor.clone()).await?;
             self.receive(page.items);
             match page.next_cursor {
                 Some(next) => cursor = Some(next),
