@@ -9,7 +9,7 @@ use axum::Router;
 use connect360_model::wire::ErrorCode;
 
 use crate::error::ApiError;
-use crate::gateway::{oauth, session, Gateway};
+use crate::gateway::{history, oauth, session, Gateway};
 use crate::local::LocalConnect;
 use crate::{rest, site, trpc};
 
@@ -72,6 +72,7 @@ pub fn router_with_widget(
             "/api/widget/oauth/start",
             post(oauth::start).layer(small_body()),
         )
+        .route("/api/widget/history", get(history::history))
         .route("/api/widget/oauth/binding", get(oauth::binding))
         .route("/api/widget/oauth/callback", get(oauth::callback))
         .route(

@@ -61,3 +61,23 @@ pub struct SignInStartRequest {
 pub struct SignInStartResponse {
     pub authorization_url: String,
 }
+
+/// `GET /api/widget/history?conversationId=…[&before=…]`: the newest messages of a
+/// conversation, or those just before `before` (an earlier reply's `olderCursor`).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct HistoryQuery {
+    pub conversation_id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub before: Option<String>,
+}
+
+/// Messages oldest → newest; `olderCursor`, when set, asks for the ones before them.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct HistoryPage {
+    #[serde(default)]
+    pub items: Vec<super::Message>,
+    #[serde(default)]
+    pub older_cursor: Option<String>,
+}

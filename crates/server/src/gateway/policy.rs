@@ -243,26 +243,7 @@ impl Gateway {
         self.require_own_conversation(claims, &input.conversation_id)
             .await?;
         let page = self.visitor_page(input).await?;
-        // Files shown in the visitor's conversation may be downloaded by them.
-        let shown: Vec<(String, String)> = page
-            .items
-            .iter()
-            .flat_map(|m| {
-                m.attachments
-                    .iter()
-                    .map(|f| (f.id.clone(), f.s3_key.clone()))
-            })
-            .collect();
-        if !shown.is_empty() {
-            let external = claims.external_id.clone();
-            self.records(move |tx| {
-                for (id, key) in &shown {
-                    grants::grant_file(tx, &external, id, key, false)?;
-                }
-                Ok(())
-            })
-            .await?;
-        }
+        self.grant_shown_files(claims, &page.items).await?;
         serde_json::to_value(page).map_err(|e| ApiError::internal(e.to_string()))
     }
 

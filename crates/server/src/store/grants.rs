@@ -79,6 +79,7 @@ pub fn revoke_conversations(tx: &Tx<'_>, conversation_ids: &[String]) -> Result<
             "DELETE FROM gateway_conversations WHERE conversation_id = ?1",
             [id],
         )?;
+        super::history_pages::forget(tx, id)?;
     }
     Ok(())
 }

@@ -9,6 +9,7 @@ pub mod conversations;
 pub mod customers;
 pub mod files;
 pub mod grants;
+pub mod history_pages;
 pub mod messages;
 
 use std::path::Path;
@@ -27,6 +28,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/0003_idempotency.sql"),
     include_str!("../../migrations/0004_oauth.sql"),
     include_str!("../../migrations/0005_trust.sql"),
+    include_str!("../../migrations/0006_history.sql"),
 ];
 
 pub struct Store {
