@@ -5,8 +5,9 @@
 use std::fmt;
 
 use connect360_model::wire::{
-    procedure, ErrorCode, FileRef, ListMessagesInput, Message, MessagePage, RestError, SendInput,
-    SessionRequest, SessionResponse, SignInStartRequest, SignInStartResponse, TrpcSuccess,
+    procedure, ErrorCode, FileRef, HistoryPage, HistoryQuery, ListMessagesInput, Message,
+    MessagePage, RestError, SendInput, SessionRequest, SessionResponse, SignInStartRequest,
+    SignInStartResponse, TrpcSuccess,
 };
 use serde::de::DeserializeOwned;
 use wasm_bindgen::{JsCast, JsValue};
@@ -185,6 +186,35 @@ impl Api {
         .await?;
         if reply.ok() {
             return Ok(());
+        }
+        Err(reply.rest_error())
+    }
+
+    /// `GET /api/widget/history`: the newest messages of the conversation, or those just
+    /// before `before` (an earlier page's `olderCursor`).
+    pub async fn history(
+        &self,
+        token: &str,
+        query: &HistoryQuery,
+    ) -> Result<HistoryPage, ApiError> {
+        let mut url = format!(
+            "{}/api/widget/history?conversationId={}",
+            self.endpoint,
+            String::from(js_sys::encode_uri_component(&query.conversation_id))
+        );
+        if let Some(before) = &query.before {
+            url.push_str("&before=");
+            url.push_str(&String::from(js_sys::encode_uri_component(before)));
+        }
+        let reply = fetch(Fetch {
+            method: "GET",
+            url: &url,
+            token: Some(token),
+            ..Fetch::default()
+        })
+        .await?;
+        if reply.ok() {
+            return serde_json::from_str(&reply.body).map_err(|_| ApiError::Malformed);
         }
         Err(reply.rest_error())
     }

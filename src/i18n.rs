@@ -31,6 +31,10 @@ pub enum Text {
     NewMessage,
     Transcript,
     EarlierMessages,
+    /// The earlier-messages button while they are fetched.
+    LoadingEarlier,
+    /// The earlier-messages button after fetching them failed (pressing it tries again).
+    EarlierFailed,
     /// After a new-tab link's name.
     OpensInNewTab,
     /// Before a dial chip's number: ", call +1 …".
@@ -80,7 +84,7 @@ pub enum Text {
 }
 
 impl Text {
-    pub const ALL: [Text; 50] = [
+    pub const ALL: [Text; 52] = [
         Text::OpenChat,
         Text::CloseChat,
         Text::Title,
@@ -100,6 +104,8 @@ impl Text {
         Text::NewMessage,
         Text::Transcript,
         Text::EarlierMessages,
+        Text::LoadingEarlier,
+        Text::EarlierFailed,
         Text::OpensInNewTab,
         Text::Call,
         Text::YouChose,
@@ -194,6 +200,12 @@ impl Text {
             (EarlierMessages, En) => "Earlier messages",
             (EarlierMessages, Ar) => "رسائل سابقة",
             (EarlierMessages, Tr) => "Önceki mesajlar",
+            (LoadingEarlier, En) => "Loading earlier messages…",
+            (LoadingEarlier, Ar) => "جارٍ تحميل الرسائل السابقة…",
+            (LoadingEarlier, Tr) => "Önceki mesajlar yükleniyor…",
+            (EarlierFailed, En) => "Couldn't load earlier messages. Try again",
+            (EarlierFailed, Ar) => "تعذّر تحميل الرسائل السابقة. حاول مرة أخرى",
+            (EarlierFailed, Tr) => "Önceki mesajlar yüklenemedi. Tekrar dene",
             (OpensInNewTab, En) => " (opens in a new tab)",
             (OpensInNewTab, Ar) => " (يفتح في علامة تبويب جديدة)",
             (OpensInNewTab, Tr) => " (yeni sekmede açılır)",

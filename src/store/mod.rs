@@ -5,7 +5,8 @@
 //! | module          | what it does                                                        |
 //! |-----------------|---------------------------------------------------------------------|
 //! | `session`       | opens, resumes and renews the session; `identify`, `logout`         |
-//! | `poller`        | loads the history once (resumably), then polls; shows what arrives  |
+//! | `history`       | the newest page at once, older pages as the visitor scrolls back    |
+//! | `poller`        | loads the history once, then polls; shows what arrives              |
 //! | `sender`        | sends the outbox in order, retried and idempotent                   |
 //! | `outbox`        | the queued messages: the one source of pending state                |
 //! | `delivery`      | where a queued message stands; what a failed attempt leads to       |
@@ -25,6 +26,7 @@ pub mod alarm;
 pub mod announce;
 pub mod attachments;
 pub mod delivery;
+mod history;
 pub mod outbox;
 mod page_events;
 pub mod persist;
@@ -49,11 +51,12 @@ use crate::config::WidgetConfig;
 use alarm::Alarm;
 use outbox::Outbox;
 use persist::{Persisted, StoredSession};
-use poller::{browser_offline, listen_for_wakeups, HistoryWalk};
+use poller::{browser_offline, listen_for_wakeups};
 use sender::pending_of;
 use transcript::Transcript;
 
 pub use ai_reply::StreamingReply;
+pub use history::OlderLoad;
 pub use page_events::Announcement;
 pub use sender::MAX_MESSAGE_CHARS;
 pub use sign_in::{SignInError, SuggestionPlace};
@@ -87,6 +90,8 @@ pub struct Chat {
     pub offline: RwSignal<bool>,
     /// The history has been loaded once (the transcript is not just empty because loading).
     pub loaded: RwSignal<bool>,
+    /// Fetching the messages before the oldest held.
+    pub older_load: RwSignal<OlderLoad>,
     /// Files chosen for the next message.
     pub tray: RwSignal<Vec<TrayFile>>,
     /// Why the last file was not attached.
@@ -125,8 +130,6 @@ struct Inner {
     uploads: RefCell<Vec<(u32, crate::api::Upload)>>,
     /// The page's listener for the widget's events (the embed loader's `emit`).
     events: RefCell<Option<js_sys::Function>>,
-    /// A history walk that a failed page interrupted, resumed where it stopped.
-    history_walk: RefCell<Option<HistoryWalk>>,
 }
 
 /// The next number of this page's sequence (tray files, announcements, local ids).
@@ -155,6 +158,7 @@ impl Chat {
             announcements: RwSignal::new(Vec::new()),
             offline: RwSignal::new(browser_offline()),
             loaded: RwSignal::new(false),
+            older_load: RwSignal::new(OlderLoad::Idle),
             tray: RwSignal::new(Vec::new()),
             tray_notice: RwSignal::new(None),
             streaming: RwSignal::new(None),
@@ -175,7 +179,6 @@ impl Chat {
                 sequence: Cell::new(0),
                 uploads: RefCell::new(Vec::new()),
                 events: RefCell::new(None),
-                history_walk: RefCell::new(None),
             })),
         };
         if resume {

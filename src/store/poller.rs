@@ -1,5 +1,5 @@
-//! The poller: the history loaded once (a walk that resumes where a failed page stopped),
-//! then polls from the newest message held — fast while open, slow while closed, paused while
+//! The poller: the history's newest page loaded once ([`super::history`]), then polls from
+//! the newest message held — fast while open, slow while closed, paused while
 //! hidden, backing off on errors — and what arrives is shown, counted and announced.
 
 use connect360_model::wire::{ListMessagesInput, Message, MessagePage, SenderType};
@@ -9,24 +9,12 @@ use super::alarm::sleep;
 use super::announce;
 use super::page_events::js_object;
 use super::retry::{poll_backoff_ms, poll_gap_remaining_ms, poll_interval_ms};
-use super::session::Renew;
 use super::transcript::Transcript;
 use super::{Chat, Connection};
 use crate::api::ApiError;
 
 /// A history page (the API's maximum).
 pub(super) const PAGE_LIMIT: i64 = connect360_model::wire::limits::LIST_LIMIT_MAX as i64;
-
-/// History loaded at start: at most this many pages (older messages are not fetched).
-pub(super) const MAX_HISTORY_PAGES: usize = 20;
-
-/// How far the history walk of one conversation got: the pages read and the next cursor.
-pub(super) struct HistoryWalk {
-    conversation_id: String,
-    cursor: Option<String>,
-    pages: Vec<Message>,
-    pages_read: usize,
-}
 
 /// Whether the browser reports no network at all (a `true` `onLine` may still be offline).
 pub(super) fn browser_offline() -> bool {
@@ -138,60 +126,10 @@ impl Chat {
                         // The cursor is no longer valid: reload the history from the start.
                         self.loaded.try_set(false);
                         self.transcript.try_update(Transcript::clear_history);
-                        if let Ok(inner) = self.alive() {
-                            inner.history_walk.borrow_mut().take();
-                        }
                     }
                     alarm
                         .sleep(poll_backoff_ms(failures, &error, js_sys::Math::random()))
                         .await;
-                }
-            }
-        }
-    }
-
-    /// Loads the conversation from the start, following `nextCursor`. A page that fails (the
-    /// read limit's 429, the network) leaves the walk where it was: the next attempt resumes
-    /// from that page instead of starting over, so a long history is read once.
-    pub(super) async fn load_history(&self) -> Result<(), ApiError> {
-        loop {
-            let conversation_id = self
-                .session(Renew::IfStale)
-                .await
-                .map(|s| s.conversation_id)?;
-            let saved = self.alive()?.history_walk.borrow_mut().take();
-            let walk = match saved {
-                Some(walk) if walk.conversation_id == conversation_id => walk,
-                _ => HistoryWalk {
-                    conversation_id,
-                    cursor: None,
-                    pages: Vec::new(),
-                    pages_read: 0,
-                },
-            };
-            let done = walk.cursor.is_none() || walk.pages_read >= MAX_HISTORY_PAGES;
-            if walk.pages_read > 0 && done {
-                let added = self
-                    .transcript
-                    .try_update(|t| t.merge_listed(walk.pages))
-                    .unwrap_or_default();
-                self.take_stored(&added);
-                self.loaded.try_set(true);
-                return Ok(());
-            }
-            let page = self.list_page(walk.cursor.clone()).await;
-            let inner = self.alive()?;
-            match page {
-                Ok(page) => {
-                    let mut walk = walk;
-                    walk.cursor = page.next_cursor;
-                    walk.pages.extend(page.items);
-                    walk.pages_read += 1;
-                    *inner.history_walk.borrow_mut() = Some(walk);
-                }
-                Err(error) => {
-                    *inner.history_walk.borrow_mut() = Some(walk);
-                    return Err(error);
                 }
             }
         }

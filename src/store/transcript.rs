@@ -36,6 +36,8 @@ pub struct Transcript {
     /// starts. Send replies do not move it, so a message stored between the last poll and a
     /// send (an agent's answer, another tab's message) is still fetched.
     polled_to: Option<String>,
+    /// Asks the gateway for the messages before the oldest held; none: the first is held.
+    older_cursor: Option<String>,
 }
 
 impl Transcript {
@@ -54,6 +56,38 @@ impl Transcript {
     /// Where the next poll starts (see `polled_to`); none: load the history first.
     pub fn poll_cursor(&self) -> Option<&str> {
         self.polled_to.as_deref()
+    }
+
+    /// Where the messages before the oldest held start to be asked for; none: all are held.
+    pub fn older_cursor(&self) -> Option<&str> {
+        self.older_cursor.as_deref()
+    }
+
+    /// The newest page of the history (the gateway's, `older` asks for what precedes it),
+    /// merged like a listing from the start. Returns the new messages.
+    pub fn load_newest(&mut self, messages: Vec<Message>, older: Option<String>) -> Vec<Message> {
+        self.older_cursor = older;
+        self.merge_listed(messages)
+    }
+
+    /// The page before the oldest held, asked for with `asked`: it goes in front, and `older`
+    /// asks for the one before it. A page asked for with a cursor no longer current (the
+    /// history was reloaded meanwhile) is dropped. Returns how many messages were added.
+    pub fn prepend_older(
+        &mut self,
+        asked: &str,
+        messages: Vec<Message>,
+        older: Option<String>,
+    ) -> usize {
+        if self.older_cursor.as_deref() != Some(asked) {
+            return 0;
+        }
+        self.older_cursor = older;
+        let mut front: Vec<Message> = messages.into_iter().filter(|m| self.admit(m)).collect();
+        let added = front.len();
+        front.append(&mut self.messages);
+        self.messages = front;
+        added
     }
 
     /// The newest stored id.
@@ -150,6 +184,7 @@ impl Transcript {
         self.messages.clear();
         self.ids.clear();
         self.polled_to = None;
+        self.older_cursor = None;
     }
 }
 
@@ -294,5 +329,48 @@ mod tests {
             "order:latte",
             "Latte"
         ));
+    }
+
+    #[test]
+    fn older_pages_go_in_front_once_and_a_stale_one_is_dropped() {
+        let mut t = Transcript::default();
+        let newest = vec![
+            message("m3", SenderType::Customer, "three"),
+            message("m4", SenderType::Workspace, "four"),
+        ];
+        assert_eq!(t.load_newest(newest, Some("m3".into())).len(), 2);
+        assert_eq!(t.poll_cursor(), Some("m4"));
+        assert_eq!(t.older_cursor(), Some("m3"));
+        // An answer to an earlier request, after the history was reloaded, changes nothing.
+        assert_eq!(
+            t.prepend_older("m9", vec![message("m0", SenderType::Customer, "x")], None),
+            0
+        );
+        let older = vec![
+            message("m1", SenderType::Customer, "one"),
+            message("m2", SenderType::Workspace, "two"),
+            message("m3", SenderType::Customer, "three"),
+        ];
+        assert_eq!(t.prepend_older("m3", older, Some("m1".into())), 2);
+        assert_eq!(ids(&t), ["m1", "m2", "m3", "m4"]);
+        assert_eq!(t.older_cursor(), Some("m1"));
+        assert_eq!(
+            t.poll_cursor(),
+            Some("m4"),
+            "polling goes on from the newest"
+        );
+        assert_eq!(
+            t.prepend_older(
+                "m1",
+                vec![message("m0", SenderType::Customer, "zero")],
+                None
+            ),
+            1
+        );
+        assert_eq!(ids(&t), ["m0", "m1", "m2", "m3", "m4"]);
+        assert_eq!(t.older_cursor(), None, "the first message is held");
+        t.load_newest(Vec::new(), Some("m3".into()));
+        t.clear_history();
+        assert_eq!(t.older_cursor(), None);
     }
 }

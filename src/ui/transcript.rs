@@ -20,7 +20,7 @@ use super::time::{clock, day, day_key, parse_millis};
 use crate::i18n::Text;
 use crate::store::announce::shown_name;
 use crate::store::transcript::{Pending, Transcript};
-use crate::store::Chat;
+use crate::store::{Chat, OlderLoad};
 
 /// Rows rendered at first, and added per step when scrolling up.
 const WINDOW_STEP: usize = 50;
@@ -293,7 +293,11 @@ pub fn TranscriptView() -> impl IntoView {
         }
     });
 
-    let show_earlier = move || {
+    // Older rows held but not rendered are shown first; then the page before the oldest
+    // message held is fetched, and shown as it arrives. Either way the view stays where the
+    // visitor was reading.
+    let older_held = move || chat.transcript.with(|t| t.older_cursor().is_some());
+    let reveal_earlier = move || {
         let Some(log) = log.get_untracked() else {
             return;
         };
@@ -305,6 +309,17 @@ pub fn TranscriptView() -> impl IntoView {
             }
         });
     };
+    let show_earlier = move || {
+        if hidden() > 0 {
+            reveal_earlier();
+        } else if older_held() && chat.older_load.get_untracked() != OlderLoad::Loading {
+            leptos::task::spawn_local(async move {
+                if chat.load_older().await > 0 {
+                    reveal_earlier();
+                }
+            });
+        }
+    };
     let on_scroll = move |_| {
         let Some(log) = log.get_untracked() else {
             return;
@@ -314,9 +329,14 @@ pub fn TranscriptView() -> impl IntoView {
         if at_bottom && unseen_below.get_untracked() {
             unseen_below.set(false);
         }
-        if log.scroll_top() < 40 && hidden() > 0 {
+        if log.scroll_top() < 40 && chat.older_load.get_untracked() != OlderLoad::Failed {
             show_earlier();
         }
+    };
+    let earlier_label = move || match chat.older_load.get() {
+        OlderLoad::Loading if hidden() == 0 => Text::LoadingEarlier.get(lang),
+        OlderLoad::Failed if hidden() == 0 => Text::EarlierFailed.get(lang),
+        _ => Text::EarlierMessages.get(lang),
     };
 
     view! {
@@ -329,9 +349,17 @@ pub fn TranscriptView() -> impl IntoView {
             node_ref=log
             on:scroll=on_scroll
         >
-            <Show when=move || { hidden() > 0 }>
-                <button type="button" class="c360-earlier" on:click=move |_| show_earlier()>
-                    {Text::EarlierMessages.get(lang)}
+            <Show when=move || { hidden() > 0 || older_held() }>
+                <button
+                    type="button"
+                    class="c360-earlier"
+                    aria-disabled=move || {
+                        (hidden() == 0 && chat.older_load.get() == OlderLoad::Loading)
+                            .then_some("true")
+                    }
+                    on:click=move |_| show_earlier()
+                >
+                    {earlier_label}
                 </button>
             </Show>
             <p class="c360-greeting">

@@ -32,8 +32,8 @@ pub use message::{
 };
 pub use patch::Patch;
 pub use widget::{
-    HistoryPage, HistoryQuery, SessionCustomer, SessionRequest, SessionResponse, SignInStartRequest,
-    SignInStartResponse,
+    HistoryPage, HistoryQuery, SessionCustomer, SessionRequest, SessionResponse,
+    SignInStartRequest, SignInStartResponse,
 };
 
 /// A JSON object (`metadata`, `claimMetadata`, …).
