@@ -312,7 +312,8 @@ pub fn TranscriptView() -> impl IntoView {
     let show_earlier = move || {
         if hidden() > 0 {
             reveal_earlier();
-        } else if older_held() && chat.older_load.get_untracked() != OlderLoad::Loading {
+        } else if older_held() {
+            // The store asks once, however often this runs while a page is on its way.
             leptos::task::spawn_local(async move {
                 if chat.load_older().await > 0 {
                     reveal_earlier();

@@ -4,17 +4,8 @@ mod common;
 
 use std::collections::HashSet;
 
-use common::{code, TestServer};
+use common::{code, item_ids, TestServer};
 use serde_json::{json, Value};
-
-fn ids(page: &Value) -> Vec<String> {
-    page["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|m| m["id"].as_str().unwrap().to_owned())
-        .collect()
-}
 
 #[tokio::test]
 async fn the_documented_table_for_five_messages_and_limit_two() {
@@ -42,17 +33,17 @@ async fn the_documented_table_for_five_messages_and_limit_two() {
         }
     };
     let first = page(Value::Null).await;
-    assert_eq!(ids(&first), [all[0].clone(), all[1].clone()]);
+    assert_eq!(item_ids(&first), [all[0].clone(), all[1].clone()]);
     assert_eq!(first["nextCursor"], all[2]);
     let second = page(json!(all[2])).await;
-    assert_eq!(ids(&second), [all[2].clone(), all[3].clone()]);
+    assert_eq!(item_ids(&second), [all[2].clone(), all[3].clone()]);
     assert_eq!(second["nextCursor"], all[4]);
     let last = page(json!(all[4])).await;
-    assert_eq!(ids(&last), [all[4].clone()]);
+    assert_eq!(item_ids(&last), [all[4].clone()]);
     assert_eq!(last["nextCursor"], Value::Null);
     let poll = page(json!(all[4])).await;
     assert_eq!(
-        ids(&poll),
+        item_ids(&poll),
         [all[4].clone()],
         "a poll with nothing new returns the cursor message"
     );
@@ -82,7 +73,7 @@ async fn pages_of_1_50_and_100_cover_the_history_without_gaps() {
                     json!({"conversationId": conversation, "limit": limit, "cursor": cursor}),
                 )
                 .await;
-            let page_ids = ids(&page);
+            let page_ids = item_ids(&page);
             assert!(page_ids.len() <= limit);
             seen.extend(page_ids);
             pages += 1;
@@ -100,7 +91,7 @@ async fn pages_of_1_50_and_100_cover_the_history_without_gaps() {
             json!({"conversationId": conversation}),
         )
         .await;
-    assert_eq!(ids(&default).len(), 50, "the default limit is 50");
+    assert_eq!(item_ids(&default).len(), 50, "the default limit is 50");
 }
 
 #[tokio::test]
@@ -191,7 +182,7 @@ async fn polling_by_last_id_sees_every_message_once_while_others_write_concurren
                     json!({"conversationId": conversation, "limit": 7, "cursor": cursor}),
                 )
                 .await;
-            for (i, id) in ids(&page).into_iter().enumerate() {
+            for (i, id) in item_ids(&page).into_iter().enumerate() {
                 if i == 0 && drop_first && id == cursor {
                     continue;
                 }

@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{expired_token, visitor, TestServer};
+use common::{expired_token, item_ids, visitor, TestServer};
 use serde_json::{json, Value};
 
 /// `n` customer messages `m0`, `m1`, … with a team note after every seventh; their ids.
@@ -38,15 +38,6 @@ async fn history(server: &TestServer, token: Option<&str>, query: &[(&str, &str)
         response.status().as_u16(),
         response.json().await.unwrap_or(Value::Null),
     )
-}
-
-fn item_ids(page: &Value) -> Vec<String> {
-    page["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|m| m["id"].as_str().unwrap().to_owned())
-        .collect()
 }
 
 /// Every page from the newest back to the first, as the widget walks them.

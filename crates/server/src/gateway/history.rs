@@ -7,7 +7,8 @@
 //! afterwards only extends it from its last page. Pages are counted in messages the visitor
 //! sees, so neither a page's size nor a cursor says anything about team notes.
 
-use axum::extract::{Query, RawQuery};
+use axum::extract::rejection::QueryRejection;
+use axum::extract::Query;
 use axum::Json;
 use connect360_model::wire::{ErrorCode, HistoryPage, HistoryQuery, ListMessagesInput, Message};
 
@@ -29,14 +30,10 @@ const MAX_ID_CHARS: usize = 200;
 
 pub async fn history(
     Visitor { gateway, claims }: Visitor,
-    RawQuery(raw): RawQuery,
+    query: Result<Query<HistoryQuery>, QueryRejection>,
 ) -> Result<Json<HistoryPage>, ApiError> {
-    let Query(query) = Query::<HistoryQuery>::try_from_uri(
-        &format!("/?{}", raw.unwrap_or_default())
-            .parse()
-            .map_err(|_| ApiError::bad_request("The query is not valid."))?,
-    )
-    .map_err(|e| ApiError::bad_request(format!("The query is not valid: {}", e.body_text())))?;
+    let Query(query) = query
+        .map_err(|e| ApiError::bad_request(format!("The query is not valid: {}", e.body_text())))?;
     let too_long = |s: &str| s.is_empty() || s.chars().count() > MAX_ID_CHARS;
     if too_long(&query.conversation_id) || query.before.as_deref().is_some_and(too_long) {
         return Err(ApiError::bad_request(

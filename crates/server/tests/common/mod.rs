@@ -306,6 +306,16 @@ pub async fn as_visitor(
     )
 }
 
+/// The ids of a page's `items`, in order.
+pub fn item_ids(page: &Value) -> Vec<String> {
+    page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["id"].as_str().unwrap().to_owned())
+        .collect()
+}
+
 /// The error code of a tRPC error envelope.
 pub fn code(body: &Value) -> &str {
     body["error"]["data"]["code"].as_str().unwrap_or("")
