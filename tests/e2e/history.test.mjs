@@ -42,16 +42,21 @@ async function longConversation(count) {
   return context;
 }
 
-/** Scrolls the transcript to its top once; the milliseconds until something older shows. */
+/**
+ * Scrolls the transcript to its top once; the text of the message that was at the top when it
+ * scrolled (read in the same task, so a page arriving from an earlier step cannot slip in
+ * between) and the milliseconds until something older shows.
+ */
 async function scrollToTop(log) {
   return log.evaluate((el) => new Promise((resolve, reject) => {
     const before = el.querySelectorAll('.c360-row').length;
+    const top = el.querySelector('.c360-row .c360-bubble')?.textContent ?? null;
     const started = performance.now();
     const check = () => {
       if (el.querySelectorAll('.c360-row').length > before) {
         // The next frame is where the view is put back in place (before it is painted).
         const shownAt = performance.now() - started;
-        return requestAnimationFrame(() => requestAnimationFrame(() => resolve(shownAt)));
+        return requestAnimationFrame(() => requestAnimationFrame(() => resolve({ top, shownAt })));
       }
       if (performance.now() - started > 20000) return reject(new Error('nothing older after 20 s'));
       requestAnimationFrame(check);
@@ -100,8 +105,8 @@ test('a 3 000-message conversation opens at its newest message in O(1) requests 
   let scrolledBack = 0;
   let steps = 0;
   while (await root.locator('.c360-bubble', { hasText: 'Hello, long story' }).count() === 0) {
-    const top = await log.evaluate((el) => el.querySelector('.c360-row .c360-bubble')?.textContent ?? null);
-    scrolledBack += await scrollToTop(log);
+    const { top, shownAt } = await scrollToTop(log);
+    scrolledBack += shownAt;
     steps += 1;
     if (top) assert.ok(await inView(log, top), `step ${steps}: the message that was at the top is still in view`);
     assert.ok(steps < 200, 'the first message is reached');

@@ -30,8 +30,8 @@ pub struct AppState {
     /// The local Connect360 (`--upstream local`); `None` when the gateway forwards to a
     /// remote Connect360, where it accepts visitor tokens only.
     pub local: Option<Arc<LocalConnect>>,
-    /// The visitor gateway; `None` serves the local Connect360 API to key holders only.
-    pub gateway: Option<Arc<Gateway>>,
+    /// The visitor gateway.
+    pub gateway: Arc<Gateway>,
 }
 
 impl AppState {
@@ -61,7 +61,7 @@ pub fn router_with_widget(
     widget_dir: Option<&std::path::Path>,
 ) -> Router {
     let mount = trpc_path.trim_end_matches('/');
-    let cors = cors_layer(state.gateway.as_deref());
+    let cors = cors_layer(&state.gateway);
     let small_body = || DefaultBodyLimit::max(MAX_SMALL_BODY_BYTES);
     let app = Router::new()
         .route(
@@ -148,17 +148,14 @@ fn api_compression(
 }
 
 /// CORS for the allowed origins only: browsers elsewhere cannot read any reply.
-fn cors_layer(gateway: Option<&Gateway>) -> tower_http::cors::CorsLayer {
+fn cors_layer(gateway: &Gateway) -> tower_http::cors::CorsLayer {
     use axum::http::{header, HeaderName, HeaderValue, Method};
     let origins: Vec<HeaderValue> = gateway
-        .map(|g| {
-            g.config
-                .allowed_origins
-                .iter()
-                .filter_map(|o| o.parse().ok())
-                .collect()
-        })
-        .unwrap_or_default();
+        .config
+        .allowed_origins
+        .iter()
+        .filter_map(|o| o.parse().ok())
+        .collect();
     tower_http::cors::CorsLayer::new()
         .allow_origin(origins)
         .allow_methods([Method::GET, Method::POST])

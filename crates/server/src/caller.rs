@@ -34,16 +34,11 @@ pub enum Caller {
 
 impl Caller {
     /// The caller `headers` present: a visitor token goes to the gateway (401 if it is not
-    /// valid, or no gateway runs here); anything else must be a configured key (401).
+    /// valid); anything else must be a configured key (401).
     pub fn of(state: &AppState, headers: &HeaderMap) -> Result<Caller, ApiError> {
         let presented = presented_key(headers);
         if let Some(token) = presented.filter(|p| p.starts_with(token::PREFIX)) {
-            let gateway = state.gateway.clone().ok_or_else(|| {
-                ApiError::new(
-                    ErrorCode::Unauthorized,
-                    "Visitor tokens are not accepted here.",
-                )
-            })?;
+            let gateway = state.gateway.clone();
             let claims = gateway.verify_visitor(token)?;
             return Ok(Caller::Visitor { gateway, claims });
         }
@@ -83,23 +78,19 @@ impl Caller {
     }
 }
 
-/// The gateway, for its own routes (`/api/widget/…`): a 404 where none runs.
+/// The gateway, for its own routes (`/api/widget/…`) that need no visitor yet.
 pub struct OnGateway(pub Arc<Gateway>);
 
 impl FromRequestParts<AppState> for OnGateway {
-    type Rejection = ApiError;
+    type Rejection = std::convert::Infallible;
 
-    async fn from_request_parts(_: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        state
-            .gateway
-            .clone()
-            .map(OnGateway)
-            .ok_or_else(|| ApiError::not_found("Route"))
+    async fn from_request_parts(_: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        Ok(OnGateway(state.gateway.clone()))
     }
 }
 
-/// A visitor with a valid token, on the gateway's own routes: 404 where no gateway runs, 401
-/// for a missing, expired or foreign token.
+/// A visitor with a valid token, on the gateway's own routes: 401 for a missing, expired or
+/// foreign token.
 pub struct Visitor {
     pub gateway: Arc<Gateway>,
     pub claims: VisitorClaims,
@@ -109,7 +100,7 @@ impl FromRequestParts<AppState> for Visitor {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let OnGateway(gateway) = OnGateway::from_request_parts(parts, state).await?;
+        let gateway = state.gateway.clone();
         let claims = gateway.visitor_from_headers(&parts.headers)?;
         Ok(Visitor { gateway, claims })
     }

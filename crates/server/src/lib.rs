@@ -7,12 +7,14 @@
 //! [`upstream`] (where the gateway's calls go: local or a remote Connect360), [`error`] (error
 //! envelopes, and [`error::parse_input`] for procedure inputs), [`credentials`] (the key or token a
 //! request presents), [`media_type`] (file types by extension), [`clock`] (ids and timestamps),
-//! [`app`] (the router). `gateway/` never names `local/`: the local Connect360 builds the gateway
+//! [`app`] (the router), [`compose`] (the composition root: `main` and the tests wire a
+//! server there). `gateway/` never names `local/`: the local Connect360 builds the gateway
 //! in front of itself (`Gateway::in_front_of_local`, in `local/`).
 
 pub mod app;
 pub mod caller;
 pub mod clock;
+pub mod compose;
 pub mod config;
 pub mod console;
 pub mod credentials;

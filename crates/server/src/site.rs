@@ -144,8 +144,9 @@ pub async fn demo_sign_in(
 ) -> Response {
     let callback = state
         .gateway
+        .config
+        .oauth
         .as_ref()
-        .and_then(|g| g.config.oauth.as_ref())
         .map(|o| o.redirect_uri.clone());
     let valid_state = !request.state.is_empty()
         && request.state.len() <= 128

@@ -5,14 +5,14 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use connect360_server::compose::{compose, LocalParts, UpstreamParts};
 use connect360_server::gateway::identity::IdentityVerifier;
 use connect360_server::gateway::oauth::OAuthConfig;
 use connect360_server::gateway::rate_limit::RateLimits;
 use connect360_server::gateway::{Gateway, GatewayConfig, DEFAULT_TOKEN_TTL};
 use connect360_server::local::auth::{ApiKey, Permission};
-use connect360_server::local::{ai, AiAgent, LocalConnect, Member, Workspace};
+use connect360_server::local::{AiAgent, Member, Workspace};
 use connect360_server::store::Store;
-use connect360_server::{router, AppState};
 use serde_json::{json, Value};
 use tokio::task::JoinHandle;
 
@@ -126,21 +126,7 @@ impl TestServer {
                 permissions: vec![Permission::Read],
             },
         ];
-        let (local, jobs) = LocalConnect::new(
-            Arc::new(Store::open(&data_dir).unwrap()),
-            workspace,
-            keys,
-            data_dir.clone(),
-        );
-        let local = Arc::new(local);
-        tokio::spawn(ai::run_worker(local.clone(), jobs));
-        if bot {
-            tokio::spawn(connect360_server::local::bot::run(
-                local.clone(),
-                local.subscribe_customer_messages(),
-            ));
-        }
-        let gateway = Gateway::in_front_of_local(
+        let app = compose(
             GatewayConfig {
                 token_secret: TOKEN_SECRET.to_vec(),
                 identity: Some(IdentityVerifier::new(IDENTITY_SECRET.to_vec())),
@@ -152,17 +138,21 @@ impl TestServer {
                 rate_limits: limits,
                 trusted_proxies: Vec::new(),
             },
-            local.clone(),
-            ApiKey::full_access(KEY.into()),
+            UpstreamParts::Local(LocalParts {
+                store: Arc::new(Store::open(&data_dir).unwrap()),
+                workspace,
+                keys,
+                gateway_key: ApiKey::full_access(KEY.into()),
+                data_dir: data_dir.clone(),
+                demo_bot: bot,
+            }),
+            "/api/trpc",
+            None,
         );
-        let gateway = Arc::new(gateway);
-        let state = AppState {
-            local: Some(local),
-            gateway: Some(gateway.clone()),
-        };
-        let app = router(state, "/api/trpc");
+        let gateway = app.gateway;
+        let router = app.router;
         let task = tokio::spawn(async move {
-            connect360_server::serve::serve(listener, app, serve, std::future::pending())
+            connect360_server::serve::serve(listener, router, serve, std::future::pending())
                 .await
                 .unwrap();
         });
