@@ -9,7 +9,7 @@ use axum::Router;
 use connect360_model::wire::ErrorCode;
 
 use crate::error::ApiError;
-use crate::gateway::{history, oauth, session, Gateway};
+use crate::gateway::{history, live, oauth, session, Gateway};
 use crate::local::LocalConnect;
 use crate::{rest, site, trpc};
 
@@ -73,6 +73,9 @@ pub fn router_with_widget(
             post(oauth::start).layer(small_body()),
         )
         .route("/api/widget/history", get(history::history))
+        // Answers once it has read what the stream resumes after; the body then lasts as
+        // long as the token (the timeout below bounds the answer, not the body).
+        .route("/api/widget/events", get(live::events))
         .route("/api/widget/oauth/binding", get(oauth::binding))
         .route("/api/widget/oauth/callback", get(oauth::callback))
         .route(
@@ -163,6 +166,7 @@ fn cors_layer(gateway: &Gateway) -> tower_http::cors::CorsLayer {
             header::AUTHORIZATION,
             header::CONTENT_TYPE,
             HeaderName::from_static("idempotency-key"),
+            HeaderName::from_static("last-event-id"),
         ])
         .expose_headers([header::RETRY_AFTER])
         // Only the sign-in relay sends credentials (its binding cookie); the origins are a

@@ -52,8 +52,8 @@ pub struct App {
     pub local: Option<Arc<LocalConnect>>,
 }
 
-/// Wires a server: starts the local Connect360's workers (when it is the upstream) and the
-/// gateway's housekeeping, and builds the router; `widget_dir` also serves the built widget
+/// Wires a server: starts the local Connect360's workers (when it is the upstream), the
+/// gateway's housekeeping and its event streams' change feed, and builds the router; `widget_dir` also serves the built widget
 /// and the demo shop. Must run inside a Tokio runtime.
 pub fn compose(
     gateway: GatewayConfig,
@@ -80,6 +80,7 @@ pub fn compose(
     };
     let gateway = Arc::new(gateway);
     tokio::spawn(gateway.clone().run_housekeeping());
+    tokio::spawn(gateway.clone().run_change_feed());
     let state = AppState {
         local: local.clone(),
         gateway: gateway.clone(),

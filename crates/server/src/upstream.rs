@@ -44,6 +44,15 @@ pub struct Asset {
 }
 
 impl Upstream {
+    /// Conversation ids as messages are stored, where the upstream tells (the local
+    /// Connect360); `None` where it must be polled (a remote one documents no push).
+    pub fn stored_messages(&self) -> Option<tokio::sync::broadcast::Receiver<String>> {
+        match self {
+            Upstream::Local { connect, .. } => Some(connect.subscribe_stored()),
+            Upstream::Remote(_) => None,
+        }
+    }
+
     /// Runs the tRPC procedure `path` upstream.
     pub async fn call(&self, path: &str, input: Value) -> Result<Value, ApiError> {
         match self {

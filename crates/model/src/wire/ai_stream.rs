@@ -42,12 +42,21 @@ impl AiStreamEvent {
     }
 }
 
-/// Splits a byte stream into the `data` payloads of complete events. Lines not starting with
-/// `data:` (comments such as `: ping`, `event:`, `id:`) are ignored; several `data:` lines of
-/// one event are joined with `\n`. Bytes may arrive split anywhere, even inside a character.
+/// One complete server-sent event: its `event:` name (none for the default, `message`) and
+/// its `data:` lines joined with `\n`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SseEvent {
+    pub event: Option<String>,
+    pub data: String,
+}
+
+/// Splits a byte stream into complete events. Comments (`: ping`), `id:` and `retry:` lines
+/// are ignored; several `data:` lines of one event are joined with `\n`; an event without
+/// data is not dispatched. Bytes may arrive split anywhere, even inside a character.
 #[derive(Debug, Default)]
 pub struct SseDecoder {
     pending: Vec<u8>,
+    event: Option<String>,
     data: Option<String>,
 }
 
@@ -58,6 +67,14 @@ impl SseDecoder {
 
     /// Feeds a chunk; returns the payloads of the events it completed.
     pub fn feed(&mut self, chunk: &[u8]) -> Vec<String> {
+        self.feed_events(chunk)
+            .into_iter()
+            .map(|e| e.data)
+            .collect()
+    }
+
+    /// Feeds a chunk; returns the events it completed, with their names.
+    pub fn feed_events(&mut self, chunk: &[u8]) -> Vec<SseEvent> {
         self.pending.extend_from_slice(chunk);
         let mut events = Vec::new();
         while let Some(end) = self.pending.iter().position(|&b| b == b'\n') {
@@ -68,9 +85,11 @@ impl SseDecoder {
             }
             let line = String::from_utf8_lossy(&line);
             if line.is_empty() {
-                events.extend(self.data.take());
-            } else if let Some(value) = line.strip_prefix("data:") {
-                let value = value.strip_prefix(' ').unwrap_or(value);
+                let event = self.event.take();
+                if let Some(data) = self.data.take() {
+                    events.push(SseEvent { event, data });
+                }
+            } else if let Some(value) = field(&line, "data") {
                 match &mut self.data {
                     Some(data) => {
                         data.push('\n');
@@ -78,6 +97,8 @@ impl SseDecoder {
                     }
                     None => self.data = Some(value.to_owned()),
                 }
+            } else if let Some(value) = field(&line, "event") {
+                self.event = Some(value.to_owned());
             }
         }
         events
@@ -91,8 +112,15 @@ impl SseDecoder {
             events.extend(self.feed(b"\n\n"));
             return events.pop();
         }
+        self.event = None;
         self.data.take()
     }
+}
+
+/// The value of a `name: value` line (one space after the colon is not part of it).
+fn field<'a>(line: &'a str, name: &str) -> Option<&'a str> {
+    let value = line.strip_prefix(name)?.strip_prefix(':')?;
+    Some(value.strip_prefix(' ').unwrap_or(value))
 }
 
 #[cfg(test)]
@@ -125,6 +153,26 @@ mod tests {
         assert_eq!(
             events[1].to_frame(),
             "data: {\"type\":\"done\",\"messageId\":\"msg_D8f0\",\"text\":\"Hello\"}\n\n"
+        );
+    }
+
+    #[test]
+    fn named_events_keep_their_names_and_comments_are_not_events() {
+        let stream =
+            ": connected\n\nid: msg_1\nevent: message\ndata: {}\n\n: ping\n\ndata: plain\n\n";
+        let mut decoder = SseDecoder::new();
+        assert_eq!(
+            decoder.feed_events(stream.as_bytes()),
+            [
+                SseEvent {
+                    event: Some("message".into()),
+                    data: "{}".into()
+                },
+                SseEvent {
+                    event: None,
+                    data: "plain".into()
+                },
+            ]
         );
     }
 

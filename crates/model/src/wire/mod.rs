@@ -16,7 +16,7 @@ mod message;
 mod patch;
 mod widget;
 
-pub use ai_stream::{AiStreamEvent, AiStreamInput, SseDecoder};
+pub use ai_stream::{AiStreamEvent, AiStreamInput, SseDecoder, SseEvent};
 pub use attachment::{mime_essence, visitor_may_send, FileRef, UploadResponse, VISITOR_FILE_TYPES};
 pub use conversation::{
     Conversation, ConversationType, CreateSubConversationInput, DeleteConversationInput,
@@ -32,8 +32,8 @@ pub use message::{
 };
 pub use patch::Patch;
 pub use widget::{
-    HistoryPage, HistoryQuery, SessionCustomer, SessionRequest, SessionResponse,
-    SignInStartRequest, SignInStartResponse,
+    EventsQuery, HistoryPage, HistoryQuery, SessionCustomer, SessionRequest, SessionResponse,
+    SignInStartRequest, SignInStartResponse, MESSAGE_EVENT,
 };
 
 /// A JSON object (`metadata`, `claimMetadata`, …).

@@ -62,6 +62,24 @@ pub struct SignInStartResponse {
     pub authorization_url: String,
 }
 
+/// `GET /api/widget/events?conversationId=…[&after=…][&active=true]`: the conversation's new
+/// messages as server-sent events (`event: message`, the message as `listMessages` shows it to
+/// a visitor, its id as the event id). `after` (or the `Last-Event-ID` header, which wins)
+/// resumes after that message: what came since is sent first. `active` says the visitor is
+/// looking (panel open, tab visible), so a gateway polling a remote Connect360 polls faster.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct EventsQuery {
+    pub conversation_id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub after: Option<String>,
+    #[serde(default)]
+    pub active: bool,
+}
+
+/// The event that carries a message on `GET /api/widget/events`.
+pub const MESSAGE_EVENT: &str = "message";
+
 /// `GET /api/widget/history?conversationId=…[&before=…]`: the newest messages of a
 /// conversation, or those just before `before` (an earlier reply's `olderCursor`).
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]

@@ -66,6 +66,15 @@ impl Gateway {
         Ok(page)
     }
 
+    /// The id of the newest message a visitor sees in `conversation` (none when empty).
+    pub(super) async fn newest_message_id(
+        &self,
+        conversation: &str,
+    ) -> Result<Option<String>, ApiError> {
+        let page = self.newest_pages(conversation).await?;
+        Ok(page.items.last().map(|m| m.id.clone()))
+    }
+
     async fn newest_pages(&self, conversation: &str) -> Result<HistoryPage, ApiError> {
         let (starts, newest, before_newest) = match self.extend_index(conversation).await {
             // The upstream no longer knows a page's start: the index is built again.

@@ -8,6 +8,7 @@
 pub mod history;
 pub mod housekeeping;
 pub mod identity;
+pub mod live;
 pub mod oauth;
 pub mod policy;
 pub mod quota;
@@ -61,6 +62,8 @@ pub struct Gateway {
     pub limiter: RateLimiter,
     /// Upload bytes held by uploads under way.
     pub upload_reservations: quota::Reservations,
+    /// Event streams and the watches that feed them.
+    pub live: live::Live,
 }
 
 impl Gateway {
@@ -71,6 +74,7 @@ impl Gateway {
             records,
             limiter: RateLimiter::default(),
             upload_reservations: quota::Reservations::default(),
+            live: live::Live::default(),
         }
     }
 

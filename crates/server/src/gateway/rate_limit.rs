@@ -53,6 +53,18 @@ pub struct RateLimits {
     /// Bytes of files one client address may upload in 24 hours, all its visitors together
     /// (new guest sessions do not get a new allowance).
     pub upload_bytes_per_address_per_day: u64,
+    /// Event streams a visitor opens (reconnects included).
+    pub event_streams_per_visitor: Rate,
+    /// Event streams open at once: per visitor (a few tabs), per client address, in all.
+    pub open_streams: OpenStreamLimits,
+}
+
+/// How many event streams may be open at once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OpenStreamLimits {
+    pub per_visitor: usize,
+    pub per_address: usize,
+    pub total: usize,
 }
 
 impl Default for RateLimits {
@@ -70,6 +82,14 @@ impl Default for RateLimits {
             // on what one visitor can make the merchant store.
             upload_bytes_per_day: 200 * 1024 * 1024,
             upload_bytes_per_address_per_day: 1024 * 1024 * 1024,
+            // A reconnect at every wake-up (online, focus, visibility) of a few tabs.
+            event_streams_per_visitor: Rate::per_minute(30),
+            open_streams: OpenStreamLimits {
+                per_visitor: 5,
+                // An office or a mobile carrier puts many visitors behind one address.
+                per_address: 200,
+                total: 20_000,
+            },
         }
     }
 }

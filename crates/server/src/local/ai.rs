@@ -61,27 +61,29 @@ impl LocalConnect {
         parent_id: Option<&str>,
         text: &str,
     ) -> Result<Message, ApiError> {
-        self.store.transaction(|tx| {
-            let row = MessageRow {
-                id: new_id("msg"),
-                conversation_id: conversation_id.to_owned(),
-                parent_id: parent_id.map(str::to_owned),
-                content: json!({ "en": text })
-                    .as_object()
-                    .cloned()
-                    .unwrap_or_default(),
-                attachment_ids: Vec::new(),
-                sender_type: "ai".into(),
-                sender_id: agent_id.to_owned(),
-                flags: Vec::new(),
-                template_id: None,
-                template_context: None,
-                channel_id: None,
-                created_at: tx.now(),
-            };
-            messages::insert(tx, &row)?;
-            self.to_message(tx, row, &mut HashMap::new())
-        })
+        self.store
+            .transaction(|tx| {
+                let row = MessageRow {
+                    id: new_id("msg"),
+                    conversation_id: conversation_id.to_owned(),
+                    parent_id: parent_id.map(str::to_owned),
+                    content: json!({ "en": text })
+                        .as_object()
+                        .cloned()
+                        .unwrap_or_default(),
+                    attachment_ids: Vec::new(),
+                    sender_type: "ai".into(),
+                    sender_id: agent_id.to_owned(),
+                    flags: Vec::new(),
+                    template_id: None,
+                    template_context: None,
+                    channel_id: None,
+                    created_at: tx.now(),
+                };
+                messages::insert(tx, &row)?;
+                self.to_message(tx, row, &mut HashMap::new())
+            })
+            .inspect(|message| self.announce_stored(&message.conversation_id))
     }
 }
 

@@ -254,6 +254,7 @@ impl LocalConnect {
             messages::insert(tx, &row)?;
             self.to_message(tx, row, &mut HashMap::new())
         })?;
+        self.announce_stored(&message.conversation_id);
         if as_customer {
             // Nobody listening (no bot) is fine.
             let _ = self.customer_messages.send(message.clone());

@@ -1,0 +1,515 @@
+//! `GET /api/widget/events`: a visitor's conversation pushed as server-sent events, so a reply
+//! reaches the widget as it is stored instead of at its next poll.
+//!
+//! One *watch* per conversation with a stream open, however many tabs: it reads what is new
+//! after the newest message it has seen, through the visitor policy
+//! ([`Gateway::visitor_page`]: no team notes, no sign-in codes), and hands each message to that
+//! conversation's streams. With the local Connect360 a watch is woken by every stored message
+//! ([`crate::upstream::Upstream::stored_messages`]); with a remote one it polls — about every
+//! second while a visitor is looking, every ten seconds otherwise, backing off on errors — and
+//! it stops when its last stream closes.
+//!
+//! A stream resumes after `Last-Event-ID` (or `?after=`): what came since is sent first. It
+//! pings every 20 s, ends when its token expires or the conversation stops being the visitor's
+//! (the widget reconnects with a fresh token), and is never compressed or buffered.
+
+use std::collections::{HashMap, HashSet};
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, Weak};
+use std::time::Duration;
+
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{ConnectInfo, Query};
+use axum::http::{header, HeaderMap, HeaderValue};
+use axum::response::{IntoResponse, Response};
+use connect360_model::wire::{ErrorCode, EventsQuery, ListMessagesInput, Message, MESSAGE_EVENT};
+use tokio::sync::{broadcast, mpsc, Notify};
+
+use super::rate_limit::{self, OpenStreamLimits};
+use super::token::VisitorClaims;
+use super::Gateway;
+use crate::caller::Visitor;
+use crate::clock::now_millis;
+use crate::error::ApiError;
+
+/// A comment this often keeps proxies from closing an idle stream and lets the widget tell
+/// a live stream from one a proxy holds back.
+pub const PING_INTERVAL: Duration = Duration::from_secs(20);
+/// Messages a watch keeps for a slow stream; a stream further behind is ended, and resumes
+/// from its last event when the widget reconnects.
+const WATCH_BACKLOG: usize = 64;
+/// Frames queued for one connection.
+const STREAM_QUEUE: usize = 16;
+/// Pages of 100 one read after a message follows: a resume from further back is refused
+/// (the widget catches up through the history and polling, then streams again).
+const MAX_READ_PAGES: usize = 20;
+/// A remote upstream is polled this often while a visitor is looking, and otherwise.
+const ACTIVE_POLL: Duration = Duration::from_secs(1);
+const IDLE_POLL: Duration = Duration::from_secs(10);
+/// A watch that is woken by its upstream still reads this often, should a wake-up be lost.
+const SAFETY_READ: Duration = Duration::from_secs(30);
+const MAX_BACKOFF: Duration = Duration::from_secs(30);
+/// Ids are opaque but short; anything longer is not one of ours.
+const MAX_ID_CHARS: usize = 200;
+/// How long a refused stream should wait before trying again.
+const RETRY_SECONDS: u64 = 30;
+
+/// The gateway's open streams and the watches that feed them.
+#[derive(Default)]
+pub struct Live {
+    watches: Mutex<HashMap<String, Arc<Watch>>>,
+    open: Arc<Mutex<OpenStreams>>,
+}
+
+/// What one conversation's streams share.
+struct Watch {
+    messages: broadcast::Sender<Arc<Message>>,
+    wake: Notify,
+    /// Streams whose visitor is looking: a remote upstream is polled faster for them.
+    active: AtomicUsize,
+}
+
+#[derive(Default)]
+struct OpenStreams {
+    total: usize,
+    by_visitor: HashMap<String, usize>,
+    by_address: HashMap<String, usize>,
+}
+
+/// One admitted stream; counted until dropped.
+struct StreamPermit {
+    open: Arc<Mutex<OpenStreams>>,
+    visitor: String,
+    address: String,
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+impl Live {
+    /// Event streams open now.
+    pub fn open_streams(&self) -> usize {
+        lock(&self.open).total
+    }
+
+    /// Conversations with a watch (for a remote upstream: one poller each).
+    pub fn watched_conversations(&self) -> usize {
+        lock(&self.watches).len()
+    }
+
+    /// Counts a new stream, or refuses it: 503 when the gateway holds as many as it may, 429
+    /// when this visitor or address holds its share.
+    fn admit(
+        &self,
+        visitor: &str,
+        address: &str,
+        limits: OpenStreamLimits,
+    ) -> Result<StreamPermit, ApiError> {
+        let mut open = lock(&self.open);
+        let refused = |code, message: &str| ApiError {
+            retry_after: Some(RETRY_SECONDS),
+            ..ApiError::new(code, message)
+        };
+        if open.total >= limits.total {
+            return Err(refused(
+                ErrorCode::ServiceUnavailable,
+                "The chat server has as many live connections as it can hold; poll instead.",
+            ));
+        }
+        if open.by_visitor.get(visitor).copied().unwrap_or(0) >= limits.per_visitor {
+            return Err(refused(
+                ErrorCode::TooManyRequests,
+                "This visitor has too many live connections open (one per tab at most a few).",
+            ));
+        }
+        if open.by_address.get(address).copied().unwrap_or(0) >= limits.per_address {
+            return Err(refused(
+                ErrorCode::TooManyRequests,
+                "Too many live connections from this address.",
+            ));
+        }
+        open.total += 1;
+        *open.by_visitor.entry(visitor.to_owned()).or_default() += 1;
+        *open.by_address.entry(address.to_owned()).or_default() += 1;
+        Ok(StreamPermit {
+            open: self.open.clone(),
+            visitor: visitor.to_owned(),
+            address: address.to_owned(),
+        })
+    }
+
+    /// Wakes the watch of `conversation`, if any stream follows it.
+    fn wake(&self, conversation: &str) {
+        if let Some(watch) = lock(&self.watches).get(conversation) {
+            watch.wake.notify_one();
+        }
+    }
+
+    fn wake_all(&self) {
+        for watch in lock(&self.watches).values() {
+            watch.wake.notify_one();
+        }
+    }
+
+    /// A receiver on the watch of `conversation`, if one runs.
+    fn join(&self, conversation: &str) -> Option<(Weak<Watch>, broadcast::Receiver<Arc<Message>>)> {
+        let watches = lock(&self.watches);
+        let watch = watches.get(conversation)?;
+        Some((Arc::downgrade(watch), watch.messages.subscribe()))
+    }
+
+    /// Removes `watch` when no stream follows it any more (checked under the lock streams
+    /// join under, so none joins a watch that is going away). Whether it was removed.
+    fn retire_if_unfollowed(&self, conversation: &str, watch: &Arc<Watch>) -> bool {
+        let mut watches = lock(&self.watches);
+        if watch.messages.receiver_count() > 0 {
+            return false;
+        }
+        if watches
+            .get(conversation)
+            .is_some_and(|w| Arc::ptr_eq(w, watch))
+        {
+            watches.remove(conversation);
+        }
+        true
+    }
+
+    fn remove(&self, conversation: &str, watch: &Arc<Watch>) {
+        let mut watches = lock(&self.watches);
+        if watches
+            .get(conversation)
+            .is_some_and(|w| Arc::ptr_eq(w, watch))
+        {
+            watches.remove(conversation);
+        }
+    }
+}
+
+impl Drop for StreamPermit {
+    fn drop(&mut self) {
+        let mut guard = lock(&self.open);
+        let open = &mut *guard;
+        open.total -= 1;
+        for (map, key) in [
+            (&mut open.by_visitor, &self.visitor),
+            (&mut open.by_address, &self.address),
+        ] {
+            if let Some(count) = map.get_mut(key) {
+                *count -= 1;
+                if *count == 0 {
+                    map.remove(key);
+                }
+            }
+        }
+    }
+}
+
+/// Counts a stream as looking for as long as it lives.
+struct Looking(Weak<Watch>);
+
+impl Looking {
+    fn new(watch: Weak<Watch>) -> Looking {
+        if let Some(watch) = watch.upgrade() {
+            watch.active.fetch_add(1, Ordering::Relaxed);
+        }
+        Looking(watch)
+    }
+}
+
+impl Drop for Looking {
+    fn drop(&mut self) {
+        if let Some(watch) = self.0.upgrade() {
+            watch.active.fetch_sub(1, Ordering::Relaxed);
+        }
+    }
+}
+
+pub async fn events(
+    Visitor { gateway, claims }: Visitor,
+    ConnectInfo(client): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    query: Result<Query<EventsQuery>, QueryRejection>,
+) -> Result<Response, ApiError> {
+    let Query(query) = query
+        .map_err(|e| ApiError::bad_request(format!("The query is not valid: {}", e.body_text())))?;
+    let last_event = headers
+        .get("last-event-id")
+        .map(|v| {
+            v.to_str()
+                .map(str::to_owned)
+                .map_err(|_| ApiError::bad_request("Last-Event-ID is not a message id."))
+        })
+        .transpose()?
+        .filter(|v| !v.is_empty());
+    let after = last_event.or(query.after);
+    let bad = |s: &str| s.is_empty() || s.chars().count() > MAX_ID_CHARS;
+    if bad(&query.conversation_id) || after.as_deref().is_some_and(bad) {
+        return Err(ApiError::bad_request(
+            "conversationId and after are ids of 1 to 200 characters.",
+        ));
+    }
+    let limits = gateway.config.rate_limits;
+    gateway.limiter.check(
+        &format!("events:{}", claims.external_id),
+        limits.event_streams_per_visitor,
+    )?;
+    gateway
+        .require_own_conversation(&claims, &query.conversation_id)
+        .await?;
+    let address = rate_limit::address_key(rate_limit::client_address(
+        client.ip(),
+        &headers,
+        &gateway.config.trusted_proxies,
+    ));
+    let permit = gateway
+        .live
+        .admit(&claims.external_id, &address, limits.open_streams)?;
+    let conversation = query.conversation_id;
+    // Joined before the catch-up is read: whatever is stored meanwhile reaches the stream
+    // one way or the other (both ways: it is sent once).
+    let (watch, receiver) = gateway.follow(&conversation).await?;
+    let missed = match &after {
+        Some(after) => gateway.messages_after(&conversation, Some(after)).await?,
+        None => Vec::new(),
+    };
+    let (frames, body) = mpsc::channel::<String>(STREAM_QUEUE);
+    // Sent at once, so the widget knows the stream is up before anything happens.
+    let _ = frames.try_send(": connected\n\n".into());
+    let stream = Stream {
+        gateway: gateway.clone(),
+        claims,
+        conversation,
+        frames,
+        _permit: permit,
+        _looking: query.active.then(|| Looking::new(watch.clone())),
+        watch,
+    };
+    tokio::spawn(stream.run(receiver, missed));
+    let body = tokio_stream::wrappers::ReceiverStream::new(body);
+    let body = axum::body::Body::from_stream(tokio_stream::StreamExt::map(body, |frame| {
+        Ok::<_, std::convert::Infallible>(frame)
+    }));
+    let mut response = body.into_response();
+    let set = response.headers_mut();
+    set.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/event-stream"),
+    );
+    set.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("no-cache, no-transform"),
+    );
+    // nginx and others buffer responses unless told not to.
+    set.insert("x-accel-buffering", HeaderValue::from_static("no"));
+    Ok(response)
+}
+
+/// One open stream.
+struct Stream {
+    gateway: Arc<Gateway>,
+    claims: VisitorClaims,
+    conversation: String,
+    frames: mpsc::Sender<String>,
+    watch: Weak<Watch>,
+    _permit: StreamPermit,
+    _looking: Option<Looking>,
+}
+
+impl Stream {
+    async fn run(self, mut receiver: broadcast::Receiver<Arc<Message>>, missed: Vec<Message>) {
+        let sent: HashSet<String> = missed.iter().map(|m| m.id.clone()).collect();
+        let mut open = true;
+        for message in &missed {
+            open = open && self.push(message).await;
+        }
+        let left = self.claims.expires_at.saturating_sub(now_millis()).max(0) as u64;
+        let expiry = tokio::time::sleep(Duration::from_millis(left));
+        tokio::pin!(expiry);
+        let start = tokio::time::Instant::now() + PING_INTERVAL;
+        let mut ping = tokio::time::interval_at(start, PING_INTERVAL);
+        while open {
+            open = tokio::select! {
+                received = receiver.recv() => match received {
+                    Ok(message) if sent.contains(&message.id) => true,
+                    Ok(message) => self.push(&message).await,
+                    // Too far behind, or the watch is gone: the widget resumes from its last
+                    // event on a new stream.
+                    Err(_) => false,
+                },
+                _ = ping.tick() => {
+                    // A merge or a deletion takes the conversation away; the token's own
+                    // expiry ends the stream below.
+                    self.gateway
+                        .require_own_conversation(&self.claims, &self.conversation)
+                        .await
+                        .is_ok()
+                        && self.frames.send(": ping\n\n".into()).await.is_ok()
+                }
+                () = &mut expiry => false,
+                () = self.frames.closed() => false,
+            };
+        }
+        drop(receiver);
+        // The watch stops at once if this was its last stream.
+        if let Some(watch) = self.watch.upgrade() {
+            watch.wake.notify_one();
+        }
+    }
+
+    /// Sends `message` (its files become the visitor's to download); false when the
+    /// connection is gone.
+    async fn push(&self, message: &Message) -> bool {
+        if let Err(error) = self
+            .gateway
+            .grant_shown_files(&self.claims, std::slice::from_ref(message))
+            .await
+        {
+            tracing::warn!(%error, "an event stream could not grant a message's files");
+            return false;
+        }
+        self.frames.send(message_frame(message)).await.is_ok()
+    }
+}
+
+/// `message` as an SSE frame, its id as the event id (left out if it could break the frame).
+pub fn message_frame(message: &Message) -> String {
+    let data = serde_json::to_string(message).unwrap_or_default();
+    if message.id.contains(['\n', '\r']) {
+        format!("event: {MESSAGE_EVENT}\ndata: {data}\n\n")
+    } else {
+        format!(
+            "id: {}\nevent: {MESSAGE_EVENT}\ndata: {data}\n\n",
+            message.id
+        )
+    }
+}
+
+impl Gateway {
+    /// Wakes the watch of each conversation the upstream says has a new message; returns at
+    /// once for an upstream that must be polled.
+    pub async fn run_change_feed(self: Arc<Self>) {
+        let Some(mut stored) = self.upstream.stored_messages() else {
+            return;
+        };
+        loop {
+            match stored.recv().await {
+                Ok(conversation) => self.live.wake(&conversation),
+                Err(broadcast::error::RecvError::Lagged(_)) => self.live.wake_all(),
+                Err(broadcast::error::RecvError::Closed) => return,
+            }
+        }
+    }
+
+    /// Joins the watch of `conversation`, starting one from its newest message if none runs.
+    async fn follow(
+        self: &Arc<Self>,
+        conversation: &str,
+    ) -> Result<(Weak<Watch>, broadcast::Receiver<Arc<Message>>), ApiError> {
+        if let Some(joined) = self.live.join(conversation) {
+            return Ok(joined);
+        }
+        let newest = self.newest_message_id(conversation).await?;
+        let mut watches = lock(&self.live.watches);
+        if let Some(watch) = watches.get(conversation) {
+            // Another stream started one meanwhile.
+            return Ok((Arc::downgrade(watch), watch.messages.subscribe()));
+        }
+        let watch = Arc::new(Watch {
+            messages: broadcast::channel(WATCH_BACKLOG).0,
+            wake: Notify::new(),
+            active: AtomicUsize::new(0),
+        });
+        let receiver = watch.messages.subscribe();
+        watches.insert(conversation.to_owned(), watch.clone());
+        let joined = (Arc::downgrade(&watch), receiver);
+        tokio::spawn(
+            self.clone()
+                .run_watch(conversation.to_owned(), watch, newest),
+        );
+        Ok(joined)
+    }
+
+    /// Reads and hands on what is new after `newest`, until no stream follows.
+    async fn run_watch(
+        self: Arc<Self>,
+        conversation: String,
+        watch: Arc<Watch>,
+        mut newest: Option<String>,
+    ) {
+        let pushed = matches!(self.upstream, crate::upstream::Upstream::Local { .. });
+        let mut failures = 0u32;
+        loop {
+            match self.messages_after(&conversation, newest.as_deref()).await {
+                Ok(messages) => {
+                    failures = 0;
+                    for message in messages {
+                        newest = Some(message.id.clone());
+                        // No stream listening just now is fine: the watch retires below.
+                        let _ = watch.messages.send(Arc::new(message));
+                    }
+                }
+                Err(error) if error.code == ErrorCode::BadRequest => {
+                    // Its newest message is gone (deleted) or the conversation is: the streams
+                    // end, and resume from what each of them holds.
+                    tracing::info!(%error, conversation, "a watch lost its place");
+                    self.live.remove(&conversation, &watch);
+                    return;
+                }
+                Err(error) => {
+                    failures += 1;
+                    tracing::warn!(%error, conversation, "a watch could not read");
+                }
+            }
+            let pause = if failures > 0 {
+                (ACTIVE_POLL * 2u32.saturating_pow(failures.min(5))).min(MAX_BACKOFF)
+            } else if pushed {
+                SAFETY_READ
+            } else if watch.active.load(Ordering::Relaxed) > 0 {
+                ACTIVE_POLL
+            } else {
+                IDLE_POLL
+            };
+            tokio::select! {
+                () = watch.wake.notified() => {}
+                () = tokio::time::sleep(pause) => {}
+            }
+            if self.live.retire_if_unfollowed(&conversation, &watch) {
+                return;
+            }
+        }
+    }
+
+    /// The visible messages after `after` (from the start without it), oldest first.
+    async fn messages_after(
+        &self,
+        conversation: &str,
+        after: Option<&str>,
+    ) -> Result<Vec<Message>, ApiError> {
+        let mut cursor = after.map(str::to_owned);
+        let mut messages = Vec::new();
+        for _ in 0..MAX_READ_PAGES {
+            let page = self
+                .visitor_page(ListMessagesInput {
+                    conversation_id: conversation.to_owned(),
+                    cursor: cursor.clone(),
+                    limit: Some(super::history::HISTORY_PAGE as i64),
+                })
+                .await?;
+            // A page starts at its cursor: the message resumed after is not sent again.
+            messages.extend(
+                page.items
+                    .into_iter()
+                    .filter(|m| Some(m.id.as_str()) != after),
+            );
+            match page.next_cursor {
+                Some(next) => cursor = Some(next),
+                None => return Ok(messages),
+            }
+        }
+        Err(ApiError::bad_request(
+            "Too many messages since that one to resume from it: load the history first.",
+        ))
+    }
+}
