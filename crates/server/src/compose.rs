@@ -13,6 +13,7 @@ use crate::app::{router_with_widget, AppState};
 use crate::config::{load_or_create_secret, Config, Secrets};
 use crate::gateway::identity::IdentityVerifier;
 use crate::gateway::oauth::OAuthConfig;
+use crate::gateway::rate_limit::{OpenStreamLimits, RateLimits};
 use crate::gateway::{Gateway, GatewayConfig};
 use crate::local::auth::ApiKey;
 use crate::local::{ai, bot, AiAgent, LocalConnect, Member, Workspace};
@@ -138,7 +139,15 @@ pub fn build(config: &Config, secrets: &Secrets) -> Result<Built, Box<dyn std::e
         ai_agent: config.ai_agent.clone(),
         oauth,
         token_ttl: std::time::Duration::from_secs(config.token_ttl_seconds),
-        rate_limits: Default::default(),
+        rate_limits: RateLimits {
+            open_streams: OpenStreamLimits {
+                // Streams beyond this are refused with a 503 the widget understands, before
+                // the connection cap would drop connections silently.
+                total: config.max_connections as usize * 4 / 5,
+                ..RateLimits::default().open_streams
+            },
+            ..RateLimits::default()
+        },
     };
     let mut local_key_generated = false;
     let mut remote_origin = None;

@@ -15,6 +15,7 @@ async fn main() -> ExitCode {
         )
         .init();
     let config = Config::parse();
+    raise_open_file_limit();
     match run(config, Secrets::from_env()).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
@@ -81,4 +82,23 @@ async fn run(config: Config, secrets: Secrets) -> Result<(), Box<dyn std::error:
     })
     .await?;
     Ok(())
+}
+
+/// Every event stream holds a connection, so the soft limit on open files (often 1 024) is
+/// raised to the hard limit the system allows this process.
+fn raise_open_file_limit() {
+    let mut limit = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: getrlimit and setrlimit only read and write the struct passed to them.
+    unsafe {
+        if libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) == 0 && limit.rlim_cur < limit.rlim_max
+        {
+            limit.rlim_cur = limit.rlim_max;
+            if libc::setrlimit(libc::RLIMIT_NOFILE, &limit) != 0 {
+                tracing::warn!("could not raise the open-file limit");
+            }
+        }
+    }
 }

@@ -88,7 +88,9 @@ impl Default for RateLimits {
                 per_visitor: 5,
                 // An office or a mobile carrier puts many visitors behind one address.
                 per_address: 200,
-                total: 20_000,
+                // Four in five of the default connection cap (10 000): the rest stay free for
+                // the requests of every other visitor.
+                total: 8_000,
             },
         }
     }
