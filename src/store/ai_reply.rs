@@ -50,9 +50,7 @@ impl Chat {
         if result.is_err() || !finished {
             self.streaming.try_set(None);
         }
-        if let Ok(inner) = self.alive() {
-            inner.poll_alarm.wake();
-        }
+        self.poll_unless_live();
     }
 
     pub(super) fn on_ai_event(&self, event: connect360_model::wire::AiStreamEvent) {

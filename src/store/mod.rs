@@ -7,6 +7,7 @@
 //! | `session`       | opens, resumes and renews the session; `identify`, `logout`         |
 //! | `history`       | the newest page at once, older pages as the visitor scrolls back    |
 //! | `poller`        | loads the history once, then polls; shows what arrives              |
+//! | `live`          | the gateway's event stream; the poller sleeps while it is up        |
 //! | `sender`        | sends the outbox in order, retried and idempotent                   |
 //! | `outbox`        | the queued messages: the one source of pending state                |
 //! | `delivery`      | where a queued message stands; what a failed attempt leads to       |
@@ -27,6 +28,7 @@ pub mod announce;
 pub mod attachments;
 pub mod delivery;
 mod history;
+mod live;
 pub mod outbox;
 mod page_events;
 pub mod persist;
@@ -116,6 +118,12 @@ struct Inner {
     poll_alarm: Alarm,
     /// Wakes the sender (a new message, a retry, the network back).
     send_alarm: Alarm,
+    /// Wakes the live stream's loop (the history loaded, the network or the tab back).
+    live_alarm: Alarm,
+    /// Ends the live stream under way.
+    live_abort: RefCell<Option<web_sys::AbortController>>,
+    /// The live stream is up: the poller need not poll.
+    live_up: Cell<bool>,
     started: Cell<bool>,
     /// The visitor (or the page, through the API) engaged since the last logout: until then
     /// no session is opened.
@@ -172,6 +180,9 @@ impl Chat {
                 outbox: RefCell::new(outbox),
                 poll_alarm: Alarm::default(),
                 send_alarm: Alarm::default(),
+                live_alarm: Alarm::default(),
+                live_abort: RefCell::new(None),
+                live_up: Cell::new(false),
                 started: Cell::new(false),
                 engaged: Cell::new(false),
                 identity: RefCell::new(None),
@@ -215,17 +226,18 @@ impl Chat {
             .is_some_and(|s| s.sign_in_configured)
     }
 
-    /// Starts the session, the poller and the sender (once).
+    /// Starts the session, the poller, the live stream and the sender (once).
     pub fn start(&self) {
         let inner = self.inner();
         inner.engaged.set(true);
         if inner.started.replace(true) {
-            inner.poll_alarm.wake();
+            self.poll_unless_live();
             return;
         }
         self.connection.set(Connection::Connecting);
         let chat = *self;
         spawn_local(async move { chat.poll_loop().await });
+        spawn_local(async move { chat.live_loop().await });
         spawn_local(async move { chat.send_loop().await });
         listen_for_wakeups(*self);
     }
@@ -240,7 +252,7 @@ impl Chat {
         if open {
             self.unread.set(0);
             self.start();
-            self.inner().poll_alarm.wake();
+            self.poll_unless_live();
         }
     }
 

@@ -1,6 +1,7 @@
 //! The poller: the history's newest page loaded once ([`super::history`]), then polls from
-//! the newest message held — fast while open, slow while closed, paused while
-//! hidden, backing off on errors — and what arrives is shown, counted and announced.
+//! the newest message held — fast while open, slow while closed, paused while hidden or while
+//! the live stream ([`super::live`]) is up, backing off on errors — and what arrives (by
+//! either way) is shown, counted and announced.
 
 use connect360_model::wire::{ListMessagesInput, Message, MessagePage, SenderType};
 use leptos::prelude::*;
@@ -27,8 +28,8 @@ pub(super) fn page_visible() -> bool {
         .is_none_or(|d| d.visibility_state() != web_sys::VisibilityState::Hidden)
 }
 
-/// Polls at once when the tab becomes visible or the network comes back; follows whether the
-/// browser is offline.
+/// Polls (and connects the live stream) at once when the tab becomes visible or focused or
+/// the network comes back; follows whether the browser is offline.
 pub(super) fn listen_for_wakeups(chat: Chat) {
     use wasm_bindgen::closure::Closure;
     use wasm_bindgen::JsCast;
@@ -46,13 +47,15 @@ pub(super) fn listen_for_wakeups(chat: Chat) {
         if let Ok(inner) = chat.alive() {
             inner.poll_alarm.wake();
             inner.send_alarm.wake();
+            inner.live_alarm.wake();
         }
     });
     let handler = wake.as_ref().unchecked_ref();
     if let Some(document) = window.document() {
         let _ = document.add_event_listener_with_callback("visibilitychange", handler);
     }
-    for event in ["online", "offline"] {
+    // Mobile browsers drop connections in the background: coming back reconnects at once.
+    for event in ["online", "offline", "focus"] {
         let _ = window.add_event_listener_with_callback(event, handler);
     }
     // The listeners live as long as the page.
@@ -109,12 +112,19 @@ impl Chat {
                         self.requeue_failed_by_network();
                     }
                     failures = 0;
-                    match poll_interval_ms(
+                    if let Ok(inner) = self.alive() {
+                        // The history is loaded: the live stream can follow from its newest.
+                        inner.live_alarm.wake();
+                    }
+                    let interval = poll_interval_ms(
                         self.open.try_get_untracked().unwrap_or_default(),
                         page_visible(),
-                    ) {
+                    )
+                    .filter(|_| !self.stream_up());
+                    match interval {
                         Some(ms) => alarm.sleep(ms).await,
-                        // Hidden: wait for the visibility change (or a send) to wake us.
+                        // Hidden, or the stream brings what comes: wait for a wake (the
+                        // stream dropping, the tab showing, a send).
                         None => alarm.sleep(u32::MAX / 2).await,
                     }
                 }

@@ -39,6 +39,32 @@ pub fn poll_backoff_ms(failures: u32, error: &ApiError, random: f64) -> u32 {
     ceiling / 2 + (random * f64::from(ceiling / 2)) as u32
 }
 
+/// The wait before the event stream connects again. `failures` 0: it was up and the server
+/// ended it (its token expired, a restart), so at once but spread over a second and a half
+/// (every widget of a restarted server reconnects together). After failures: `Retry-After`,
+/// else 2 s doubling up to a minute with equal jitter; a refusal that will not change (no
+/// such route on an older gateway, a bad request) waits five minutes. Polling goes on meanwhile.
+pub fn stream_retry_ms(failures: u32, error: Option<&ApiError>, random: f64) -> u32 {
+    let jitter = |ceiling: u32| ceiling / 2 + (random * f64::from(ceiling / 2)) as u32;
+    let Some(error) = error.filter(|_| failures > 0) else {
+        return 500 + (random * 1000.0) as u32;
+    };
+    if let Some(seconds) = error.retry_after_seconds() {
+        return seconds.saturating_mul(1000).clamp(1000, 120_000);
+    }
+    if matches!(error, ApiError::Http { status, .. } if (400..500).contains(status)
+        && !matches!(status, 401 | 408 | 429))
+    {
+        return STREAM_REFUSED_MS;
+    }
+    jitter((2000u32 << failures.saturating_sub(1).min(5)).min(STREAM_BACKOFF_MAX_MS))
+}
+
+/// The longest wait between failed event-stream connections.
+const STREAM_BACKOFF_MAX_MS: u32 = 60_000;
+/// The wait after the gateway refused the event stream for good.
+const STREAM_REFUSED_MS: u32 = 300_000;
+
 /// The wait between healthy polls; `None` while the tab is hidden (no polling at all).
 pub fn poll_interval_ms(open: bool, visible: bool) -> Option<u32> {
     match (visible, open) {
@@ -58,6 +84,32 @@ pub fn poll_gap_remaining_ms(ms_since_last: f64) -> Option<u32> {
 mod tests {
     use super::*;
     use connect360_model::wire::ErrorCode;
+
+    #[test]
+    fn a_stream_reconnects_soon_after_an_end_and_backs_off_after_failures() {
+        // Ended by the server: within half a second to two.
+        for random in [0.0, 0.5, 0.999] {
+            let wait = stream_retry_ms(0, None, random);
+            assert!((500..1500).contains(&wait), "{wait}");
+        }
+        let network = ApiError::Network;
+        assert!((1000..=2000).contains(&stream_retry_ms(1, Some(&network), 0.5)));
+        assert!((2000..=4000).contains(&stream_retry_ms(2, Some(&network), 0.5)));
+        assert_eq!(stream_retry_ms(30, Some(&network), 0.0), 30_000);
+        assert_eq!(stream_retry_ms(30, Some(&network), 1.0), 60_000);
+        // The gateway's own word, within bounds.
+        assert_eq!(stream_retry_ms(1, Some(&http(503, Some(30))), 0.5), 30_000);
+        assert_eq!(stream_retry_ms(1, Some(&http(429, Some(0))), 0.5), 1_000);
+        assert_eq!(
+            stream_retry_ms(1, Some(&http(429, Some(3600))), 0.5),
+            120_000
+        );
+        // Refusals that will not change wait long; a stale token does not.
+        assert_eq!(stream_retry_ms(1, Some(&http(404, None)), 0.5), 300_000);
+        assert_eq!(stream_retry_ms(1, Some(&http(400, None)), 0.5), 300_000);
+        assert!(stream_retry_ms(1, Some(&http(401, None)), 0.5) <= 2000);
+        assert!(stream_retry_ms(1, Some(&http(500, None)), 0.5) <= 2000);
+    }
 
     fn http(status: u16, retry_after: Option<u32>) -> ApiError {
         ApiError::Http {

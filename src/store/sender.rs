@@ -254,7 +254,7 @@ impl Chat {
                 ("text", Some(item.text.as_str().into())),
             ]),
         );
-        inner.poll_alarm.wake();
+        self.poll_unless_live();
         let drained = inner.outbox.borrow().next().is_none();
         if item.answers.is_none() && !item.text.is_empty() && !opening && drained {
             let chat = *self;

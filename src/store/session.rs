@@ -35,6 +35,8 @@ impl Chat {
             match chat.session(Renew::Always).await {
                 Ok(_) => {
                     chat.loaded.try_set(false);
+                    // The stream followed the guest's conversation.
+                    chat.drop_stream();
                     chat.emit("identified", chat.state_object());
                 }
                 Err(error) => chat.emit(
@@ -53,6 +55,7 @@ impl Chat {
     pub fn logout(&self) {
         let inner = self.inner();
         inner.engaged.set(false);
+        self.drop_stream();
         inner.persisted.clear();
         *inner.session.borrow_mut() = None;
         *inner.identity.borrow_mut() = None;
@@ -123,6 +126,7 @@ impl Chat {
         if current.is_some_and(|c| c.conversation_id != session.conversation_id) {
             // Another conversation (the visitor was forgotten server-side): start over.
             self.transcript.try_update(Transcript::clear_history);
+            self.drop_stream();
         }
         inner.persisted.save_session(&session);
         *inner.session.borrow_mut() = Some(session.clone());

@@ -12,11 +12,21 @@ const live = useServerAndBrowser({ args: ['--no-demo-bot'] });
 
 const SEND = '**/api/trpc/v1.connect.send';
 const POLL = '**/api/trpc/v1.connect.listMessages?**';
+const EVENTS = '**/api/widget/events?**';
+
+/**
+ * Refuses the page's event stream, so what reaches the widget comes by polling (the fallback
+ * these faults are injected into); live.test.mjs covers the stream itself.
+ */
+function withoutStream(page) {
+  return page.route(EVENTS, (route) => route.abort('connectionrefused'));
+}
 const API = /\/api\/(trpc|widget)\//;
 
-/** A fresh visitor with the chat open. */
-async function openChat(context, on = live.server) {
+/** A fresh visitor with the chat open; `stream: false` refuses the event stream. */
+async function openChat(context, on = live.server, { stream = true } = {}) {
   const page = await context.newPage();
+  if (!stream) await withoutStream(page);
   const errors = collectErrors(page, API);
   await page.goto(on.url);
   const root = page.locator('[data-connect360]');
@@ -74,7 +84,7 @@ test('responses delayed 5 s: the messages wait as "Sending…", then all arrive 
 
 test('500s on sends and polls: "Reconnecting…" while they last, then everything once, in order', async () => {
   const context = await live.browser.newContext();
-  const { page, root } = await openChat(context);
+  const { page, root } = await openChat(context, live.server, { stream: false });
   await write(root, 'before the outage');
   await settled(page, root, ['before the outage']);
   const failure = { status: 500, contentType: 'application/json',
@@ -114,7 +124,7 @@ test('429 with Retry-After: the send waits as told, then goes once', async () =>
 
 test('a connection reset after the server stored the message: the retry carries the same key and stores nothing twice', async () => {
   const context = await live.browser.newContext();
-  const { page, root } = await openChat(context);
+  const { page, root } = await openChat(context, live.server, { stream: false });
   const keys = [];
   await page.route(SEND, async (route) => {
     keys.push(route.request().headers()['idempotency-key']);
@@ -142,7 +152,7 @@ test('a connection reset after the server stored the message: the retry carries 
 
 test('malformed JSON from the server: sends are retried safely and polls recover', async () => {
   const context = await live.browser.newContext();
-  const { page, root } = await openChat(context);
+  const { page, root } = await openChat(context, live.server, { stream: false });
   await write(root, 'first');
   await settled(page, root, ['first']);
   let sends = 0;

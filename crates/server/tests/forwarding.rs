@@ -389,3 +389,100 @@ async fn team_notes_stay_internal_through_a_forwarding_gateway() {
     common::internal_notes_stay_internal(&gateway.base, &upstream.base, KEY, &token, &conversation)
         .await;
 }
+
+/// A pass-through proxy to `upstream` that counts the `listMessages` calls reaching it.
+async fn counting_proxy(
+    upstream: &Process,
+) -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+    let lists = Arc::new(AtomicUsize::new(0));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let (target, counted) = (upstream.base.clone(), lists.clone());
+    let forward = move |request: axum::extract::Request| {
+        let (target, counted) = (target.clone(), counted.clone());
+        async move {
+            let (parts, body) = request.into_parts();
+            if parts.uri.path().ends_with("v1.connect.listMessages") {
+                counted.fetch_add(1, Ordering::SeqCst);
+            }
+            let body = axum::body::to_bytes(body, usize::MAX).await.unwrap();
+            let mut headers = parts.headers.clone();
+            headers.remove("host");
+            let answer = client()
+                .request(parts.method, format!("{target}{}", parts.uri))
+                .headers(headers)
+                .body(body)
+                .send()
+                .await
+                .unwrap();
+            let mut response = axum::http::Response::builder().status(answer.status());
+            for (name, value) in answer.headers() {
+                response = response.header(name, value);
+            }
+            response
+                .body(axum::body::Body::from(answer.bytes().await.unwrap()))
+                .unwrap()
+        }
+    };
+    let app = axum::Router::new().fallback(forward);
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    (base, lists)
+}
+
+#[tokio::test]
+async fn a_forwarding_gateway_polls_upstream_once_for_all_streams_of_a_conversation() {
+    use std::sync::atomic::Ordering;
+    let upstream = upstream().await;
+    let (proxy, lists) = counting_proxy(&upstream).await;
+    let gateway = spawn(
+        &["--upstream", &proxy, "--ai-agent", "agent_demo"],
+        &[("PLATO_API_KEY", KEY)],
+    )
+    .await;
+    let (token, conversation) = session(&gateway).await;
+    let query = [
+        ("conversationId", conversation.as_str()),
+        ("active", "true"),
+    ];
+    let mut tabs = Vec::new();
+    for _ in 0..3 {
+        let tab = common::Events::open(&client(), &gateway.base, Some(&token), &query, None)
+            .await
+            .unwrap();
+        tabs.push(tab);
+    }
+    // An agent writes upstream, knowing nothing of the gateway: every tab hears it.
+    let (status, sent) = call(
+        &upstream.base,
+        KEY,
+        "v1.connect.send",
+        json!({"conversationId": conversation, "content": {"en": "Hello from upstream"}}),
+    )
+    .await;
+    assert_eq!(status, 200, "{sent}");
+    for tab in &mut tabs {
+        let message = tab.next_message().await;
+        assert_eq!(message["id"], sent["result"]["data"]["id"]);
+    }
+    // One poller for the conversation: about one read a second while the visitor looks,
+    // not one per tab.
+    let from = lists.load(Ordering::SeqCst);
+    tokio::time::sleep(Duration::from_millis(4500)).await;
+    let polled = lists.load(Ordering::SeqCst) - from;
+    assert!(
+        (3..=6).contains(&polled),
+        "{polled} upstream reads in 4.5 s for three streams"
+    );
+    // The last stream closed: polling stops.
+    drop(tabs);
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    let after_close = lists.load(Ordering::SeqCst);
+    tokio::time::sleep(Duration::from_millis(3000)).await;
+    assert_eq!(
+        lists.load(Ordering::SeqCst),
+        after_close,
+        "no upstream reads once no stream follows the conversation"
+    );
+}

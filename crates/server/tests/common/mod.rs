@@ -13,6 +13,10 @@ use connect360_server::gateway::{Gateway, GatewayConfig, DEFAULT_TOKEN_TTL};
 use connect360_server::local::auth::{ApiKey, Permission};
 use connect360_server::local::{AiAgent, Member, Workspace};
 use connect360_server::store::Store;
+use std::collections::VecDeque;
+use std::time::Duration;
+
+use connect360_model::wire::{SseDecoder, SseEvent};
 use serde_json::{json, Value};
 use tokio::task::JoinHandle;
 
@@ -564,4 +568,84 @@ pub async fn download(server: &TestServer, token: &str, file: &Value) -> u16 {
         .unwrap()
         .status()
         .as_u16()
+}
+
+/// An open event stream.
+pub struct Events {
+    response: reqwest::Response,
+    decoder: SseDecoder,
+    ready: VecDeque<SseEvent>,
+}
+
+impl Events {
+    /// Opens the stream at `base`; the status, JSON body and `Retry-After` when refused.
+    pub async fn open(
+        client: &reqwest::Client,
+        base: &str,
+        token: Option<&str>,
+        query: &[(&str, &str)],
+        last_event_id: Option<&str>,
+    ) -> Result<Events, (u16, Value, Option<String>)> {
+        let mut request = client
+            .get(format!("{base}/api/widget/events"))
+            .header("accept-encoding", "br, gzip")
+            .query(query);
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        if let Some(id) = last_event_id {
+            request = request.header("last-event-id", id);
+        }
+        let response = request.send().await.unwrap();
+        if response.status() != 200 {
+            let status = response.status().as_u16();
+            let retry_after = response
+                .headers()
+                .get("retry-after")
+                .map(|v| v.to_str().unwrap().to_owned());
+            return Err((
+                status,
+                response.json().await.unwrap_or(Value::Null),
+                retry_after,
+            ));
+        }
+        let headers = response.headers();
+        assert_eq!(headers["content-type"], "text/event-stream");
+        assert!(
+            headers.get("content-encoding").is_none(),
+            "an event stream is never compressed"
+        );
+        assert_eq!(headers["x-accel-buffering"], "no");
+        Ok(Events {
+            response,
+            decoder: SseDecoder::new(),
+            ready: VecDeque::new(),
+        })
+    }
+
+    /// The next message event's message, within a few seconds.
+    pub async fn next_message(&mut self) -> Value {
+        loop {
+            if let Some(event) = self.ready.pop_front() {
+                assert_eq!(event.event.as_deref(), Some("message"));
+                return serde_json::from_str(&event.data).unwrap();
+            }
+            let chunk = tokio::time::timeout(Duration::from_secs(5), self.response.chunk())
+                .await
+                .expect("an event within 5 s")
+                .unwrap()
+                .expect("the stream is still open");
+            self.ready.extend(self.decoder.feed_events(&chunk));
+        }
+    }
+
+    /// Nothing more arrives within `wait`.
+    pub async fn quiet_for(&mut self, wait: Duration) {
+        assert!(self.ready.is_empty(), "unexpected: {:?}", self.ready);
+        if let Ok(chunk) = tokio::time::timeout(wait, self.response.chunk()).await {
+            let chunk = chunk.unwrap().unwrap_or_default();
+            let events = self.decoder.feed_events(&chunk);
+            assert!(events.is_empty(), "unexpected: {events:?}");
+        }
+    }
 }

@@ -1,6 +1,9 @@
 //! Transport: the gateway's routes over `fetch` — the widget session, tRPC `send` and
 //! `listMessages` with the visitor token — with one typed error and the retry rules of
-//! `connect360-api.md` §5.2. Nothing here touches the DOM or reactive state.
+//! `connect360-api.md` §5.2. Nothing here touches the DOM or reactive state. The streamed
+//! answers (the AI reply, the conversation's events) are read in [`stream`].
+
+mod stream;
 
 use std::fmt;
 
@@ -418,61 +421,6 @@ impl Api {
     }
 }
 
-impl Api {
-    /// `POST /api/v1/connect/ai-stream`: the AI reply as it is written. `on_event` gets every
-    /// event in order; returns when the stream ends. `fetch` and the body's reader, since
-    /// `EventSource` cannot POST.
-    pub async fn ai_stream(
-        &self,
-        token: &str,
-        input: &connect360_model::wire::AiStreamInput,
-        mut on_event: impl FnMut(connect360_model::wire::AiStreamEvent),
-    ) -> Result<(), ApiError> {
-        use connect360_model::wire::{AiStreamEvent, SseDecoder};
-        let body = serde_json::to_string(input).map_err(|_| ApiError::Malformed)?;
-        let url = format!("{}/api/v1/connect/ai-stream", self.endpoint);
-        // No timeout: the stream lasts as long as the reply is being written.
-        let init = request_init(&Fetch {
-            method: "POST",
-            token: Some(token),
-            body: Some(&body),
-            ..Fetch::default()
-        })?;
-        let response = successful(send_request(&url, init).await?)?;
-        let reader: web_sys::ReadableStreamDefaultReader = response
-            .body()
-            .ok_or(ApiError::Malformed)?
-            .get_reader()
-            .dyn_into()
-            .map_err(|_| ApiError::Malformed)?;
-        let mut decoder = SseDecoder::new();
-        let mut dispatch = |payloads: Vec<String>| {
-            for payload in payloads {
-                // A line that is not an event we know is skipped, never fatal.
-                if let Ok(event) = serde_json::from_str::<AiStreamEvent>(&payload) {
-                    on_event(event);
-                }
-            }
-        };
-        loop {
-            let chunk = JsFuture::from(reader.read())
-                .await
-                .map_err(|_| ApiError::Network)?;
-            let done = js_sys::Reflect::get(&chunk, &JsValue::from_str("done"))
-                .map(|d| d.is_truthy())
-                .unwrap_or(true);
-            if done {
-                dispatch(decoder.finish().into_iter().collect());
-                return Ok(());
-            }
-            let value = js_sys::Reflect::get(&chunk, &JsValue::from_str("value"))
-                .map_err(|_| ApiError::Malformed)?;
-            let bytes = js_sys::Uint8Array::new(&value).to_vec();
-            dispatch(decoder.feed(&bytes));
-        }
-    }
-}
-
 /// A finished HTTP exchange.
 struct Reply {
     status: u16,
@@ -586,7 +534,11 @@ fn successful(response: Response) -> Result<Response, ApiError> {
 async fn fetch(request: Fetch<'_>) -> Result<Reply, ApiError> {
     let init = request_init(&request)?;
     init.set_signal(Some(&AbortSignal::timeout_with_u32(REQUEST_TIMEOUT_MS)));
-    let response = send_request(request.url, init).await?;
+    reply_of(send_request(request.url, init).await?).await
+}
+
+/// A response read to the end as text, with its status and `Retry-After`.
+async fn reply_of(response: Response) -> Result<Reply, ApiError> {
     let retry_after = response
         .headers()
         .get("retry-after")

@@ -1,0 +1,142 @@
+//! The live stream: once the history is loaded, the widget holds the gateway's event stream
+//! (`GET /api/widget/events`), resuming after the newest message it holds, and shows each
+//! message as it is stored. While the stream is up the poller stays asleep, so a reply costs
+//! no request; it stays connected while the tab is hidden (the unread badge stays live). When
+//! the stream is refused, breaks or stalls (a proxy that buffers it sends nothing, not even
+//! its pings), polling takes over at once and the stream is tried again later; waking the
+//! page (`online`, `focus`, `visibilitychange`) tries again at once. Every (re)connect is
+//! followed by one poll, which closes any gap; a message that arrives by two ways (stream,
+//! poll, the send's reply, the AI stream) is shown once, merged by id.
+
+use connect360_model::wire::EventsQuery;
+use leptos::prelude::*;
+
+use super::poller::{browser_offline, page_visible};
+use super::retry::stream_retry_ms;
+use super::Chat;
+use crate::api::ApiError;
+
+impl Chat {
+    pub(super) async fn live_loop(self) {
+        let Ok(alarm) = self.alive().map(|i| i.live_alarm.clone()) else {
+            return;
+        };
+        let mut failures = 0u32;
+        loop {
+            let Ok(inner) = self.alive() else {
+                return;
+            };
+            let ready = inner.engaged.get()
+                && self.loaded.try_get_untracked().unwrap_or_default()
+                && !browser_offline();
+            drop(inner);
+            if !ready {
+                // Woken when the history is loaded, or the network or the tab comes back.
+                alarm.sleep(u32::MAX / 2).await;
+                continue;
+            }
+            alarm.settle();
+            let outcome = self.stream_once().await;
+            let Ok(inner) = self.alive() else {
+                return;
+            };
+            inner.live_up.set(false);
+            // Polling takes over until the stream is back.
+            inner.poll_alarm.wake();
+            drop(inner);
+            let wait = match &outcome {
+                Err(ApiError::Stopped) => return,
+                Ok(true) => {
+                    failures = 0;
+                    stream_retry_ms(0, None, js_sys::Math::random())
+                }
+                Ok(false) => continue,
+                Err(error) => {
+                    failures += 1;
+                    stream_retry_ms(failures, Some(error), js_sys::Math::random())
+                }
+            };
+            alarm.sleep(wait).await;
+        }
+    }
+
+    /// Holds one stream until it ends: `Ok(true)` when it was up and the server ended it,
+    /// `Ok(false)` when it was ended here (logout, a new identity) before anything failed.
+    async fn stream_once(&self) -> Result<bool, ApiError> {
+        let controller = web_sys::AbortController::new().map_err(|_| ApiError::Network)?;
+        let signal = controller.signal();
+        *self.alive()?.live_abort.borrow_mut() = Some(controller);
+        let after = self
+            .transcript
+            .try_with_untracked(|t| t.poll_cursor().map(str::to_owned))
+            .flatten();
+        let active = self.open.try_get_untracked().unwrap_or_default() && page_visible();
+        let chat = *self;
+        let result = self
+            .authorised(|api, session| {
+                let query = EventsQuery {
+                    conversation_id: session.conversation_id.clone(),
+                    after: after.clone(),
+                    active,
+                };
+                let signal = signal.clone();
+                async move {
+                    api.events(
+                        &session.token,
+                        &query,
+                        &signal,
+                        || chat.stream_opened(),
+                        |message| {
+                            chat.receive(vec![message]);
+                            // A widget that was removed lets its stream go.
+                            chat.alive().is_ok()
+                        },
+                    )
+                    .await
+                }
+            })
+            .await;
+        if let Ok(inner) = self.alive() {
+            inner.live_abort.borrow_mut().take();
+        }
+        match result {
+            Ok(()) => Ok(true),
+            Err(_) if signal.aborted() => Ok(false),
+            Err(error) => Err(error),
+        }
+    }
+
+    /// The stream is up: the poller sleeps, after one poll that closes any gap.
+    fn stream_opened(&self) {
+        if let Ok(inner) = self.alive() {
+            inner.live_up.set(true);
+            inner.poll_alarm.wake();
+        }
+    }
+
+    /// Ends the stream (logout, another visitor or conversation); the loop connects again
+    /// when there is something to follow.
+    pub(super) fn drop_stream(&self) {
+        if let Ok(inner) = self.alive() {
+            if let Some(controller) = inner.live_abort.borrow_mut().take() {
+                controller.abort();
+            }
+            inner.live_alarm.wake();
+        }
+    }
+
+    /// Whether the stream is up (so the poller need not poll).
+    pub(super) fn stream_up(&self) -> bool {
+        self.alive().is_ok_and(|i| i.live_up.get())
+    }
+
+    /// Asks for a poll now (a send delivered, the panel opened), unless the stream is up and
+    /// brings what comes anyway.
+    pub(super) fn poll_unless_live(&self) {
+        if let Ok(inner) = self.alive() {
+            if !inner.live_up.get() {
+                inner.poll_alarm.wake();
+            }
+        }
+    }
+}
