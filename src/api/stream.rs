@@ -37,8 +37,8 @@ impl Api {
         read_events(
             response,
             None,
-            || {},
-            |event| {
+            &mut || {},
+            &mut |event: SseEvent| {
                 // An event we do not know is skipped, never fatal.
                 if let Ok(event) = serde_json::from_str::<AiStreamEvent>(&event.data) {
                     on_event(event);
@@ -60,8 +60,8 @@ impl Api {
         token: &str,
         query: &EventsQuery,
         abort: &AbortSignal,
-        on_open: impl FnOnce(),
-        mut on_message: impl FnMut(Message) -> bool,
+        on_open: &mut dyn FnMut(),
+        on_message: &mut dyn FnMut(Message) -> bool,
     ) -> Result<(), ApiError> {
         let encode = |s: &str| String::from(js_sys::encode_uri_component(s));
         let mut url = format!(
@@ -86,7 +86,7 @@ impl Api {
         if !response.ok() {
             return Err(reply_of(response).await?.rest_error());
         }
-        read_events(response, Some(STALL_MS), on_open, |event| {
+        read_events(response, Some(STALL_MS), on_open, &mut |event: SseEvent| {
             if event.event.as_deref() != Some(MESSAGE_EVENT) {
                 return true;
             }
@@ -106,10 +106,10 @@ impl Api {
 async fn read_events(
     response: Response,
     stall_ms: Option<u32>,
-    on_first_bytes: impl FnOnce(),
-    mut on_event: impl FnMut(SseEvent) -> bool,
+    on_first_bytes: &mut dyn FnMut(),
+    on_event: &mut dyn FnMut(SseEvent) -> bool,
 ) -> Result<(), ApiError> {
-    let mut on_first_bytes = Some(on_first_bytes);
+    let mut started = false;
     let reader: ReadableStreamDefaultReader = response
         .body()
         .ok_or(ApiError::Malformed)?
@@ -124,8 +124,9 @@ async fn read_events(
             }
             return Ok(());
         };
-        if let Some(opened) = on_first_bytes.take() {
-            opened();
+        if !started {
+            started = true;
+            on_first_bytes();
         }
         for event in decoder.feed_events(&bytes) {
             if !on_event(event) {

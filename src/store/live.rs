@@ -85,8 +85,8 @@ impl Chat {
                         &session.token,
                         &query,
                         &signal,
-                        || chat.stream_opened(),
-                        |message| {
+                        &mut || chat.stream_opened(),
+                        &mut |message| {
                             chat.receive(vec![message]);
                             // A widget that was removed lets its stream go.
                             chat.alive().is_ok()
