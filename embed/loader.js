@@ -18,7 +18,7 @@
   if (stub && stub.__loaded) return; // a second copy of the script: one widget
   var script = d.currentScript;
   var base = script ? script.src.replace(/\/[^/]*$/, '') : '';
-  var KEYS = ['endpoint', 'channel', 'locale', 'position', 'color', 'theme', 'title', 'greeting', 'open'];
+  var KEYS = ['endpoint', 'channel', 'locale', 'position', 'color', 'theme', 'title', 'greeting', 'open', 'sound'];
   var settings = {};
   var given = w.Connect360Settings || {};
   KEYS.forEach(function (k) {

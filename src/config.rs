@@ -93,6 +93,8 @@ pub struct WidgetConfig {
     pub position: Position,
     /// `None`: the stylesheet's default accent.
     pub accent: Option<Accent>,
+    /// A short chime for a reply while the visitor looks elsewhere (`data-sound="on"`).
+    pub sound: bool,
 }
 
 /// At most this many characters of a merchant text are shown.
@@ -140,6 +142,7 @@ impl WidgetConfig {
                 _ => Position::Right,
             },
             accent: non_empty("data-color").and_then(|c| Accent::parse(&c)),
+            sound: non_empty("data-sound").as_deref() == Some("on"),
         }
     }
 
@@ -152,6 +155,7 @@ impl WidgetConfig {
             texts: Texts::default(),
             position: Position::default(),
             accent: None,
+            sound: false,
         }
     }
 }

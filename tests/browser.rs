@@ -312,40 +312,46 @@ async fn received_messages_render_in_server_order_once_grouped_by_sender() {
         "en".into(),
         serde_json::json!({"text": "Hello! **How** can I help?", "containsRichText": true}),
     );
-    chat.receive(vec![
-        rich,
-        message(
-            "m2",
-            "workspace",
-            "Sam",
-            "We are **online**.",
-            "2026-11-20T10:01:00.000Z",
-        ),
-        message(
-            "m3",
-            "customer",
-            "Jane",
-            "Where is my order?",
-            "2026-11-20T10:02:00.000Z",
-        ),
-    ]);
+    chat.receive(
+        vec![
+            rich,
+            message(
+                "m2",
+                "workspace",
+                "Sam",
+                "We are **online**.",
+                "2026-11-20T10:01:00.000Z",
+            ),
+            message(
+                "m3",
+                "customer",
+                "Jane",
+                "Where is my order?",
+                "2026-11-20T10:02:00.000Z",
+            ),
+        ],
+        true,
+    );
     // A poll repeats the cursor message and brings one more.
-    chat.receive(vec![
-        message(
-            "m3",
-            "customer",
-            "Jane",
-            "Where is my order?",
-            "2026-11-20T10:02:00.000Z",
-        ),
-        message(
-            "m4",
-            "ai",
-            "Acme AI",
-            "It ships today.",
-            "2026-11-21T09:00:00.000Z",
-        ),
-    ]);
+    chat.receive(
+        vec![
+            message(
+                "m3",
+                "customer",
+                "Jane",
+                "Where is my order?",
+                "2026-11-20T10:02:00.000Z",
+            ),
+            message(
+                "m4",
+                "ai",
+                "Acme AI",
+                "It ships today.",
+                "2026-11-21T09:00:00.000Z",
+            ),
+        ],
+        true,
+    );
     tick().await;
     assert_eq!(
         texts(&shadow, ".c360-bubble"),
@@ -376,20 +382,26 @@ async fn received_messages_render_in_server_order_once_grouped_by_sender() {
 async fn incoming_messages_count_as_unread_while_closed_and_are_announced_while_open() {
     let (_host, shadow, mounted) = mounted_with(config(Lang::En, &unique_channel()));
     let chat = mounted.chat;
-    chat.receive(vec![message(
-        "m1",
-        "workspace",
-        "Sam",
-        "Your parcel left.",
-        "2026-11-20T10:00:00.000Z",
-    )]);
-    chat.receive(vec![message(
-        "m2",
-        "workspace",
-        "Sam",
-        "It arrives Monday.",
-        "2026-11-20T10:00:01.000Z",
-    )]);
+    chat.receive(
+        vec![message(
+            "m1",
+            "workspace",
+            "Sam",
+            "Your parcel left.",
+            "2026-11-20T10:00:00.000Z",
+        )],
+        true,
+    );
+    chat.receive(
+        vec![message(
+            "m2",
+            "workspace",
+            "Sam",
+            "It arrives Monday.",
+            "2026-11-20T10:00:01.000Z",
+        )],
+        true,
+    );
     tick().await;
     let launcher = find(&shadow, "button.c360-launcher");
     assert_eq!(
@@ -417,26 +429,32 @@ async fn incoming_messages_count_as_unread_while_closed_and_are_announced_while_
         shadow.query_selector(".c360-badge").unwrap().is_none(),
         "opening reads them"
     );
-    chat.receive(vec![message(
-        "m3",
-        "ai",
-        "Acme AI",
-        "Anything else?",
-        "2026-11-20T10:00:02.000Z",
-    )]);
+    chat.receive(
+        vec![message(
+            "m3",
+            "ai",
+            "Acme AI",
+            "Anything else?",
+            "2026-11-20T10:00:02.000Z",
+        )],
+        true,
+    );
     tick().await;
     assert_eq!(
         announcer.text_content().as_deref(),
         Some("Acme AI: Anything else?")
     );
     // The visitor's own messages are never announced or counted.
-    chat.receive(vec![message(
-        "m4",
-        "customer",
-        "Jane",
-        "No, thanks",
-        "2026-11-20T10:00:03.000Z",
-    )]);
+    chat.receive(
+        vec![message(
+            "m4",
+            "customer",
+            "Jane",
+            "No, thanks",
+            "2026-11-20T10:00:03.000Z",
+        )],
+        true,
+    );
     tick().await;
     assert_eq!(
         announcer.text_content().as_deref(),
@@ -455,6 +473,7 @@ async fn incoming_messages_count_as_unread_while_closed_and_are_announced_while_
                 )
             })
             .collect(),
+        true,
     );
     tick().await;
     let entries = texts(&shadow, ".c360-announcer > p");
@@ -559,7 +578,7 @@ async fn arabic_messages_and_chrome_render_right_to_left() {
         "createdAt": "2026-11-20T10:00:00.000Z"
     }))
     .unwrap();
-    mounted.chat.receive(vec![arabic]);
+    mounted.chat.receive(vec![arabic], true);
     tick().await;
     let bubble = find(&shadow, ".c360-content");
     assert_eq!(bubble.get_attribute("dir").as_deref(), Some("rtl"));
@@ -614,7 +633,7 @@ async fn every_canonical_example_renders_as_the_spec_says_and_nothing_unsafe_rea
         }
         let (_host, shadow, mounted) = mounted_with(config(lang, &unique_channel()));
         mounted.chat.set_open(true);
-        mounted.chat.receive(vec![message]);
+        mounted.chat.receive(vec![message], true);
         tick().await;
 
         let content = find(&shadow, ".c360-content");
@@ -776,13 +795,16 @@ async fn the_dark_theme_follows_data_theme_with_readable_text() {
     let mounted = mount_in(&host, config(Lang::En, &unique_channel()));
     let shadow = host.shadow_root().unwrap();
     mounted.chat.set_open(true);
-    mounted.chat.receive(vec![message(
-        "m1",
-        "workspace",
-        "Sam",
-        "Good evening",
-        "2026-11-20T20:00:00.000Z",
-    )]);
+    mounted.chat.receive(
+        vec![message(
+            "m1",
+            "workspace",
+            "Sam",
+            "Good evening",
+            "2026-11-20T20:00:00.000Z",
+        )],
+        true,
+    );
     tick().await;
     let style = |selector: &str| computed_style(&find(&shadow, selector));
     let bubble = style(".c360-bubble");

@@ -222,6 +222,28 @@ impl Api {
         Err(reply.rest_error())
     }
 
+    /// `POST /api/widget/seen`: the newest message the visitor has seen.
+    pub async fn seen(
+        &self,
+        token: &str,
+        report: &connect360_model::wire::SeenReport,
+    ) -> Result<(), ApiError> {
+        let body = serde_json::to_string(report).map_err(|_| ApiError::Malformed)?;
+        let url = format!("{}/api/widget/seen", self.endpoint);
+        let reply = fetch(Fetch {
+            method: "POST",
+            url: &url,
+            token: Some(token),
+            body: Some(&body),
+            ..Fetch::default()
+        })
+        .await?;
+        if reply.ok() {
+            return Ok(());
+        }
+        Err(reply.rest_error())
+    }
+
     /// A JSON `POST` to one of the gateway's own routes, with a REST error body on failure.
     async fn post_rest<T: DeserializeOwned>(
         &self,

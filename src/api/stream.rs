@@ -4,6 +4,7 @@
 
 use connect360_model::wire::{
     AiStreamEvent, AiStreamInput, EventsQuery, Message, SseDecoder, SseEvent, MESSAGE_EVENT,
+    READY_EVENT,
 };
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
@@ -34,18 +35,13 @@ impl Api {
             ..Fetch::default()
         })?;
         let response = successful(send_request(&url, init).await?)?;
-        read_events(
-            response,
-            None,
-            &mut || {},
-            &mut |event: SseEvent| {
-                // An event we do not know is skipped, never fatal.
-                if let Ok(event) = serde_json::from_str::<AiStreamEvent>(&event.data) {
-                    on_event(event);
-                }
-                true
-            },
-        )
+        read_events(response, None, &mut || {}, &mut |event: SseEvent| {
+            // An event we do not know is skipped, never fatal.
+            if let Ok(event) = serde_json::from_str::<AiStreamEvent>(&event.data) {
+                on_event(event);
+            }
+            true
+        })
         .await
     }
 
@@ -53,7 +49,8 @@ impl Api {
     /// `query.after` first. `on_open` runs once the stream is up: at its first bytes (the
     /// gateway's `: connected`), not its headers, since a proxy that buffers the body passes
     /// headers only; `on_message` gets each
-    /// message and returns false to end the stream. Returns when the stream ends (`Ok`: the
+    /// message, and whether it is new (after the `ready` event) rather than catching up, and
+    /// returns false to end the stream. Returns when the stream ends (`Ok`: the
     /// server closed it), fails, stalls for [`STALL_MS`], or `abort` is signalled.
     pub async fn events(
         &self,
@@ -61,7 +58,7 @@ impl Api {
         query: &EventsQuery,
         abort: &AbortSignal,
         on_open: &mut dyn FnMut(),
-        on_message: &mut dyn FnMut(Message) -> bool,
+        on_message: &mut dyn FnMut(Message, bool) -> bool,
     ) -> Result<(), ApiError> {
         let encode = |s: &str| String::from(js_sys::encode_uri_component(s));
         let mut url = format!(
@@ -86,14 +83,20 @@ impl Api {
         if !response.ok() {
             return Err(reply_of(response).await?.rest_error());
         }
+        // Messages before `ready` catch up; those after it are new.
+        let mut ready = false;
         read_events(response, Some(STALL_MS), on_open, &mut |event: SseEvent| {
-            if event.event.as_deref() != Some(MESSAGE_EVENT) {
-                return true;
-            }
-            match serde_json::from_str::<Message>(&event.data) {
-                Ok(message) => on_message(message),
-                // A message we cannot read is left to the next poll.
-                Err(_) => true,
+            match event.event.as_deref() {
+                Some(MESSAGE_EVENT) => match serde_json::from_str::<Message>(&event.data) {
+                    Ok(message) => on_message(message, ready),
+                    // A message we cannot read is left to the next poll.
+                    Err(_) => true,
+                },
+                Some(READY_EVENT) => {
+                    ready = true;
+                    true
+                }
+                _ => true,
             }
         })
         .await

@@ -43,6 +43,11 @@ impl Chat {
         self.older_load.try_set(OlderLoad::Idle);
         self.take_stored(&added);
         self.loaded.try_set(true);
+        if let Ok(inner) = self.alive() {
+            // The live stream can follow from the newest message now.
+            inner.live_alarm.wake();
+        }
+        self.report_seen();
         Ok(())
     }
 

@@ -86,8 +86,8 @@ impl Chat {
                         &query,
                         &signal,
                         &mut || chat.stream_opened(),
-                        &mut |message| {
-                            chat.receive(vec![message]);
+                        &mut |message, live| {
+                            chat.receive(vec![message], live);
                             // A widget that was removed lets its stream go.
                             chat.alive().is_ok()
                         },
@@ -110,6 +110,7 @@ impl Chat {
     fn stream_opened(&self) {
         if let Ok(inner) = self.alive() {
             inner.live_up.set(true);
+            inner.catch_up_poll.set(true);
             inner.poll_alarm.wake();
         }
     }

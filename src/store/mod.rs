@@ -8,6 +8,8 @@
 //! | `history`       | the newest page at once, older pages as the visitor scrolls back    |
 //! | `poller`        | loads the history once, then polls; shows what arrives              |
 //! | `live`          | the gateway's event stream; the poller sleeps while it is up        |
+//! | `attention`     | the unread count in the page's title, the chime                     |
+//! | `receipts`      | the newest message the visitor has seen, reported to the gateway    |
 //! | `sender`        | sends the outbox in order, retried and idempotent                   |
 //! | `outbox`        | the queued messages: the one source of pending state                |
 //! | `delivery`      | where a queued message stands; what a failed attempt leads to       |
@@ -26,6 +28,7 @@ mod ai_reply;
 pub mod alarm;
 pub mod announce;
 pub mod attachments;
+pub mod attention;
 pub mod delivery;
 mod history;
 mod live;
@@ -33,6 +36,7 @@ pub mod outbox;
 mod page_events;
 pub mod persist;
 mod poller;
+mod receipts;
 pub mod retry;
 mod sender;
 mod session;
@@ -124,6 +128,16 @@ struct Inner {
     live_abort: RefCell<Option<web_sys::AbortController>>,
     /// The live stream is up: the poller need not poll.
     live_up: Cell<bool>,
+    /// The next poll follows a (re)connect of the stream: what it finds is catching up.
+    catch_up_poll: Cell<bool>,
+    /// The unread count in the page's title.
+    title: RefCell<attention::TitleBadge>,
+    /// Plays the chime; made on the first one.
+    audio: RefCell<Option<web_sys::AudioContext>>,
+    /// This tab among the visitor's (which one chimes).
+    tab: String,
+    /// The seen receipts reported.
+    receipts: receipts::Receipts,
     started: Cell<bool>,
     /// The visitor (or the page, through the API) engaged since the last logout: until then
     /// no session is opened.
@@ -183,6 +197,11 @@ impl Chat {
                 live_alarm: Alarm::default(),
                 live_abort: RefCell::new(None),
                 live_up: Cell::new(false),
+                catch_up_poll: Cell::new(false),
+                title: RefCell::new(attention::TitleBadge::default()),
+                audio: RefCell::new(None),
+                tab: format!("{:x}", (js_sys::Math::random() * 1e15) as u64),
+                receipts: receipts::Receipts::default(),
                 started: Cell::new(false),
                 engaged: Cell::new(false),
                 identity: RefCell::new(None),
@@ -250,7 +269,7 @@ impl Chat {
         self.open.set(open);
         self.emit(if open { "open" } else { "close" }, self.state_object());
         if open {
-            self.unread.set(0);
+            self.visitor_looks();
             self.start();
             self.poll_unless_live();
         }

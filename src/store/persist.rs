@@ -104,6 +104,15 @@ impl Persisted {
         self.write("outbox", json.as_deref());
     }
 
+    /// The tab that chimes for new messages: the one the visitor focused last.
+    pub fn sounding_tab(&self) -> Option<String> {
+        self.read("sound-tab")
+    }
+
+    pub fn claim_sounding_tab(&self, tab: &str) {
+        self.write("sound-tab", Some(tab));
+    }
+
     /// Forgets the visitor on this browser.
     pub fn clear(&self) {
         self.write("session", None);

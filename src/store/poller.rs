@@ -48,6 +48,7 @@ pub(super) fn listen_for_wakeups(chat: Chat) {
             inner.poll_alarm.wake();
             inner.send_alarm.wake();
             inner.live_alarm.wake();
+            chat.on_page_wake();
         }
     });
     let handler = wake.as_ref().unchecked_ref();
@@ -60,6 +61,7 @@ pub(super) fn listen_for_wakeups(chat: Chat) {
     }
     // The listeners live as long as the page.
     wake.forget();
+    chat.on_page_wake();
 }
 
 impl Chat {
@@ -82,6 +84,9 @@ impl Chat {
         };
         let mut failures = 0u32;
         let mut last_poll_at = f64::NEG_INFINITY;
+        // What a poll brings is new (it may chime) once a poll has caught up since the
+        // history loaded, a failure, or a (re)connect of the stream.
+        let mut caught_up = false;
         while let Ok(inner) = self.alive() {
             if !inner.engaged.get() {
                 // Logged out: nothing is asked until the visitor engages again.
@@ -96,11 +101,13 @@ impl Chat {
             }
             alarm.settle();
             last_poll_at = js_sys::Date::now();
+            let catching_up = self.alive().is_ok_and(|i| i.catch_up_poll.replace(false));
             let outcome = if self.loaded.try_get_untracked().unwrap_or_default() {
-                self.poll_once().await
+                self.poll_once(caught_up && !catching_up).await
             } else {
                 self.load_history().await
             };
+            caught_up = outcome.is_ok();
             match outcome {
                 Ok(()) => {
                     if failures > 0
@@ -112,10 +119,6 @@ impl Chat {
                         self.requeue_failed_by_network();
                     }
                     failures = 0;
-                    if let Ok(inner) = self.alive() {
-                        // The history is loaded: the live stream can follow from its newest.
-                        inner.live_alarm.wake();
-                    }
                     let interval = poll_interval_ms(
                         self.open.try_get_untracked().unwrap_or_default(),
                         page_visible(),
@@ -149,14 +152,14 @@ impl Chat {
     /// no id held yet (the visitor's first message is still only confirmed, not listed) it
     /// lists from the start, and what it finds is new all the same: an answer that came in
     /// the meantime is announced like any other, not taken in silently as history.
-    pub(super) async fn poll_once(&self) -> Result<(), ApiError> {
+    pub(super) async fn poll_once(&self, live: bool) -> Result<(), ApiError> {
         let mut cursor = self
             .transcript
             .try_with_untracked(|t| t.poll_cursor().map(str::to_owned))
             .flatten();
         loop {
             let page = self.list_page(cursor.clone()).await?;
-            self.receive(page.items);
+            self.receive(page.items, live);
             match page.next_cursor {
                 Some(next) => cursor = Some(next),
                 None => return Ok(()),
@@ -164,9 +167,10 @@ impl Chat {
         }
     }
 
-    /// New messages from the server (a poll): shown once each, counted as unread while the
-    /// visitor is not looking, the newest incoming one announced.
-    pub fn receive(&self, messages: Vec<Message>) {
+    /// New messages from the server (a poll, the stream): shown once each, counted as unread
+    /// while the visitor is not looking, the newest incoming one announced. `live`: they are
+    /// new, not catching up (only then may the chime sound).
+    pub fn receive(&self, messages: Vec<Message>, live: bool) {
         let mut added = Vec::new();
         self.transcript
             .try_update(|t| added = t.merge_listed(messages));
@@ -182,7 +186,7 @@ impl Chat {
             }
         }
         self.take_stored(&added);
-        self.notice_incoming(&added);
+        self.notice_incoming(&added, live);
     }
 
     /// Outbox items the server shows stored among `added` (a poll overtook the send's reply,
@@ -199,7 +203,7 @@ impl Chat {
     /// Counts incoming messages as unread while the visitor is not looking; while they are,
     /// announces each one in the live region (`rich-messages.md` §6), in the name its bubble
     /// shows.
-    pub(super) fn notice_incoming(&self, added: &[Message]) {
+    pub(super) fn notice_incoming(&self, added: &[Message], live: bool) {
         let incoming: Vec<&Message> = added
             .iter()
             .filter(|m| m.sender.kind != SenderType::Customer)
@@ -246,10 +250,12 @@ impl Chat {
             self.unread.try_update(|n| *n += shown.len() as u32);
             let unread = self.unread.try_get_untracked().unwrap_or(0);
             self.emit("unread", js_object(&[("count", Some(unread.into()))]));
+            self.draw_attention(unread, live);
             return;
         }
         for (message, view) in &shown {
             self.announce(announce::announcement_of(message, view, lang));
         }
+        self.report_seen();
     }
 }

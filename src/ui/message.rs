@@ -28,7 +28,10 @@ pub fn side_of(message: &Message) -> Side {
 pub fn MessageBody(message: Message, shown: MessageView) -> impl IntoView {
     let chat = expect_context::<Chat>();
     let id = message.id.clone();
-    let newest = Signal::derive(move || chat.transcript.with(|t| t.newest_is(&id)));
+    // A memo, not a derived signal: a poll that brings nothing updates the transcript, and a
+    // derived signal would rebuild the chips then, resetting a sign-in button's busy state.
+    let newest: Signal<bool> =
+        Memo::new(move |_| chat.transcript.with(|t| t.newest_is(&id))).into();
     let lang = shown.lang;
     let files = (!message.attachments.is_empty())
         .then(|| view! { <ReceivedFiles files=message.attachments.clone()/> });

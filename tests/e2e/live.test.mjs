@@ -159,3 +159,95 @@ test('behind a proxy that buffers the stream the widget keeps polling, and gives
     await server.stop();
   }
 });
+
+/**
+ * A merchant page with the chime on, whose visibility and focus the test sets: headless
+ * Chromium keeps every page visible and focused, so `__look(visible, focused)` overrides what
+ * the page reports and fires the events a real switch of tabs fires.
+ */
+async function chimePage(context) {
+  const page = await context.newPage();
+  await page.addInitScript(() => {
+    let visible = true;
+    let focused = true;
+    Object.defineProperty(document, 'visibilityState', { get: () => (visible ? 'visible' : 'hidden') });
+    Object.defineProperty(document, 'hidden', { get: () => !visible });
+    document.hasFocus = () => focused;
+    window.__look = (nowVisible, nowFocused) => {
+      visible = nowVisible;
+      focused = nowFocused;
+      document.dispatchEvent(new Event('visibilitychange'));
+      window.dispatchEvent(new Event(nowFocused ? 'focus' : 'blur'));
+    };
+    window.__sounds = [];
+  });
+  const url = new URL('/chime-shop', live.server.url).href;
+  await page.route(url, (route) => route.fulfill({
+    contentType: 'text/html; charset=utf-8',
+    body: `<!doctype html><html lang="en"><head><title>Acme shoes</title></head><body><h1>Acme shoes</h1>
+<script async src="/widget/loader.js" data-channel="example.com" data-sound="on"></script>
+<script>window.Connect360 = window.Connect360 || function () { (Connect360.q = Connect360.q || []).push([].slice.call(arguments)); };
+Connect360('on', 'sound', function (e) { window.__sounds.push(e.unread); });</script></body></html>`,
+  }));
+  await page.goto(url);
+  return page;
+}
+
+test('a visitor looking elsewhere: the count in the title and the badge, one chime in the focused tab, the title given back and the message seen', async () => {
+  const context = await live.browser.newContext();
+  const a = await chimePage(context);
+  const rootA = a.locator('[data-connect360]');
+  await rootA.locator('button.c360-launcher').click();
+  await rootA.locator('textarea.c360-input').fill('Where is my parcel?');
+  await rootA.locator('textarea.c360-input').press('Enter');
+  await rootA.locator('.c360-row--mine .c360-bubble:not(.c360-bubble--pending)').waitFor({ timeout: 15000 });
+  const conversationId = await eventually(() => conversationOf(a), 'a conversation');
+  // A second tab of the same visitor, focused last.
+  const b = await chimePage(context);
+  const rootB = b.locator('[data-connect360]');
+  await rootB.locator('button.c360-launcher').click();
+  await rootB.locator('.c360-bubble', { hasText: 'Where is my parcel?' }).waitFor({ timeout: 15000 });
+  await a.evaluate(() => window.__look(true, false));
+  await b.evaluate(() => window.__look(true, true));
+  await new Promise((ok) => setTimeout(ok, 1500)); // both streams up
+
+  // The visitor switches to another site: both tabs hidden.
+  for (const page of [a, b]) await page.evaluate(() => window.__look(false, false));
+  const sent = await agentSays(live.server, conversationId, 'It is out for delivery');
+  await eventually(async () => (await a.title()) === '(1) Acme shoes' && (await b.title()) === '(1) Acme shoes',
+    'the count in both titles', 5000);
+  await agentSays(live.server, conversationId, 'It arrives before noon');
+  await eventually(async () => (await b.title()) === '(2) Acme shoes', 'the count of two', 5000);
+  await rootA.locator('.c360-badge', { hasText: '2' }).waitFor({ timeout: 5000 });
+  const sounds = async () => [await a.evaluate(() => window.__sounds), await b.evaluate(() => window.__sounds)];
+  assert.deepEqual(await sounds(), [[], [1, 2]], 'one chime per message, in the tab focused last only');
+  // The host changes its own title in tab A meanwhile: the widget does not fight it.
+  await a.evaluate(() => { document.title = 'Checkout'; });
+
+  // The visitor comes back to tab B: the title is the host's again, nothing unread.
+  await b.evaluate(() => window.__look(true, true));
+  await eventually(async () => (await b.title()) === 'Acme shoes', 'the host title back', 5000);
+  assert.equal(await rootB.locator('.c360-badge').count(), 0);
+  await a.evaluate(() => window.__look(true, false));
+  await new Promise((ok) => setTimeout(ok, 300));
+  assert.equal(await a.title(), 'Checkout', "the host's own new title is left alone");
+
+  // The agent sees the newest message seen.
+  await eventually(async () => {
+    const rows = await fetch(new URL('/console/api/conversations', live.server.url), {
+      headers: { authorization: `Bearer ${live.server.apiKey}` },
+    }).then((r) => r.json());
+    const row = rows.find((r) => r.conversation.id === conversationId);
+    return row?.conversation.metadata.visitorSeen?.messageId === (await callAsMerchant(live.server,
+      'v1.connect.listMessages', { conversationId, limit: 100 })).items.at(-1).id;
+  }, 'the seen receipt of the newest message', 10000);
+
+  // A reload loads the history and chimes for none of it.
+  await b.reload();
+  await b.locator('[data-connect360] button.c360-launcher').click();
+  await b.locator('[data-connect360] .c360-bubble', { hasText: 'It arrives before noon' }).waitFor({ timeout: 15000 });
+  await new Promise((ok) => setTimeout(ok, 1000));
+  assert.deepEqual(await b.evaluate(() => window.__sounds), [], 'no chime for the history');
+  assert.ok(sent.id);
+  await context.close();
+});

@@ -6,6 +6,8 @@ const KEY_SLOT = 'connect360.console.key';
 let key = sessionStorage.getItem(KEY_SLOT);
 let current = null;
 let templates = {};
+// Each listed conversation's metadata, by id (the visitor's seen receipt is in it).
+const metadata = new Map();
 
 async function api(path, { method = 'GET', body } = {}) {
   const response = await fetch(path, {
@@ -51,6 +53,7 @@ async function loadInbox() {
   const list = $('conversations');
   list.replaceChildren();
   for (const { conversation, latest, customerName } of json ?? []) {
+    metadata.set(conversation.id, conversation.metadata ?? {});
     const item = el('li');
     const button = el('button');
     button.type = 'button';
@@ -89,6 +92,11 @@ async function loadMessages() {
       item.append(el('pre', null, JSON.stringify(value, null, 2)));
     }
     for (const file of message.attachments ?? []) item.append(el('div', 'meta', `📎 ${file.name} (${file.type})`));
+    const seen = metadata.get(current)?.visitorSeen;
+    if (seen?.messageId === message.id && !Number.isNaN(Date.parse(seen.at))) {
+      const at = new Date(seen.at).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+      item.append(el('div', 'seen', `Seen by the visitor ${at}`));
+    }
     list.append(item);
   }
   if (atBottom) list.scrollTop = list.scrollHeight;
@@ -98,7 +106,8 @@ async function openConversation(id, title) {
   current = id;
   $('thread-title').textContent = title;
   $('reply').hidden = false;
-  await Promise.all([loadMessages(), loadInbox()]);
+  await loadInbox();
+  await loadMessages();
   $('messages').scrollTop = $('messages').scrollHeight;
 }
 
@@ -159,7 +168,7 @@ async function start() {
   $('sign-out').hidden = false;
   $('who').textContent = 'Replying as the workspace';
   await loadInbox();
-  setInterval(() => { loadInbox(); loadMessages(); }, 3000);
+  setInterval(async () => { await loadInbox(); await loadMessages(); }, 3000);
 }
 
 $('sign-in').addEventListener('submit', (event) => {

@@ -102,6 +102,18 @@ async fn a_stream_resumes_after_its_last_event_with_what_it_missed() {
         assert_eq!(text(&events.next_message().await), "two");
         assert_eq!(text(&events.next_message().await), "three");
         events.quiet_for(Duration::from_millis(200)).await;
+        agent_says(&server, &conversation, "live").await;
+        assert_eq!(text(&events.next_message().await), "live");
+        let caught_up: Vec<bool> = events
+            .log
+            .iter()
+            .map(|(after_ready, _)| *after_ready)
+            .collect();
+        assert_eq!(
+            caught_up,
+            [false, false, true],
+            "what it missed comes before ready, what is new after"
+        );
     }
 
     // Without a place to resume from, only what is new.

@@ -32,8 +32,8 @@ pub use message::{
 };
 pub use patch::Patch;
 pub use widget::{
-    EventsQuery, HistoryPage, HistoryQuery, SessionCustomer, SessionRequest, SessionResponse,
-    SignInStartRequest, SignInStartResponse, MESSAGE_EVENT,
+    EventsQuery, HistoryPage, HistoryQuery, SeenReport, SessionCustomer, SessionRequest,
+    SessionResponse, SignInStartRequest, SignInStartResponse, MESSAGE_EVENT, READY_EVENT,
 };
 
 /// A JSON object (`metadata`, `claimMetadata`, …).

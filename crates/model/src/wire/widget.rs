@@ -80,6 +80,18 @@ pub struct EventsQuery {
 /// The event that carries a message on `GET /api/widget/events`.
 pub const MESSAGE_EVENT: &str = "message";
 
+/// The event that follows what a stream sends first (the messages since `after`): what comes
+/// after it is new, so the widget may sound for it; what came before is catching up.
+pub const READY_EVENT: &str = "ready";
+
+/// `POST /api/widget/seen`: the newest message the visitor has seen in their conversation.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SeenReport {
+    pub conversation_id: String,
+    pub message_id: String,
+}
+
 /// `GET /api/widget/history?conversationId=…[&before=…]`: the newest messages of a
 /// conversation, or those just before `before` (an earlier reply's `olderCursor`).
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]

@@ -9,7 +9,8 @@
 //! second while a visitor is looking, every ten seconds otherwise, backing off on errors — and
 //! it stops when its last stream closes.
 //!
-//! A stream resumes after `Last-Event-ID` (or `?after=`): what came since is sent first. It
+//! A stream resumes after `Last-Event-ID` (or `?after=`): what came since is sent first, then
+//! a `ready` event (what follows is new). It
 //! pings every 20 s, ends when its token expires or the conversation stops being the visitor's
 //! (the widget reconnects with a fresh token), and is never compressed or buffered.
 
@@ -23,7 +24,9 @@ use axum::extract::rejection::QueryRejection;
 use axum::extract::{ConnectInfo, Query};
 use axum::http::{header, HeaderMap, HeaderValue};
 use axum::response::{IntoResponse, Response};
-use connect360_model::wire::{ErrorCode, EventsQuery, ListMessagesInput, Message, MESSAGE_EVENT};
+use connect360_model::wire::{
+    ErrorCode, EventsQuery, ListMessagesInput, Message, MESSAGE_EVENT, READY_EVENT,
+};
 use tokio::sync::{broadcast, mpsc, Notify};
 
 use super::rate_limit::{self, OpenStreamLimits};
@@ -324,6 +327,13 @@ impl Stream {
         for message in &missed {
             open = open && self.push(message).await;
         }
+        // What follows is new, not catching up.
+        open = open
+            && self
+                .frames
+                .send(format!("event: {READY_EVENT}\ndata: {{}}\n\n"))
+                .await
+                .is_ok();
         let left = self.claims.expires_at.saturating_sub(now_millis()).max(0) as u64;
         let expiry = tokio::time::sleep(Duration::from_millis(left));
         tokio::pin!(expiry);

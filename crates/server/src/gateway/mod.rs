@@ -13,6 +13,7 @@ pub mod oauth;
 pub mod policy;
 pub mod quota;
 pub mod rate_limit;
+pub mod receipts;
 pub mod session;
 pub mod token;
 pub mod uploads;

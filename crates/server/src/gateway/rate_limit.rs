@@ -55,6 +55,8 @@ pub struct RateLimits {
     pub upload_bytes_per_address_per_day: u64,
     /// Event streams a visitor opens (reconnects included).
     pub event_streams_per_visitor: Rate,
+    /// Seen receipts a visitor reports (the widget sends at most one every few seconds).
+    pub seen_reports_per_visitor: Rate,
     /// Event streams open at once: per visitor (a few tabs), per client address, in all.
     pub open_streams: OpenStreamLimits,
 }
@@ -84,6 +86,7 @@ impl Default for RateLimits {
             upload_bytes_per_address_per_day: 1024 * 1024 * 1024,
             // A reconnect at every wake-up (online, focus, visibility) of a few tabs.
             event_streams_per_visitor: Rate::per_minute(30),
+            seen_reports_per_visitor: Rate::per_minute(30),
             open_streams: OpenStreamLimits {
                 per_visitor: 5,
                 // An office or a mobile carrier puts many visitors behind one address.

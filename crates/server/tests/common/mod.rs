@@ -575,6 +575,10 @@ pub struct Events {
     response: reqwest::Response,
     decoder: SseDecoder,
     ready: VecDeque<SseEvent>,
+    /// The `ready` event came: what follows is new.
+    caught_up: bool,
+    /// Every message read, with whether it came after `ready`.
+    pub log: Vec<(bool, Value)>,
 }
 
 impl Events {
@@ -620,6 +624,8 @@ impl Events {
             response,
             decoder: SseDecoder::new(),
             ready: VecDeque::new(),
+            caught_up: false,
+            log: Vec::new(),
         })
     }
 
@@ -627,8 +633,14 @@ impl Events {
     pub async fn next_message(&mut self) -> Value {
         loop {
             if let Some(event) = self.ready.pop_front() {
+                if event.event.as_deref() == Some("ready") {
+                    self.caught_up = true;
+                    continue;
+                }
                 assert_eq!(event.event.as_deref(), Some("message"));
-                return serde_json::from_str(&event.data).unwrap();
+                let message: Value = serde_json::from_str(&event.data).unwrap();
+                self.log.push((self.caught_up, message.clone()));
+                return message;
             }
             let chunk = tokio::time::timeout(Duration::from_secs(5), self.response.chunk())
                 .await
@@ -645,7 +657,11 @@ impl Events {
         if let Ok(chunk) = tokio::time::timeout(wait, self.response.chunk()).await {
             let chunk = chunk.unwrap().unwrap_or_default();
             let events = self.decoder.feed_events(&chunk);
-            assert!(events.is_empty(), "unexpected: {events:?}");
+            assert!(
+                events.iter().all(|e| e.event.as_deref() == Some("ready")),
+                "unexpected: {events:?}"
+            );
+            self.caught_up |= !events.is_empty();
         }
     }
 }
