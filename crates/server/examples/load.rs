@@ -9,10 +9,18 @@
 //! and on memory still growing at the end (more than half again over the second half of the
 //! run); timings are reported, never asserted.
 //!
+//! `LOAD_MODE=stream`: the visitors hold the gateway's event stream instead of polling (no demo
+//! bot), while agents send `LOAD_AGENT_RATE` (default 20) messages a second through the API,
+//! spread over the conversations. It reports delivery latency (the agent's call → the message
+//! on the visitor's stream), checks every message arrived exactly once, and reports the
+//! visitors' requests per minute; it fails on a message lost or doubled as well.
+//!
 //! `cargo build --release -p connect360-server && cargo run --release -p connect360-server
 //! --example load` (env: `LOAD_VISITORS`, default 500; `LOAD_SECONDS`, default 300;
-//! `LOAD_SERVER`, the binary, default `target/release/connect360-server`).
+//! `LOAD_MODE`, `poll` or `stream`; `LOAD_SERVER`, the binary, default
+//! `target/release/connect360-server`).
 
+use std::collections::HashMap;
 use std::net::{IpAddr, Ipv4Addr};
 use std::path::PathBuf;
 use std::process::Stdio;
@@ -25,6 +33,9 @@ use tokio::sync::Mutex;
 
 /// Visitors per source address (the default session limit is 60 a minute per address).
 const VISITORS_PER_ADDRESS: u64 = 10;
+
+/// The local API key the agents of the stream mode send with.
+const AGENT_KEY: &str = "plato_local_soak_key";
 
 #[derive(Default)]
 struct Samples {
@@ -78,7 +89,11 @@ fn usage(pid: u32) -> (u64, usize) {
 }
 
 /// Starts the server binary on a free loopback port; returns it and its base URL.
-async fn start_server(binary: &PathBuf, dir: &std::path::Path) -> (tokio::process::Child, String) {
+async fn start_server(
+    binary: &PathBuf,
+    dir: &std::path::Path,
+    extra: &[&str],
+) -> (tokio::process::Child, String) {
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .map(|a| a.port())
@@ -87,7 +102,8 @@ async fn start_server(binary: &PathBuf, dir: &std::path::Path) -> (tokio::proces
         .args(["--listen", &format!("127.0.0.1:{port}"), "--data-dir"])
         .arg(dir)
         .args(["--widget-dir", "/nonexistent"])
-        .env("CONNECT360_LOCAL_API_KEY", "plato_local_soak_key")
+        .args(extra)
+        .env("CONNECT360_LOCAL_API_KEY", AGENT_KEY)
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
         .kill_on_drop(true)
@@ -179,6 +195,205 @@ async fn visitor(
     }
 }
 
+/// What the stream mode measures: when each agent message was sent, how often it arrived,
+/// and how long it took.
+#[derive(Default)]
+struct Deliveries {
+    sent: HashMap<String, Instant>,
+    received: HashMap<String, u32>,
+    latencies: Vec<Duration>,
+    /// Requests the visitors made (sessions and stream connections).
+    visitor_requests: u64,
+    /// Conversations that hold a stream, for the agents to write into.
+    conversations: Vec<String>,
+}
+
+/// A visitor holding the event stream until `until`, reconnecting (after its last event) if
+/// it drops; every agent message it reads is counted and timed.
+async fn stream_visitor(
+    base: String,
+    client: reqwest::Client,
+    until: Instant,
+    index: u64,
+    visitors: u64,
+    samples: Arc<Mutex<Samples>>,
+    deliveries: Arc<Mutex<Deliveries>>,
+) {
+    use connect360_model::wire::SseDecoder;
+    let fail = |what: String| {
+        let samples = samples.clone();
+        async move { samples.lock().await.errors.push(what) }
+    };
+    // Arrivals spread over the first twenty seconds.
+    tokio::time::sleep(Duration::from_millis(index * 20_000 / visitors.max(1))).await;
+    let started = Instant::now();
+    let session: Value = match client
+        .post(format!("{base}/api/widget/session"))
+        .json(&json!({"channelIdentifier": "example.com"}))
+        .send()
+        .await
+    {
+        Ok(r) if r.status() == 200 => r.json().await.unwrap_or(Value::Null),
+        Ok(r) => return fail(format!("session: {}", r.status())).await,
+        Err(e) => return fail(format!("session: {e}")).await,
+    };
+    samples.lock().await.sessions.push(started.elapsed());
+    let token = session["token"].as_str().unwrap_or_default().to_owned();
+    let conversation = session["conversationId"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    deliveries.lock().await.visitor_requests += 1;
+    let mut last: Option<String> = None;
+    let mut registered = false;
+    while Instant::now() < until {
+        deliveries.lock().await.visitor_requests += 1;
+        let mut query = vec![("conversationId", conversation.clone())];
+        if let Some(after) = &last {
+            query.push(("after", after.clone()));
+        }
+        let response = match client
+            .get(format!("{base}/api/widget/events"))
+            .query(&query)
+            .bearer_auth(&token)
+            .send()
+            .await
+        {
+            Ok(r) if r.status() == 200 => r,
+            Ok(r) => {
+                fail(format!("stream: {}", r.status())).await;
+                tokio::time::sleep(Duration::from_secs(1)).await;
+                continue;
+            }
+            Err(e) => {
+                fail(format!("stream: {e}")).await;
+                tokio::time::sleep(Duration::from_secs(1)).await;
+                continue;
+            }
+        };
+        if !registered {
+            deliveries
+                .lock()
+                .await
+                .conversations
+                .push(conversation.clone());
+            registered = true;
+        }
+        let mut response = response;
+        let mut decoder = SseDecoder::new();
+        loop {
+            let chunk = tokio::select! {
+                chunk = response.chunk() => chunk,
+                () = tokio::time::sleep_until(until.into()) => return,
+            };
+            let bytes = match chunk {
+                Ok(Some(bytes)) => bytes,
+                // Ended by the server: connect again after the last event.
+                Ok(None) => break,
+                Err(e) => {
+                    fail(format!("stream read: {e}")).await;
+                    break;
+                }
+            };
+            for event in decoder.feed_events(&bytes) {
+                if event.event.as_deref() != Some("message") {
+                    continue;
+                }
+                let message: Value = serde_json::from_str(&event.data).unwrap_or(Value::Null);
+                last = message["id"].as_str().map(str::to_owned).or(last);
+                let Some(text) = message["content"]["en"].as_str() else {
+                    continue;
+                };
+                let mut deliveries = deliveries.lock().await;
+                if let Some(sent) = deliveries.sent.get(text).copied() {
+                    deliveries.latencies.push(sent.elapsed());
+                    *deliveries.received.entry(text.to_owned()).or_default() += 1;
+                }
+            }
+        }
+    }
+}
+
+/// Agents writing `rate` messages a second, each into the next conversation that holds a
+/// stream, until `until`.
+async fn agents(
+    base: String,
+    rate: u64,
+    until: Instant,
+    samples: Arc<Mutex<Samples>>,
+    deliveries: Arc<Mutex<Deliveries>>,
+) {
+    let client = reqwest::Client::new();
+    let mut ticks = tokio::time::interval(Duration::from_micros(1_000_000 / rate.max(1)));
+    let mut n = 0usize;
+    while Instant::now() < until {
+        ticks.tick().await;
+        let (conversation, text) = {
+            let mut deliveries = deliveries.lock().await;
+            if deliveries.conversations.is_empty() {
+                continue;
+            }
+            let conversation = deliveries.conversations[n % deliveries.conversations.len()].clone();
+            let text = format!("agent message {n}");
+            deliveries.sent.insert(text.clone(), Instant::now());
+            (conversation, text)
+        };
+        n += 1;
+        let (client, base, samples) = (client.clone(), base.clone(), samples.clone());
+        tokio::spawn(async move {
+            let started = Instant::now();
+            let sent = client
+                .post(format!("{base}/api/trpc/v1.connect.send"))
+                .bearer_auth(AGENT_KEY)
+                .json(&json!({"conversationId": conversation, "content": {"en": text}}))
+                .send()
+                .await;
+            let mut samples = samples.lock().await;
+            match sent {
+                Ok(r) if r.status() == 200 => samples.sends.push(started.elapsed()),
+                Ok(r) => samples.errors.push(format!("agent send: {}", r.status())),
+                Err(e) => samples.errors.push(format!("agent send: {e}")),
+            }
+        });
+    }
+}
+
+/// Every agent message arrived exactly once; prints delivery and request figures. Whether
+/// anything was lost or doubled.
+async fn report_deliveries(deliveries: &Mutex<Deliveries>, visitors: u64, seconds: f64) -> bool {
+    let mut deliveries = deliveries.lock().await;
+    let lost = deliveries
+        .sent
+        .keys()
+        .filter(|text| !deliveries.received.contains_key(*text))
+        .count();
+    let doubled = deliveries.received.values().filter(|n| **n > 1).count();
+    let sent = deliveries.sent.len();
+    report("delivery", &mut deliveries.latencies, seconds);
+    println!("agent messages: {sent} sent, {lost} lost, {doubled} delivered more than once");
+    println!(
+        "visitor requests: {} in all, {:.2} per visitor per minute (sessions and stream connections)",
+        deliveries.visitor_requests,
+        deliveries.visitor_requests as f64 / visitors.max(1) as f64 / (seconds / 60.0)
+    );
+    lost > 0 || doubled > 0
+}
+
+/// A streaming visitor holds a connection: the soak's own process needs a descriptor each.
+fn raise_open_file_limit() {
+    let mut limit = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: getrlimit and setrlimit only read and write the struct passed to them.
+    unsafe {
+        if libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) == 0 {
+            limit.rlim_cur = limit.rlim_max;
+            libc::setrlimit(libc::RLIMIT_NOFILE, &limit);
+        }
+    }
+}
+
 #[tokio::main]
 async fn main() {
     let visitors = env_number("LOAD_VISITORS", 500);
@@ -188,9 +403,13 @@ async fn main() {
         .unwrap_or_else(|| {
             PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/release/connect360-server")
         });
+    let streaming = std::env::var("LOAD_MODE").is_ok_and(|m| m == "stream");
+    let agent_rate = env_number("LOAD_AGENT_RATE", 20);
     connect360_server::upstream::install_tls_provider();
+    raise_open_file_limit();
     let dir = tempfile::tempdir().unwrap();
-    let (server, base) = start_server(&binary, dir.path()).await;
+    let extra: &[&str] = if streaming { &["--no-demo-bot"] } else { &[] };
+    let (server, base) = start_server(&binary, dir.path(), extra).await;
     let pid = server.id().expect("a running server");
     let idle = usage(pid);
     let samples = Arc::new(Mutex::new(Samples::default()));
@@ -230,10 +449,34 @@ async fn main() {
                 .unwrap()
         })
         .collect();
+    let deliveries = Arc::new(Mutex::new(Deliveries::default()));
+    if streaming {
+        println!("stream mode: agents send {agent_rate} messages a second over the visitors' conversations");
+        // The agents stop a few seconds early, so what they sent last can arrive.
+        tokio::spawn(agents(
+            base.clone(),
+            agent_rate,
+            until - Duration::from_secs(5),
+            samples.clone(),
+            deliveries.clone(),
+        ));
+    }
     let tasks: Vec<_> = (0..visitors)
         .map(|i| {
             let client = clients[(i / VISITORS_PER_ADDRESS) as usize].clone();
-            tokio::spawn(visitor(base.clone(), client, until, i, samples.clone()))
+            if streaming {
+                tokio::spawn(stream_visitor(
+                    base.clone(),
+                    client,
+                    until,
+                    i,
+                    visitors,
+                    samples.clone(),
+                    deliveries.clone(),
+                ))
+            } else {
+                tokio::spawn(visitor(base.clone(), client, until, i, samples.clone()))
+            }
         })
         .collect();
     for task in tasks {
@@ -275,6 +518,10 @@ async fn main() {
         println!("  {error}");
     }
     let mut failed = !samples.errors.is_empty();
+    if streaming && report_deliveries(&deliveries, visitors, elapsed).await {
+        println!("LOST OR DOUBLED: every agent message must reach its visitor exactly once");
+        failed = true;
+    }
     // A few descriptors may open lazily (SQLite's WAL and shared memory files).
     if after.1 > idle.1 + 4 {
         println!("LEAK: {} file descriptors still open", after.1 - idle.1);

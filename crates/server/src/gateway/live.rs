@@ -41,9 +41,9 @@ use crate::error::ApiError;
 pub const PING_INTERVAL: Duration = Duration::from_secs(20);
 /// Messages a watch keeps for a slow stream; a stream further behind is ended, and resumes
 /// from its last event when the widget reconnects.
-const WATCH_BACKLOG: usize = 64;
+const WATCH_BACKLOG: usize = 16;
 /// Frames queued for one connection.
-const STREAM_QUEUE: usize = 16;
+const STREAM_QUEUE: usize = 8;
 /// Pages of 100 one read after a message follows: a resume from further back is refused
 /// (the widget catches up through the history and polling, then streams again).
 const MAX_READ_PAGES: usize = 20;
@@ -325,7 +325,7 @@ impl Stream {
         let sent: HashSet<String> = missed.iter().map(|m| m.id.clone()).collect();
         let mut open = true;
         for message in &missed {
-            open = open && self.push(message).await;
+            open = open && Box::pin(self.push(message)).await;
         }
         // What follows is new, not catching up.
         open = open
@@ -343,7 +343,8 @@ impl Stream {
             open = tokio::select! {
                 received = receiver.recv() => match received {
                     Ok(message) if sent.contains(&message.id) => true,
-                    Ok(message) => self.push(&message).await,
+                    // Boxed: an idle stream (most of them) then holds no room for a send.
+                    Ok(message) => Box::pin(self.push(&message)).await,
                     // Too far behind, or the watch is gone: the widget resumes from its last
                     // event on a new stream.
                     Err(_) => false,
@@ -351,10 +352,12 @@ impl Stream {
                 _ = ping.tick() => {
                     // A merge or a deletion takes the conversation away; the token's own
                     // expiry ends the stream below.
-                    self.gateway
-                        .require_own_conversation(&self.claims, &self.conversation)
-                        .await
-                        .is_ok()
+                    Box::pin(
+                        self.gateway
+                            .require_own_conversation(&self.claims, &self.conversation),
+                    )
+                    .await
+                    .is_ok()
                         && self.frames.send(": ping\n\n".into()).await.is_ok()
                 }
                 () = &mut expiry => false,
@@ -451,7 +454,8 @@ impl Gateway {
         let pushed = matches!(self.upstream, crate::upstream::Upstream::Local { .. });
         let mut failures = 0u32;
         loop {
-            match self.messages_after(&conversation, newest.as_deref()).await {
+            // Boxed: a watch waiting (most of the time) then holds no room for a read.
+            match Box::pin(self.messages_after(&conversation, newest.as_deref())).await {
                 Ok(messages) => {
                     failures = 0;
                     for message in messages {
