@@ -39,6 +39,10 @@ cargo build --release --locked -p connect360-server
 LOAD_VISITORS=500 LOAD_SECONDS="${SOAK_SECONDS:-300}" \
   cargo run --release --locked -q -p connect360-server --example load
 
+step "soak: 1 000 visitors holding the event stream for a minute while agents write (fails on errors, leaks, a message lost or doubled)"
+LOAD_MODE=stream LOAD_VISITORS=1000 LOAD_SECONDS="${STREAM_SOAK_SECONDS:-60}" \
+  cargo run --release --locked -q -p connect360-server --example load
+
 step "release build (trunk, std built for size, wasm-opt -Oz from binaryen 132)"
 scripts/build-widget.sh
 
