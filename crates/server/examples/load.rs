@@ -120,6 +120,28 @@ async fn start_server(
     (child, format!("http://127.0.0.1:{port}"))
 }
 
+/// Opens a visitor session, timing it: the token and conversation id, or the error said.
+async fn open_session(
+    base: &str,
+    client: &reqwest::Client,
+    samples: &Mutex<Samples>,
+) -> Result<(String, String), String> {
+    let started = Instant::now();
+    let session: Value = match client
+        .post(format!("{base}/api/widget/session"))
+        .json(&json!({"channelIdentifier": "example.com"}))
+        .send()
+        .await
+    {
+        Ok(r) if r.status() == 200 => r.json().await.unwrap_or(Value::Null),
+        Ok(r) => return Err(format!("session: {}", r.status())),
+        Err(e) => return Err(format!("session: {e}")),
+    };
+    samples.lock().await.sessions.push(started.elapsed());
+    let field = |name: &str| session[name].as_str().unwrap_or_default().to_owned();
+    Ok((field("token"), field("conversationId")))
+}
+
 async fn visitor(
     base: String,
     client: reqwest::Client,
@@ -133,23 +155,10 @@ async fn visitor(
     };
     // Arrivals spread over the first ten seconds, as a page's visitors would come.
     tokio::time::sleep(Duration::from_millis(index * 10_000 / 500 % 10_000)).await;
-    let started = Instant::now();
-    let session: Value = match client
-        .post(format!("{base}/api/widget/session"))
-        .json(&json!({"channelIdentifier": "example.com"}))
-        .send()
-        .await
-    {
-        Ok(r) if r.status() == 200 => r.json().await.unwrap_or(Value::Null),
-        Ok(r) => return fail(&samples, format!("session: {}", r.status())).await,
-        Err(e) => return fail(&samples, format!("session: {e}")).await,
+    let (token, conversation) = match open_session(&base, &client, &samples).await {
+        Ok(session) => session,
+        Err(error) => return fail(&samples, error).await,
     };
-    samples.lock().await.sessions.push(started.elapsed());
-    let token = session["token"].as_str().unwrap_or_default().to_owned();
-    let conversation = session["conversationId"]
-        .as_str()
-        .unwrap_or_default()
-        .to_owned();
     let mut last: Option<String> = None;
     let mut tick = 0u64;
     while Instant::now() < until {
@@ -226,23 +235,10 @@ async fn stream_visitor(
     };
     // Arrivals spread over the first twenty seconds.
     tokio::time::sleep(Duration::from_millis(index * 20_000 / visitors.max(1))).await;
-    let started = Instant::now();
-    let session: Value = match client
-        .post(format!("{base}/api/widget/session"))
-        .json(&json!({"channelIdentifier": "example.com"}))
-        .send()
-        .await
-    {
-        Ok(r) if r.status() == 200 => r.json().await.unwrap_or(Value::Null),
-        Ok(r) => return fail(format!("session: {}", r.status())).await,
-        Err(e) => return fail(format!("session: {e}")).await,
+    let (token, conversation) = match open_session(&base, &client, &samples).await {
+        Ok(session) => session,
+        Err(error) => return fail(error).await,
     };
-    samples.lock().await.sessions.push(started.elapsed());
-    let token = session["token"].as_str().unwrap_or_default().to_owned();
-    let conversation = session["conversationId"]
-        .as_str()
-        .unwrap_or_default()
-        .to_owned();
     deliveries.lock().await.visitor_requests += 1;
     let mut last: Option<String> = None;
     let mut registered = false;

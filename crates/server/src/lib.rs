@@ -6,7 +6,7 @@
 //! tokens and policy), [`trpc`] (the tRPC HTTP wire format), [`rest`] (uploads, assets, AI stream),
 //! [`upstream`] (where the gateway's calls go: local or a remote Connect360), [`error`] (error
 //! envelopes, and [`error::parse_input`] for procedure inputs), [`credentials`] (the key or token a
-//! request presents), [`media_type`] (file types by extension), [`clock`] (ids and timestamps),
+//! request presents), [`media_type`] (file types by extension), [`sse`] (event-stream answers), [`clock`] (ids and timestamps),
 //! [`app`] (the router), [`compose`] (the composition root: `main` and the tests wire a
 //! server there). `gateway/` never names `local/`: the local Connect360 builds the gateway
 //! in front of itself (`Gateway::in_front_of_local`, in `local/`).
@@ -26,6 +26,7 @@ pub mod precompress;
 pub mod rest;
 pub mod serve;
 pub mod site;
+pub mod sse;
 pub mod store;
 pub mod trpc;
 pub mod upstream;

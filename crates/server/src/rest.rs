@@ -237,14 +237,5 @@ pub async fn ai_stream(
             gateway.upstream.ai_stream(input).await
         }
     };
-    let mut response = body?.into_response();
-    let h = response.headers_mut();
-    h.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("text/event-stream"),
-    );
-    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
-    // Proxies must flush every event.
-    h.insert("x-accel-buffering", HeaderValue::from_static("no"));
-    Ok(response)
+    Ok(crate::sse::response(body?))
 }

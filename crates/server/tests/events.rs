@@ -10,6 +10,18 @@ use common::{as_visitor, expired_token, visitor, Events, TestServer};
 use connect360_server::gateway::rate_limit::{OpenStreamLimits, RateLimits};
 use serde_json::{json, Value};
 
+/// A stream of `conversation` from now on, which must open.
+async fn follow(server: &TestServer, token: &str, conversation: &str) -> Events {
+    open(
+        server,
+        Some(token),
+        &[("conversationId", conversation)],
+        None,
+    )
+    .await
+    .unwrap()
+}
+
 /// Opens the stream on `server`; the status, JSON body and `Retry-After` when refused.
 async fn open(
     server: &TestServer,
@@ -37,14 +49,7 @@ async fn agent_says(server: &TestServer, conversation: &str, text: &str) -> Valu
 async fn what_anyone_stores_arrives_at_once_as_the_visitor_sees_it() {
     let (server, _dir) = TestServer::start().await;
     let (token, _, conversation) = visitor(&server).await;
-    let mut events = open(
-        &server,
-        Some(&token),
-        &[("conversationId", &conversation)],
-        None,
-    )
-    .await
-    .unwrap();
+    let mut events = follow(&server, &token, &conversation).await;
     // An agent through the API, a team note, the visitor themselves.
     let sent = agent_says(&server, &conversation, "Hello from Sam").await;
     server
@@ -93,38 +98,38 @@ async fn a_stream_resumes_after_its_last_event_with_what_it_missed() {
     agent_says(&server, &conversation, "two").await;
     agent_says(&server, &conversation, "three").await;
 
-    for (query_after, header) in [(Some(first_id), None), (None, Some(first_id))] {
+    // What came after `first`, which each new stream must send before `ready`.
+    let mut missed = vec!["two".to_owned(), "three".to_owned()];
+    let rounds = [(Some(first_id), None), (None, Some(first_id))];
+    for (round, (query_after, header)) in rounds.into_iter().enumerate() {
         let mut query = vec![("conversationId", conversation.as_str())];
         if let Some(after) = query_after {
             query.push(("after", after));
         }
         let mut events = open(&server, Some(&token), &query, header).await.unwrap();
-        assert_eq!(text(&events.next_message().await), "two");
-        assert_eq!(text(&events.next_message().await), "three");
+        for expected in &missed {
+            assert_eq!(text(&events.next_message().await), expected);
+        }
         events.quiet_for(Duration::from_millis(200)).await;
-        agent_says(&server, &conversation, "live").await;
-        assert_eq!(text(&events.next_message().await), "live");
+        let live = format!("live {round}");
+        agent_says(&server, &conversation, &live).await;
+        assert_eq!(text(&events.next_message().await), live);
         let caught_up: Vec<bool> = events
             .log
             .iter()
             .map(|(after_ready, _)| *after_ready)
             .collect();
+        let mut expected = vec![false; missed.len()];
+        expected.push(true);
         assert_eq!(
-            caught_up,
-            [false, false, true],
+            caught_up, expected,
             "what it missed comes before ready, what is new after"
         );
+        missed.push(live);
     }
 
     // Without a place to resume from, only what is new.
-    let mut events = open(
-        &server,
-        Some(&token),
-        &[("conversationId", &conversation)],
-        None,
-    )
-    .await
-    .unwrap();
+    let mut events = follow(&server, &token, &conversation).await;
     events.quiet_for(Duration::from_millis(200)).await;
     agent_says(&server, &conversation, "four").await;
     assert_eq!(text(&events.next_message().await), "four");

@@ -4,6 +4,7 @@
 mod common;
 
 use common::{expired_token, item_ids, visitor, TestServer};
+use connect360_server::gateway::rate_limit::{Rate, RateLimits};
 use serde_json::{json, Value};
 
 /// `n` customer messages `m0`, `m1`, … with a team note after every seventh; their ids.
@@ -69,7 +70,14 @@ async fn walk_back(server: &TestServer, token: &str, conversation: &str) -> Vec<
 
 #[tokio::test]
 async fn a_long_conversation_opens_at_its_newest_page_and_pages_back_to_its_first() {
-    let (server, _dir) = TestServer::start().await;
+    // Paging, not the read limit, is under test here: walking back twice in quick succession
+    // would meet the visitor's five reads a second.
+    let dir = tempfile::tempdir().unwrap();
+    let limits = RateLimits {
+        reads_per_visitor: Rate::per_second(100),
+        ..RateLimits::default()
+    };
+    let server = TestServer::start_with(dir.path().to_path_buf(), limits).await;
     let (token, _, conversation) = visitor(&server).await;
     let ids = long_conversation(&server, &conversation, 250).await;
 

@@ -22,8 +22,8 @@ use std::time::Duration;
 
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{ConnectInfo, Query};
-use axum::http::{header, HeaderMap, HeaderValue};
-use axum::response::{IntoResponse, Response};
+use axum::http::HeaderMap;
+use axum::response::Response;
 use connect360_model::wire::{
     ErrorCode, EventsQuery, ListMessagesInput, Message, MESSAGE_EVENT, READY_EVENT,
 };
@@ -294,19 +294,7 @@ pub async fn events(
     let body = axum::body::Body::from_stream(tokio_stream::StreamExt::map(body, |frame| {
         Ok::<_, std::convert::Infallible>(frame)
     }));
-    let mut response = body.into_response();
-    let set = response.headers_mut();
-    set.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("text/event-stream"),
-    );
-    set.insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static("no-cache, no-transform"),
-    );
-    // nginx and others buffer responses unless told not to.
-    set.insert("x-accel-buffering", HeaderValue::from_static("no"));
-    Ok(response)
+    Ok(crate::sse::response(body))
 }
 
 /// One open stream.
