@@ -11,8 +11,8 @@ use std::time::Duration;
 use axum::extract::ConnectInfo;
 use axum::Router;
 use hyper::body::Incoming;
-use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
-use hyper_util::server::conn::auto;
+use hyper::server::conn::http1;
+use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
@@ -58,10 +58,11 @@ pub async fn serve(
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
     let per_address = Arc::new(std::sync::Mutex::new(HashMap::<String, usize>::new()));
     // HTTP/1.1 only: cleartext HTTP/2 has no idle timeout to bound a silent connection, and
-    // browsers reach the gateway through TLS at a reverse proxy anyway.
-    let mut builder = auto::Builder::new(TokioExecutor::new()).http1_only();
+    // browsers reach the gateway through TLS at a reverse proxy anyway. hyper's own HTTP/1
+    // connection, not the auto-detecting one: a connection's task is then sized for HTTP/1
+    // alone, which an event stream holds for as long as it is open.
+    let mut builder = http1::Builder::new();
     builder
-        .http1()
         .timer(TokioTimer::new())
         .header_read_timeout(limits.header_timeout);
     tokio::pin!(shutdown);
@@ -105,9 +106,8 @@ pub async fn serve(
                     .insert(ConnectInfo::<SocketAddr>(peer));
                 request
             });
-        let connection = builder
-            .serve_connection_with_upgrades(TokioIo::new(stream), TowerToHyperService::new(service))
-            .into_owned();
+        let connection =
+            builder.serve_connection(TokioIo::new(stream), TowerToHyperService::new(service));
         let connection = graceful.watch(connection);
         let per_address = per_address.clone();
         tokio::spawn(async move {
