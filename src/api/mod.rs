@@ -5,6 +5,8 @@
 
 mod stream;
 
+pub use stream::PING_INTERVAL_MS;
+
 use std::fmt;
 
 use connect360_model::wire::{
@@ -19,9 +21,6 @@ use web_sys::{AbortSignal, Headers, RequestInit, Response};
 
 /// A request that has not answered in this time is given up (and retried by the caller).
 const REQUEST_TIMEOUT_MS: u32 = 15_000;
-
-/// The tRPC mount on the gateway.
-const TRPC_MOUNT: &str = "/api/trpc";
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum ApiError {
@@ -268,14 +267,16 @@ impl Api {
     }
 
     /// `send` as the visitor; `idempotency_key` makes a repeat return the first result.
+    /// `trpc_path` is where the gateway mounts tRPC (the session says).
     pub async fn send(
         &self,
         token: &str,
+        trpc_path: &str,
         input: &SendInput,
         idempotency_key: &str,
     ) -> Result<Message, ApiError> {
         let body = serde_json::to_string(input).map_err(|_| ApiError::Malformed)?;
-        let url = format!("{}{TRPC_MOUNT}/{}", self.endpoint, procedure::SEND);
+        let url = format!("{}{trpc_path}/{}", self.endpoint, procedure::SEND);
         let reply = fetch(Fetch {
             method: "POST",
             url: &url,
@@ -292,12 +293,13 @@ impl Api {
     pub async fn list_messages(
         &self,
         token: &str,
+        trpc_path: &str,
         input: &ListMessagesInput,
     ) -> Result<MessagePage, ApiError> {
         let json = serde_json::to_string(input).map_err(|_| ApiError::Malformed)?;
         let encoded: String = js_sys::encode_uri_component(&json).into();
         let url = format!(
-            "{}{TRPC_MOUNT}/{}?input={encoded}",
+            "{}{trpc_path}/{}?input={encoded}",
             self.endpoint,
             procedure::LIST_MESSAGES
         );

@@ -12,8 +12,11 @@ use web_sys::{AbortSignal, ReadableStreamDefaultReader, Response};
 
 use super::{reply_of, request_init, send_request, successful, Api, ApiError, Fetch};
 
-/// A live event stream that sends nothing (not even its ping, every 20 s) for this long is
-/// taken as held back by a buffering proxy, or dead: it is given up and polling takes over.
+/// The gateway pings its event streams this often.
+pub const PING_INTERVAL_MS: u32 = 20_000;
+
+/// A live event stream that sends nothing (not even its ping) for this long is taken as held
+/// back by a buffering proxy, or dead: it is given up and polling takes over.
 pub const STALL_MS: u32 = 45_000;
 
 impl Api {
@@ -35,7 +38,7 @@ impl Api {
             ..Fetch::default()
         })?;
         let response = successful(send_request(&url, init).await?)?;
-        read_events(response, None, &mut || {}, &mut |event: SseEvent| {
+        read_events(response, None, &mut || true, &mut |event: SseEvent| {
             // An event we do not know is skipped, never fatal.
             if let Ok(event) = serde_json::from_str::<AiStreamEvent>(&event.data) {
                 on_event(event);
@@ -46,9 +49,10 @@ impl Api {
     }
 
     /// `GET /api/widget/events`: the conversation's new messages as they are stored, after
-    /// `query.after` first. `on_open` runs once the stream is up: at its first bytes (the
+    /// `query.after` first. `on_bytes` runs at every chunk (pings included) and returns false
+    /// to end the stream; its first call means the stream is up — its first bytes (the
     /// gateway's `: connected`), not its headers, since a proxy that buffers the body passes
-    /// headers only; `on_message` gets each
+    /// headers only. `on_message` gets each
     /// message, and whether it is new (after the `ready` event) rather than catching up, and
     /// returns false to end the stream. Returns when the stream ends (`Ok`: the
     /// server closed it), fails, stalls for [`STALL_MS`], or `abort` is signalled.
@@ -57,7 +61,7 @@ impl Api {
         token: &str,
         query: &EventsQuery,
         abort: &AbortSignal,
-        on_open: &mut dyn FnMut(),
+        on_bytes: &mut dyn FnMut() -> bool,
         on_message: &mut dyn FnMut(Message, bool) -> bool,
     ) -> Result<(), ApiError> {
         let encode = |s: &str| String::from(js_sys::encode_uri_component(s));
@@ -85,34 +89,38 @@ impl Api {
         }
         // Messages before `ready` catch up; those after it are new.
         let mut ready = false;
-        read_events(response, Some(STALL_MS), on_open, &mut |event: SseEvent| {
-            match event.event.as_deref() {
-                Some(MESSAGE_EVENT) => match serde_json::from_str::<Message>(&event.data) {
-                    Ok(message) => on_message(message, ready),
-                    // A message we cannot read is left to the next poll.
-                    Err(_) => true,
-                },
-                Some(READY_EVENT) => {
-                    ready = true;
-                    true
+        read_events(
+            response,
+            Some(STALL_MS),
+            on_bytes,
+            &mut |event: SseEvent| {
+                match event.event.as_deref() {
+                    Some(MESSAGE_EVENT) => match serde_json::from_str::<Message>(&event.data) {
+                        Ok(message) => on_message(message, ready),
+                        // A message we cannot read is left to the next poll.
+                        Err(_) => true,
+                    },
+                    Some(READY_EVENT) => {
+                        ready = true;
+                        true
+                    }
+                    _ => true,
                 }
-                _ => true,
-            }
-        })
+            },
+        )
         .await
     }
 }
 
-/// Reads `response`'s body as server-sent events until it ends (`Ok`), `on_event` returns
-/// false ([`ApiError::Stopped`]), or nothing arrives for `stall_ms` ([`ApiError::Network`]).
-/// `on_first_bytes` runs when the body starts to arrive.
+/// Reads `response`'s body as server-sent events until it ends (`Ok`), `on_bytes` (at every
+/// chunk) or `on_event` returns false ([`ApiError::Stopped`]), or nothing arrives for
+/// `stall_ms` ([`ApiError::Network`]).
 async fn read_events(
     response: Response,
     stall_ms: Option<u32>,
-    on_first_bytes: &mut dyn FnMut(),
+    on_bytes: &mut dyn FnMut() -> bool,
     on_event: &mut dyn FnMut(SseEvent) -> bool,
 ) -> Result<(), ApiError> {
-    let mut started = false;
     let reader: ReadableStreamDefaultReader = response
         .body()
         .ok_or(ApiError::Malformed)?
@@ -127,15 +135,10 @@ async fn read_events(
             }
             return Ok(());
         };
-        if !started {
-            started = true;
-            on_first_bytes();
-        }
-        for event in decoder.feed_events(&bytes) {
-            if !on_event(event) {
-                let _ = reader.cancel();
-                return Err(ApiError::Stopped);
-            }
+        let going = on_bytes() && decoder.feed_events(&bytes).into_iter().all(&mut *on_event);
+        if !going {
+            let _ = reader.cancel();
+            return Err(ApiError::Stopped);
         }
     }
 }

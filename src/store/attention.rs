@@ -53,8 +53,14 @@ impl Chat {
             let titled = inner.title.borrow_mut().show(&document.title(), count);
             document.set_title(&titled);
         }
-        let chimes = live && inner.config.sound && page_was_used() && self.sounds_here();
+        let now = js_sys::Date::now();
+        let chimes = live
+            && inner.config.sound
+            && now - inner.last_chime.get() >= CHIME_GAP_MS
+            && page_was_used()
+            && self.sounds_here();
         if chimes && chime(&inner.audio).is_some() {
+            inner.last_chime.set(now);
             self.emit("sound", js_object(&[("unread", Some(count.into()))]));
         }
     }
@@ -69,13 +75,21 @@ impl Chat {
             self.unread.try_set(0);
             self.emit("unread", js_object(&[("count", Some(0.into()))]));
         }
+        drop(inner);
+        self.give_back_title();
+        self.report_seen();
+    }
+
+    /// The page's title without the count (the host's, unless it changed it meanwhile).
+    pub(super) fn give_back_title(&self) {
+        let Ok(inner) = self.alive() else {
+            return;
+        };
         if let Some(document) = web_sys::window().and_then(|w| w.document()) {
             if let Some(title) = inner.title.borrow_mut().clear(&document.title()) {
                 document.set_title(&title);
             }
         }
-        drop(inner);
-        self.report_seen();
     }
 
     /// This tab was focused: it is the one that chimes.
@@ -108,8 +122,12 @@ impl Chat {
         if page_visible() && self.open.try_get_untracked().unwrap_or(false) {
             self.visitor_looks();
         }
+        self.stream_follows_looking();
     }
 }
+
+/// A run of messages chimes once: at most one chime in this long.
+const CHIME_GAP_MS: f64 = 2_000.0;
 
 /// Whether the visitor has interacted with the page (browsers allow sound only then).
 fn page_was_used() -> bool {

@@ -36,14 +36,27 @@ impl Chat {
                 continue;
             }
             alarm.settle();
+            let started = js_sys::Date::now();
             let outcome = self.stream_once().await;
             let Ok(inner) = self.alive() else {
                 return;
             };
             inner.live_up.set(false);
-            // Polling takes over until the stream is back.
+            // Polling takes over until the stream is back; what its first poll finds was
+            // missed while the stream was down, not new.
+            inner.catch_up_poll.set(true);
             inner.poll_alarm.wake();
             drop(inner);
+            // A stream the server ends sooner than a ping interval (a proxy's short read
+            // timeout, an answer cut short) counts as a failure: reconnecting at once would
+            // loop.
+            let lasted = js_sys::Date::now() - started;
+            let outcome = match outcome {
+                Ok(true) if lasted < f64::from(crate::api::PING_INTERVAL_MS) => {
+                    Err(ApiError::Network)
+                }
+                other => other,
+            };
             let wait = match &outcome {
                 Err(ApiError::Stopped) => return,
                 Ok(true) => {
@@ -70,7 +83,8 @@ impl Chat {
             .transcript
             .try_with_untracked(|t| t.poll_cursor().map(str::to_owned))
             .flatten();
-        let active = self.open.try_get_untracked().unwrap_or_default() && page_visible();
+        let active = self.looking();
+        self.alive()?.live_active.set(active);
         let chat = *self;
         let result = self
             .authorised(|api, session| {
@@ -85,7 +99,12 @@ impl Chat {
                         &session.token,
                         &query,
                         &signal,
-                        &mut || chat.stream_opened(),
+                        &mut || {
+                            chat.stream_opened();
+                            // A widget that was removed lets its stream go (pings come
+                            // every 20 s).
+                            chat.alive().is_ok()
+                        },
                         &mut |message, live| {
                             chat.receive(vec![message], live);
                             // A widget that was removed lets its stream go.
@@ -106,12 +125,31 @@ impl Chat {
         }
     }
 
-    /// The stream is up: the poller sleeps, after one poll that closes any gap.
+    /// The stream is up (its first bytes; called for every chunk): the poller sleeps, after
+    /// one poll that closes any gap.
     fn stream_opened(&self) {
         if let Ok(inner) = self.alive() {
-            inner.live_up.set(true);
-            inner.catch_up_poll.set(true);
-            inner.poll_alarm.wake();
+            if !inner.live_up.replace(true) {
+                inner.catch_up_poll.set(true);
+                inner.poll_alarm.wake();
+            }
+        }
+    }
+
+    /// Whether the visitor is looking: the panel open and the tab visible.
+    pub(super) fn looking(&self) -> bool {
+        self.open.try_get_untracked().unwrap_or_default() && page_visible()
+    }
+
+    /// The visitor started or stopped looking: a stream that told the gateway otherwise
+    /// connects again saying so (a gateway polling a remote Connect360 polls faster for a
+    /// visitor who looks). The stream resumes after its last message: nothing is lost.
+    pub(super) fn stream_follows_looking(&self) {
+        let stale = self
+            .alive()
+            .is_ok_and(|i| i.live_up.get() && i.live_active.get() != self.looking());
+        if stale {
+            self.drop_stream();
         }
     }
 

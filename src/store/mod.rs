@@ -128,6 +128,10 @@ struct Inner {
     live_abort: RefCell<Option<web_sys::AbortController>>,
     /// The live stream is up: the poller need not poll.
     live_up: Cell<bool>,
+    /// The live stream told the gateway the visitor was looking.
+    live_active: Cell<bool>,
+    /// When the chime last played (Unix milliseconds): a burst chimes once.
+    last_chime: Cell<f64>,
     /// The next poll follows a (re)connect of the stream: what it finds is catching up.
     catch_up_poll: Cell<bool>,
     /// The unread count in the page's title.
@@ -197,6 +201,8 @@ impl Chat {
                 live_alarm: Alarm::default(),
                 live_abort: RefCell::new(None),
                 live_up: Cell::new(false),
+                live_active: Cell::new(false),
+                last_chime: Cell::new(f64::NEG_INFINITY),
                 catch_up_poll: Cell::new(false),
                 title: RefCell::new(attention::TitleBadge::default()),
                 audio: RefCell::new(None),
@@ -273,6 +279,7 @@ impl Chat {
             self.start();
             self.poll_unless_live();
         }
+        self.stream_follows_looking();
     }
 
     /// Shows or hides the launcher (the panel can still be opened through the API).

@@ -28,6 +28,13 @@ pub struct StoredSession {
     pub sign_in_configured: bool,
     #[serde(default)]
     pub ai_agent_id: Option<String>,
+    /// Where the gateway serves tRPC (a session stored by an older build: the default).
+    #[serde(default = "default_trpc_path")]
+    pub trpc_path: String,
+}
+
+fn default_trpc_path() -> String {
+    connect360_model::wire::DEFAULT_TRPC_PATH.to_owned()
 }
 
 impl StoredSession {
@@ -125,6 +132,14 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_session_stored_by_an_older_build_uses_the_default_trpc_mount() {
+        let stored =
+            r#"{"visitorId":"guest_x","conversationId":"conv_x","token":"t","expiresAt":1}"#;
+        let session: StoredSession = serde_json::from_str(stored).unwrap();
+        assert_eq!(session.trpc_path, "/api/trpc");
+    }
+
+    #[test]
     fn tokens_are_renewed_a_minute_ahead_or_a_quarter_of_a_short_life_ahead() {
         assert_eq!(StoredSession::renewal_time(0.0, 900_000.0), 840_000.0);
         assert_eq!(StoredSession::renewal_time(0.0, 20_000.0), 15_000.0);
@@ -137,6 +152,7 @@ mod tests {
             identified: false,
             sign_in_configured: false,
             ai_agent_id: None,
+            trpc_path: "/api/trpc".into(),
         };
         assert!(
             session.fresh_at(839_999.0),

@@ -73,7 +73,10 @@ impl Chat {
                 limit: Some(PAGE_LIMIT),
                 cursor: cursor.clone(),
             };
-            async move { api.list_messages(&session.token, &input).await }
+            async move {
+                api.list_messages(&session.token, &session.trpc_path, &input)
+                    .await
+            }
         })
         .await
     }

@@ -201,7 +201,10 @@ impl Chat {
                 .authorised(|api, session| {
                     let input = send_input(&item, &session, &config);
                     let key = item.id.clone();
-                    async move { api.send(&session.token, &input, &key).await }
+                    async move {
+                        api.send(&session.token, &session.trpc_path, &input, &key)
+                            .await
+                    }
                 })
                 .await;
             // A poll may have shown it stored meanwhile (and delivered it).

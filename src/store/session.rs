@@ -63,6 +63,7 @@ impl Chat {
         self.transcript.set(Transcript::default());
         self.loaded.set(false);
         self.unread.set(0);
+        self.give_back_title();
         self.streaming.set(None);
         self.connection.set(Connection::Idle);
         self.set_open(false);
@@ -122,6 +123,7 @@ impl Chat {
             identified: opened.identified,
             sign_in_configured: opened.sign_in_configured,
             ai_agent_id: opened.ai_agent_id,
+            trpc_path: opened.trpc_path,
         };
         if current.is_some_and(|c| c.conversation_id != session.conversation_id) {
             // Another conversation (the visitor was forgotten server-side): start over.

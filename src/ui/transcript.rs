@@ -297,15 +297,29 @@ pub fn TranscriptView() -> impl IntoView {
     // message held is fetched, and shown as it arrives. Either way the view stays where the
     // visitor was reading.
     let older_held = move || chat.transcript.with(|t| t.older_cursor().is_some());
+    // Where the visitor was, as the distance from the content's end to the view's top: rows
+    // added above leave it unchanged. Measured once until the next frame puts the view back,
+    // so a second reveal before then (a page arriving just after the visitor scrolled) keeps
+    // the visitor's place instead of measuring the half-updated view.
+    let restore_from_bottom = StoredValue::new(None::<i32>);
     let reveal_earlier = move || {
         let Some(log) = log.get_untracked() else {
             return;
         };
-        let from_bottom = log.scroll_height() - log.scroll_top();
+        let measured = log.scroll_height() - log.scroll_top();
+        restore_from_bottom.try_update_value(|pending| {
+            pending.get_or_insert(measured);
+        });
         window.update(|w| *w += WINDOW_STEP);
         request_animation_frame(move || {
             if let Some(log) = log_node(log) {
-                log.set_scroll_top(log.scroll_height() - from_bottom);
+                // The first frame after the reveals puts the view back; later ones find
+                // nothing left to do.
+                if let Some(from_bottom) =
+                    restore_from_bottom.try_update_value(Option::take).flatten()
+                {
+                    log.set_scroll_top(log.scroll_height() - from_bottom);
+                }
             }
         });
     };

@@ -67,14 +67,25 @@ async function scrollToTop(log) {
   }));
 }
 
-/** Whether the bubble whose text is `text` is (partly) inside the transcript's view. */
+/**
+ * Whether the bubble whose text is `text` is (partly) inside the transcript's view once the
+ * widget has put the view back: checked at each frame for up to half a second, since a page
+ * that arrives meanwhile is inserted in one task and the view put back at the next frame,
+ * before anything is painted.
+ */
 function inView(log, text) {
-  return log.evaluate((el, text) => {
-    const bubble = [...el.querySelectorAll('.c360-row .c360-bubble')].find((b) => b.textContent === text);
-    if (!bubble) return false;
-    const box = bubble.getBoundingClientRect(), view = el.getBoundingClientRect();
-    return box.bottom > view.top && box.top < view.bottom;
-  }, text);
+  return log.evaluate((el, text) => new Promise((resolve) => {
+    const started = performance.now();
+    const check = () => {
+      const bubble = [...el.querySelectorAll('.c360-row .c360-bubble')].find((b) => b.textContent === text);
+      const box = bubble?.getBoundingClientRect();
+      const view = el.getBoundingClientRect();
+      if (box && box.bottom > view.top && box.top < view.bottom) return resolve(true);
+      if (performance.now() - started > 500) return resolve(false);
+      requestAnimationFrame(check);
+    };
+    check();
+  }), text);
 }
 
 test('a 3 000-message conversation opens at its newest message in O(1) requests and scrolls back to its first', async () => {

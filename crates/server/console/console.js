@@ -19,10 +19,12 @@ async function api(path, { method = 'GET', body } = {}) {
   return { status: response.status, json };
 }
 
+// Where the server mounts tRPC (its --trpc-path), named by the page.
+const TRPC = document.querySelector('meta[name="connect360-trpc-path"]')?.content || '/api/trpc';
 const trpc = (procedure, input, method = 'POST') =>
   method === 'GET'
-    ? api(`/api/trpc/v1.connect.${procedure}?input=${encodeURIComponent(JSON.stringify(input))}`)
-    : api(`/api/trpc/v1.connect.${procedure}`, { method, body: input });
+    ? api(`${TRPC}/v1.connect.${procedure}?input=${encodeURIComponent(JSON.stringify(input))}`)
+    : api(`${TRPC}/v1.connect.${procedure}`, { method, body: input });
 
 function firstValue(content) {
   for (const lang of ['en', 'ar', 'tr']) if (content?.[lang] != null) return [lang, content[lang]];

@@ -139,6 +139,7 @@ pub fn build(config: &Config, secrets: &Secrets) -> Result<Built, Box<dyn std::e
         ai_agent: config.ai_agent.clone(),
         oauth,
         token_ttl: std::time::Duration::from_secs(config.token_ttl_seconds),
+        trpc_path: config.trpc_path.trim_end_matches('/').to_owned(),
         rate_limits: RateLimits {
             open_streams: OpenStreamLimits {
                 // Streams beyond this are refused with a 503 the widget understands, before

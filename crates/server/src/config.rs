@@ -36,8 +36,9 @@ pub struct Config {
     /// Where the SQLite database, uploads and generated secrets live.
     #[arg(long, default_value = ".connect360")]
     pub data_dir: PathBuf,
-    /// Mount path of the tRPC API.
-    #[arg(long, default_value = "/api/trpc")]
+    /// Mount path of the tRPC API (the widget learns it with its session): `/` and then
+    /// letters, digits, `-`, `_`, `.` and `/`.
+    #[arg(long, default_value = "/api/trpc", value_parser = trpc_path_arg)]
     pub trpc_path: String,
     /// The AI agent visitors may stream replies from; default with the local upstream: its
     /// demo agent `agent_demo`; with a remote one: none.
@@ -129,6 +130,25 @@ impl Secrets {
     }
 }
 
+/// A tRPC mount path: it goes into the router, a URL and the console's page as it is.
+fn trpc_path_arg(raw: &str) -> Result<String, String> {
+    let path = raw.trim_end_matches('/');
+    let plain = path.starts_with('/')
+        && path.len() > 1
+        && path.len() <= 100
+        && !path.contains("//")
+        && path
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '/'));
+    if plain {
+        Ok(path.to_owned())
+    } else {
+        Err(format!(
+            "{raw:?} is not a mount path such as /api/trpc (a / and then letters, digits, - _ . /)"
+        ))
+    }
+}
+
 impl Config {
     /// The base URL clients reach this server at.
     pub fn public_base(&self) -> String {
@@ -216,6 +236,21 @@ pub fn write_private_file(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_trpc_mount_is_a_plain_path_and_anything_else_is_refused_with_its_value() {
+        assert_eq!(trpc_path_arg("/api/trpc").as_deref(), Ok("/api/trpc"));
+        assert_eq!(
+            trpc_path_arg("/connect/rpc/").as_deref(),
+            Ok("/connect/rpc")
+        );
+        for bad in [
+            "", "/", "api/trpc", "//x", "/a b", "/x\"<y>", "/{path}", "/x?y",
+        ] {
+            let refused = trpc_path_arg(bad).unwrap_err();
+            assert!(refused.contains("mount path"), "{bad:?}: {refused}");
+        }
+    }
 
     #[test]
     fn secrets_are_generated_once_and_then_reused() {

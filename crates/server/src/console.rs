@@ -41,8 +41,13 @@ pub fn routes() -> Router<AppState> {
         .route("/console/api/templates", get(templates))
 }
 
-async fn page() -> Response {
-    let mut response = Html(PAGE).into_response();
+/// The console's page, naming where tRPC is mounted for its script (a checked path).
+async fn page(State(state): State<AppState>) -> Response {
+    let page = PAGE.replace(
+        "content=\"/api/trpc\"",
+        &format!("content=\"{}\"", state.gateway.config.trpc_path),
+    );
+    let mut response = Html(page).into_response();
     response.headers_mut().insert(
         header::CONTENT_SECURITY_POLICY,
         HeaderValue::from_static(

@@ -44,11 +44,12 @@ pub struct Asset {
 }
 
 impl Upstream {
-    /// Conversation ids as messages are stored, where the upstream tells (the local
-    /// Connect360); `None` where it must be polled (a remote one documents no push).
-    pub fn stored_messages(&self) -> Option<tokio::sync::broadcast::Receiver<String>> {
+    /// Conversation ids as messages are stored in them or they change, where the upstream
+    /// tells (the local Connect360); `None` where it must be polled (a remote one documents
+    /// no push).
+    pub fn changes(&self) -> Option<tokio::sync::broadcast::Receiver<String>> {
         match self {
-            Upstream::Local { connect, .. } => Some(connect.subscribe_stored()),
+            Upstream::Local { connect, .. } => Some(connect.subscribe_changes()),
             Upstream::Remote(_) => None,
         }
     }

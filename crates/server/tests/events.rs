@@ -275,3 +275,34 @@ async fn open_streams_are_limited_per_visitor_and_in_all() {
     }
     panic!("the closed stream kept its place");
 }
+
+#[tokio::test]
+async fn deleting_a_conversation_ends_its_streams_at_once() {
+    let (server, _dir) = TestServer::start().await;
+    let (token, _, conversation) = visitor(&server).await;
+    agent_says(&server, &conversation, "hello").await;
+    let mut events = follow(&server, &token, &conversation).await;
+    server
+        .ok("v1.connect.deleteConversation", json!({"id": conversation}))
+        .await;
+    // Well before the next ping (20 s): the deletion wakes the watch.
+    events.ends_within(Duration::from_secs(5)).await;
+    // Reopening is refused: the conversation is no longer the visitor's.
+    let refused = open(
+        &server,
+        Some(&token),
+        &[("conversationId", &conversation)],
+        None,
+    )
+    .await
+    .err()
+    .expect("refused");
+    assert!(matches!(refused.0, 401 | 403), "{refused:?}");
+    for _ in 0..50 {
+        if server.gateway.live.open_streams() == 0 {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("the stream kept its place");
+}

@@ -33,7 +33,8 @@ pub use message::{
 pub use patch::Patch;
 pub use widget::{
     EventsQuery, HistoryPage, HistoryQuery, SeenReport, SessionCustomer, SessionRequest,
-    SessionResponse, SignInStartRequest, SignInStartResponse, MESSAGE_EVENT, READY_EVENT,
+    SessionResponse, SignInStartRequest, SignInStartResponse, DEFAULT_TRPC_PATH, MESSAGE_EVENT,
+    READY_EVENT,
 };
 
 /// A JSON object (`metadata`, `claimMetadata`, …).

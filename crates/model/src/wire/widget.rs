@@ -43,6 +43,17 @@ pub struct SessionResponse {
     pub sign_in_configured: bool,
     #[serde(default)]
     pub ai_agent_id: Option<String>,
+    /// Where the gateway serves tRPC (`send`, `listMessages`) to this visitor: its
+    /// `--trpc-path`. Absent (an older gateway): [`DEFAULT_TRPC_PATH`].
+    #[serde(default = "default_trpc_path")]
+    pub trpc_path: String,
+}
+
+/// The tRPC mount of the documented API (`connect360-api.md`).
+pub const DEFAULT_TRPC_PATH: &str = "/api/trpc";
+
+fn default_trpc_path() -> String {
+    DEFAULT_TRPC_PATH.to_owned()
 }
 
 /// `POST /api/widget/oauth/start` (`rich-messages.md` §5.8).

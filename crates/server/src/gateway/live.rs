@@ -5,14 +5,15 @@
 //! after the newest message it has seen, through the visitor policy
 //! ([`Gateway::visitor_page`]: no team notes, no sign-in codes), and hands each message to that
 //! conversation's streams. With the local Connect360 a watch is woken by every stored message
-//! ([`crate::upstream::Upstream::stored_messages`]); with a remote one it polls — about every
+//! ([`crate::upstream::Upstream::changes`]); with a remote one it polls — about every
 //! second while a visitor is looking, every ten seconds otherwise, backing off on errors — and
 //! it stops when its last stream closes.
 //!
 //! A stream resumes after `Last-Event-ID` (or `?after=`): what came since is sent first, then
 //! a `ready` event (what follows is new). It
 //! pings every 20 s, ends when its token expires or the conversation stops being the visitor's
-//! (the widget reconnects with a fresh token), and is never compressed or buffered.
+//! (checked before every message and at every ping), or when its client stops reading (the
+//! widget reconnects), and is never compressed or buffered.
 
 use std::collections::{HashMap, HashSet};
 use std::net::SocketAddr;
@@ -44,6 +45,8 @@ pub const PING_INTERVAL: Duration = Duration::from_secs(20);
 const WATCH_BACKLOG: usize = 16;
 /// Frames queued for one connection.
 const STREAM_QUEUE: usize = 8;
+/// A client that reads nothing for this long while frames wait is let go.
+const SEND_TIMEOUT: Duration = Duration::from_secs(10);
 /// Pages of 100 one read after a message follows: a resume from further back is refused
 /// (the widget catches up through the history and polling, then streams again).
 const MAX_READ_PAGES: usize = 20;
@@ -271,7 +274,8 @@ pub async fn events(
         .admit(&claims.external_id, &address, limits.open_streams)?;
     let conversation = query.conversation_id;
     // Joined before the catch-up is read: whatever is stored meanwhile reaches the stream
-    // one way or the other (both ways: it is sent once).
+    // one way or the other (both ways: it is sent once). A remote watch that lags behind
+    // `after` may still hand on messages the widget holds; it merges them by id.
     let (watch, receiver) = gateway.follow(&conversation).await?;
     let missed = match &after {
         Some(after) => gateway.messages_after(&conversation, Some(after)).await?,
@@ -311,20 +315,23 @@ struct Stream {
 impl Stream {
     async fn run(self, mut receiver: broadcast::Receiver<Arc<Message>>, missed: Vec<Message>) {
         let sent: HashSet<String> = missed.iter().map(|m| m.id.clone()).collect();
-        let mut open = true;
-        for message in &missed {
-            open = open && Box::pin(self.push(message)).await;
-        }
-        // What follows is new, not catching up.
-        open = open
-            && self
-                .frames
-                .send(format!("event: {READY_EVENT}\ndata: {{}}\n\n"))
-                .await
-                .is_ok();
         let left = self.claims.expires_at.saturating_sub(now_millis()).max(0) as u64;
         let expiry = tokio::time::sleep(Duration::from_millis(left));
         tokio::pin!(expiry);
+        let catch_up = async {
+            for message in missed {
+                if !Box::pin(self.push(&message)).await {
+                    return false;
+                }
+            }
+            // What follows is new, not catching up.
+            self.deliver(format!("event: {READY_EVENT}\ndata: {{}}\n\n"))
+                .await
+        };
+        let mut open = tokio::select! {
+            caught_up = catch_up => caught_up,
+            () = &mut expiry => false,
+        };
         let start = tokio::time::Instant::now() + PING_INTERVAL;
         let mut ping = tokio::time::interval_at(start, PING_INTERVAL);
         while open {
@@ -338,15 +345,8 @@ impl Stream {
                     Err(_) => false,
                 },
                 _ = ping.tick() => {
-                    // A merge or a deletion takes the conversation away; the token's own
-                    // expiry ends the stream below.
-                    Box::pin(
-                        self.gateway
-                            .require_own_conversation(&self.claims, &self.conversation),
-                    )
-                    .await
-                    .is_ok()
-                        && self.frames.send(": ping\n\n".into()).await.is_ok()
+                    Box::pin(self.still_theirs()).await
+                        && self.deliver(": ping\n\n".into()).await
                 }
                 () = &mut expiry => false,
                 () = self.frames.closed() => false,
@@ -359,9 +359,21 @@ impl Stream {
         }
     }
 
-    /// Sends `message` (its files become the visitor's to download); false when the
-    /// connection is gone.
+    /// Whether the conversation is still the visitor's (a merge or a deletion takes it away;
+    /// the token's own expiry ends the stream anyway).
+    async fn still_theirs(&self) -> bool {
+        self.gateway
+            .require_own_conversation(&self.claims, &self.conversation)
+            .await
+            .is_ok()
+    }
+
+    /// Sends `message`, if the conversation is still the visitor's (its files become theirs
+    /// to download); false when the stream is over.
     async fn push(&self, message: &Message) -> bool {
+        if !self.still_theirs().await {
+            return false;
+        }
         if let Err(error) = self
             .gateway
             .grant_shown_files(&self.claims, std::slice::from_ref(message))
@@ -370,7 +382,16 @@ impl Stream {
             tracing::warn!(%error, "an event stream could not grant a message's files");
             return false;
         }
-        self.frames.send(message_frame(message)).await.is_ok()
+        self.deliver(message_frame(message)).await
+    }
+
+    /// Queues `frame` for the connection; false when it is gone, or when the client has read
+    /// nothing for [`SEND_TIMEOUT`] (a stalled reader holds no slot, permit or watch).
+    async fn deliver(&self, frame: String) -> bool {
+        matches!(
+            tokio::time::timeout(SEND_TIMEOUT, self.frames.send(frame)).await,
+            Ok(Ok(()))
+        )
     }
 }
 
@@ -388,14 +409,14 @@ pub fn message_frame(message: &Message) -> String {
 }
 
 impl Gateway {
-    /// Wakes the watch of each conversation the upstream says has a new message; returns at
-    /// once for an upstream that must be polled.
+    /// Wakes the watch of each conversation the upstream says changed (a new message, an
+    /// update, a deletion); returns at once for an upstream that must be polled.
     pub async fn run_change_feed(self: Arc<Self>) {
-        let Some(mut stored) = self.upstream.stored_messages() else {
+        let Some(mut changes) = self.upstream.changes() else {
             return;
         };
         loop {
-            match stored.recv().await {
+            match changes.recv().await {
                 Ok(conversation) => self.live.wake(&conversation),
                 Err(broadcast::error::RecvError::Lagged(_)) => self.live.wake_all(),
                 Err(broadcast::error::RecvError::Closed) => return,
@@ -452,9 +473,9 @@ impl Gateway {
                         let _ = watch.messages.send(Arc::new(message));
                     }
                 }
-                Err(error) if error.code == ErrorCode::BadRequest => {
+                Err(error) if matches!(error.code, ErrorCode::BadRequest | ErrorCode::NotFound) => {
                     // Its newest message is gone (deleted) or the conversation is: the streams
-                    // end, and resume from what each of them holds.
+                    // end, and resume from what each of them holds (or are refused).
                     tracing::info!(%error, conversation, "a watch lost its place");
                     self.live.remove(&conversation, &watch);
                     return;

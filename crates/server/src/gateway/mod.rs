@@ -49,6 +49,8 @@ pub struct GatewayConfig {
     pub rate_limits: RateLimits,
     /// Reverse proxies whose `X-Forwarded-For` is believed (`--trusted-proxy`).
     pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// Where the tRPC routes are mounted (`--trpc-path`), told to the widget with its session.
+    pub trpc_path: String,
 }
 
 /// Visitor tokens live 15 minutes; the widget renews them transparently.

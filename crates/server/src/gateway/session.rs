@@ -244,6 +244,7 @@ async fn open_session(
         identified,
         sign_in_configured: gateway.config.oauth.is_some(),
         ai_agent_id: gateway.config.ai_agent.clone(),
+        trpc_path: gateway.config.trpc_path.clone(),
     })
 }
 

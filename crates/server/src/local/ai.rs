@@ -83,7 +83,7 @@ impl LocalConnect {
                 messages::insert(tx, &row)?;
                 self.to_message(tx, row, &mut HashMap::new())
             })
-            .inspect(|message| self.announce_stored(&message.conversation_id))
+            .inspect(|message| self.announce_change(&message.conversation_id))
     }
 }
 

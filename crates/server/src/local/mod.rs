@@ -66,9 +66,9 @@ pub struct LocalConnect {
     ai_jobs: mpsc::UnboundedSender<AiJob>,
     /// Every stored customer message, for the demo bot.
     customer_messages: tokio::sync::broadcast::Sender<connect360_model::wire::Message>,
-    /// The conversation of every stored message, whoever sent it: the gateway's event
-    /// streams are woken here instead of polling.
-    stored: tokio::sync::broadcast::Sender<String>,
+    /// The conversation of every stored message, whoever sent it, and of every conversation
+    /// updated or deleted: the gateway's event streams are woken here instead of polling.
+    changes: tokio::sync::broadcast::Sender<String>,
 }
 
 /// Whether a procedure is a query (GET) or a mutation (POST); `None` for unknown paths.
@@ -102,7 +102,7 @@ impl LocalConnect {
             keys,
             ai_jobs,
             customer_messages: tokio::sync::broadcast::channel(256).0,
-            stored: tokio::sync::broadcast::channel(1024).0,
+            changes: tokio::sync::broadcast::channel(1024).0,
         };
         (local, receiver)
     }
@@ -114,15 +114,16 @@ impl LocalConnect {
         self.customer_messages.subscribe()
     }
 
-    /// The conversation id of each message as it is stored (console, API, bot, AI alike).
-    pub fn subscribe_stored(&self) -> tokio::sync::broadcast::Receiver<String> {
-        self.stored.subscribe()
+    /// The id of each conversation as a message is stored in it (console, API, bot, AI
+    /// alike) or it is updated or deleted.
+    pub fn subscribe_changes(&self) -> tokio::sync::broadcast::Receiver<String> {
+        self.changes.subscribe()
     }
 
-    /// Tells the listeners that `conversation_id` has a new message.
-    fn announce_stored(&self, conversation_id: &str) {
+    /// Tells the listeners that `conversation_id` changed.
+    fn announce_change(&self, conversation_id: &str) {
         // Nobody listening (no event stream open) is fine.
-        let _ = self.stored.send(conversation_id.to_owned());
+        let _ = self.changes.send(conversation_id.to_owned());
     }
 
     /// Whether `message` is its sender's first in the conversation.

@@ -140,13 +140,14 @@ impl LocalConnect {
             conversations::save(tx, &conversation)?;
             Ok(conversation)
         })
+        .inspect(|conversation| self.announce_change(&conversation.id))
     }
 
     pub fn delete_conversation(
         &self,
         input: DeleteConversationInput,
     ) -> Result<DeleteConversationOutput, ApiError> {
-        let deleted_files = self.store.transaction(|tx| {
+        let (deleted_files, tree) = self.store.transaction(|tx| {
             let tree = conversations::self_and_descendants(tx, &input.id)?;
             let attached = conversations::attachment_ids(tx, &tree)?;
             if !conversations::delete(tx, &input.id)? {
@@ -157,8 +158,11 @@ impl LocalConnect {
             let files = crate::store::files::delete_unreferenced(tx, &attached)?;
             crate::store::grants::revoke_conversations(tx, &tree)?;
             crate::store::grants::revoke_files(tx, &files)?;
-            Ok(files)
+            Ok((files, tree))
         })?;
+        for id in &tree {
+            self.announce_change(id);
+        }
         for id in deleted_files {
             let _ = std::fs::remove_file(self.file_path(&id));
         }
@@ -254,7 +258,7 @@ impl LocalConnect {
             messages::insert(tx, &row)?;
             self.to_message(tx, row, &mut HashMap::new())
         })?;
-        self.announce_stored(&message.conversation_id);
+        self.announce_change(&message.conversation_id);
         if as_customer {
             // Nobody listening (no bot) is fine.
             let _ = self.customer_messages.send(message.clone());

@@ -141,6 +141,7 @@ impl TestServer {
                 token_ttl: DEFAULT_TOKEN_TTL,
                 rate_limits: limits,
                 trusted_proxies: Vec::new(),
+                trpc_path: "/api/trpc".into(),
             },
             UpstreamParts::Local(LocalParts {
                 store: Arc::new(Store::open(&data_dir).unwrap()),
@@ -648,6 +649,24 @@ impl Events {
                 .unwrap()
                 .expect("the stream is still open");
             self.ready.extend(self.decoder.feed_events(&chunk));
+        }
+    }
+
+    /// The server ends the stream within `wait`, sending no message before it does.
+    pub async fn ends_within(&mut self, wait: Duration) {
+        let deadline = tokio::time::Instant::now() + wait;
+        loop {
+            let chunk = tokio::time::timeout_at(deadline, self.response.chunk())
+                .await
+                .expect("the stream to end in time");
+            let Ok(Some(chunk)) = chunk else {
+                return;
+            };
+            let events = self.decoder.feed_events(&chunk);
+            assert!(
+                events.iter().all(|e| e.event.as_deref() == Some("ready")),
+                "nothing is sent once the conversation is not the visitor's: {events:?}"
+            );
         }
     }
 
