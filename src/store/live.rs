@@ -26,15 +26,28 @@ impl Chat {
             let Ok(inner) = self.alive() else {
                 return;
             };
+            // The stream resumes after the newest message listed, so what it brings follows
+            // on from what the transcript holds. Until a poll has listed one (a new visitor's
+            // empty conversation), polling alone goes on.
+            let listed = self
+                .transcript
+                .try_with_untracked(|t| t.poll_cursor().is_some())
+                .unwrap_or(false);
             let ready = inner.engaged.get()
                 && self.loaded.try_get_untracked().unwrap_or_default()
+                && listed
                 && !browser_offline();
-            drop(inner);
             if !ready {
-                // Woken when the history is loaded, or the network or the tab comes back.
+                // Woken when a poll has listed something, or the network or the tab comes back.
+                inner.live_waiting.set(true);
+                drop(inner);
                 alarm.sleep(u32::MAX / 2).await;
+                if let Ok(inner) = self.alive() {
+                    inner.live_waiting.set(false);
+                }
                 continue;
             }
+            drop(inner);
             alarm.settle();
             let started = js_sys::Date::now();
             let outcome = self.stream_once().await;
@@ -141,13 +154,16 @@ impl Chat {
         self.open.try_get_untracked().unwrap_or_default() && page_visible()
     }
 
-    /// The visitor started or stopped looking: a stream that told the gateway otherwise
-    /// connects again saying so (a gateway polling a remote Connect360 polls faster for a
-    /// visitor who looks). The stream resumes after its last message: nothing is lost.
+    /// The visitor started looking (the panel opened, the tab shown): a stream that told the
+    /// gateway otherwise connects again saying so, since a gateway polling a remote
+    /// Connect360 polls faster for a visitor who looks. It resumes after its last message:
+    /// nothing is lost. Looking away keeps the stream as it is, so a reply that comes just
+    /// then is not taken for a reconnect's catch-up (it chimes), at the price of faster
+    /// remote polling until the stream's token is renewed.
     pub(super) fn stream_follows_looking(&self) {
         let stale = self
             .alive()
-            .is_ok_and(|i| i.live_up.get() && i.live_active.get() != self.looking());
+            .is_ok_and(|i| i.live_up.get() && !i.live_active.get() && self.looking());
         if stale {
             self.drop_stream();
         }

@@ -130,6 +130,8 @@ struct Inner {
     live_up: Cell<bool>,
     /// The live stream told the gateway the visitor was looking.
     live_active: Cell<bool>,
+    /// The live stream's loop waits for something to follow (the poller wakes it).
+    live_waiting: Cell<bool>,
     /// When the chime last played (Unix milliseconds): a burst chimes once.
     last_chime: Cell<f64>,
     /// The next poll follows a (re)connect of the stream: what it finds is catching up.
@@ -202,6 +204,7 @@ impl Chat {
                 live_abort: RefCell::new(None),
                 live_up: Cell::new(false),
                 live_active: Cell::new(false),
+                live_waiting: Cell::new(false),
                 last_chime: Cell::new(f64::NEG_INFINITY),
                 catch_up_poll: Cell::new(false),
                 title: RefCell::new(attention::TitleBadge::default()),

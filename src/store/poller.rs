@@ -122,6 +122,12 @@ impl Chat {
                         self.requeue_failed_by_network();
                     }
                     failures = 0;
+                    if let Ok(inner) = self.alive() {
+                        if inner.live_waiting.get() {
+                            // There may be something to follow now.
+                            inner.live_alarm.wake();
+                        }
+                    }
                     let interval = poll_interval_ms(
                         self.open.try_get_untracked().unwrap_or_default(),
                         page_visible(),

@@ -120,15 +120,17 @@ impl Transcript {
         let mut unlisted = self.messages.split_off(start);
         let mut added = Vec::new();
         for message in listed {
-            self.polled_to = Some(message.id.clone());
             if let Some(i) = unlisted.iter().position(|m| m.id == message.id) {
                 unlisted.remove(i);
+                self.polled_to = Some(message.id.clone());
                 self.messages.push(message);
             } else if self.admit(&message) {
+                self.polled_to = Some(message.id.clone());
                 self.messages.push(message.clone());
                 added.push(message);
             }
-            // Otherwise held before the cursor already (a poll repeats its cursor message).
+            // Otherwise held before the cursor already (a poll repeats its cursor message;
+            // the stream and a poll both bring it): the cursor stays where it is.
         }
         self.messages.extend(unlisted);
         added
@@ -255,6 +257,23 @@ mod tests {
         );
         assert_eq!(ids(&t), ["a", "b", "c"]);
         assert_eq!(t.newest_id(), Some("c"));
+    }
+
+    #[test]
+    fn a_message_brought_twice_by_the_stream_and_a_poll_leaves_the_cursor_where_it_is() {
+        let mut t = Transcript::default();
+        t.merge_listed(vec![
+            message("m1", SenderType::Customer, "one"),
+            message("m2", SenderType::Workspace, "two"),
+        ]);
+        // The stream's catch-up repeats m1 after a poll listed m1 and m2.
+        assert!(t
+            .merge_listed(vec![message("m1", SenderType::Customer, "one")])
+            .is_empty());
+        assert_eq!(t.poll_cursor(), Some("m2"), "not back to m1");
+        // So what comes next takes its place after m2, not between m1 and m2.
+        t.merge_listed(vec![message("m3", SenderType::Workspace, "three")]);
+        assert_eq!(ids(&t), ["m1", "m2", "m3"]);
     }
 
     #[test]
