@@ -263,6 +263,25 @@
     return new Promise(function (go) { if (held) onRelease = go; else go(); });
   }
 
+  // The conversation's stylesheet (all but the frame widget.css paints), fetched beside the
+  // wasm and linked after widget.css; the widget mounts once it applies, so nothing it draws
+  // shows unstyled. A failed one is a failed load (Retry asks again).
+  var conversationLink = null;
+  var conversationStyled = false;
+  function conversationStyles(retry) {
+    var root = host.shadowRoot;
+    if (conversationStyled) return Promise.resolve();
+    if (conversationLink) root.removeChild(conversationLink);
+    var link = conversationLink = d.createElement('link');
+    link.rel = 'stylesheet';
+    link.href = base + '/conversation.css' + retry;
+    return new Promise(function (done, fail) {
+      link.onload = function () { conversationStyled = true; done(); };
+      link.onerror = function () { fail(new Error('conversation.css did not load')); };
+      root.insertBefore(link, root.querySelector('.c360-boot'));
+    });
+  }
+
   var attempts = 0;
   var loadWhenMounted = false;
   function load() {
@@ -273,8 +292,12 @@
     if (shellError) { shellError.parentNode.removeChild(shellError); shellError = null; }
     // A browser remembers a failed module import by URL: a retry asks under another one.
     var retry = attempts++ ? '?retry=' + attempts : '';
+    var styled = conversationStyles(retry);
+    styled.catch(function () {}); // reported by the chain below, whichever fails first
     import(base + '/connect360-widget.js' + retry).then(function (mod) {
-      return mod.default({ module_or_path: base + '/connect360-widget_bg.wasm' }).then(released).then(function () {
+      return mod.default({ module_or_path: base + '/connect360-widget_bg.wasm' }).then(function () {
+        return styled;
+      }).then(released).then(function () {
         widget = mod.start(host, emit);
         var pending = queue;
         queue = [];

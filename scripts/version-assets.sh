@@ -23,20 +23,27 @@ only() { # the one file matching a glob, or fail
 
 js=$(only 'connect360-widget-*[0-9a-f].js')
 wasm=$(only 'connect360-widget-*_bg.wasm')
-# The stylesheet every page loads for the launcher ships minified (csso, from tools/, with no
-# restructuring: the rules stay in their order), and is named after the minified content.
+# The stylesheets ship minified (csso, from tools/, with no restructuring: the rules stay in
+# their order), each named after its minified content: widget.css (the frame every page loads
+# with the loader) and conversation.css (fetched with the wasm).
 if [[ ! -d "$repo/tools/node_modules/csso" ]]; then
   echo "version-assets: csso is missing from tools/; run scripts/setup.sh" >&2
   exit 1
 fi
-CSSO_PATH="$repo/tools/node_modules/csso" node -e '
-  const fs = require("fs");
-  const csso = require(process.env.CSSO_PATH);
-  fs.writeFileSync("widget.css", csso.minify(fs.readFileSync("widget.css", "utf8"), { restructure: false }).css);
-'
-css_hash=$(sha256sum widget.css | cut -c1-16)
-css="widget-$css_hash.css"
-mv widget.css "$css"
+versioned_css() { # minifies $1.css and prints its content-hashed name
+  CSSO_PATH="$repo/tools/node_modules/csso" node -e '
+    const fs = require("fs");
+    const csso = require(process.env.CSSO_PATH);
+    const file = process.argv[1];
+    fs.writeFileSync(file, csso.minify(fs.readFileSync(file, "utf8"), { restructure: false }).css);
+  ' "$1.css"
+  local name
+  name="$1-$(sha256sum "$1.css" | cut -c1-16).css"
+  mv "$1.css" "$name"
+  printf '%s' "$name"
+}
+css=$(versioned_css widget)
+conversation_css=$(versioned_css conversation)
 
 # Replaces `old` (a literal, which must stand in `file` exactly once) with `new`.
 rename_in() {
@@ -52,9 +59,11 @@ rename_in() {
 rename_in loader.js "/connect360-widget.js'" "/$js'"
 rename_in loader.js "/connect360-widget_bg.wasm'" "/$wasm'"
 rename_in loader.js "/widget.css'" "/$css'"
-# The standalone page links the stylesheet its widget host names.
-rename_in index.html 'data-stylesheet="widget.css"' "data-stylesheet=\"$css\""
-echo "version-assets: loader.js → $js, $wasm, $css; index.html → $css"
+rename_in loader.js "/conversation.css'" "/$conversation_css'"
+# The standalone page links the stylesheets its widget host names.
+rename_in index.html 'data-stylesheet="widget.css conversation.css"' \
+  "data-stylesheet=\"$css $conversation_css\""
+echo "version-assets: loader.js → $js, $wasm, $css, $conversation_css; index.html → $css $conversation_css"
 
 # Every page of a merchant's site loads the loader: it ships minified (terser, from tools/),
 # its readable source staying in embed/loader.js.
@@ -65,3 +74,12 @@ if [[ ! -x "$terser" ]]; then
 fi
 "$terser" loader.js --compress --mangle --comments false --output loader.js
 echo "version-assets: loader.js minified to $(wc -c <loader.js) bytes"
+
+# The wasm-bindgen glue too (Trunk's own minifier fails on it: Trunk.toml). Only local names
+# are mangled: the wasm imports its functions by property name. The page's modulepreload
+# carries the glue's integrity hash, which changes with it.
+sri() { node -e 'process.stdout.write("sha384-" + require("crypto").createHash("sha384").update(require("fs").readFileSync(process.argv[1])).digest("base64"))' "$1"; }
+before=$(sri "$js")
+"$terser" "$js" --module --compress --mangle --comments false --output "$js"
+rename_in index.html "$before" "$(sri "$js")"
+echo "version-assets: $js minified to $(wc -c <"$js") bytes"

@@ -1,7 +1,8 @@
 //! Mounting: an **open** shadow root on the host element and the Leptos app inside it. The
-//! widget stylesheet (`style/widget.css`) is a separate, cacheable file linked into the shadow
-//! root — by the embed loader, which paints its launcher with it, or by `mount_on_page` on the
-//! standalone page — rather than compiled into the wasm as well (that copy cost ~3.5 KB gzip);
+//! widget's stylesheets (`style/widget.css`, the frame the loader paints before the wasm, and
+//! `style/conversation.css`, the rest) are separate, cacheable files linked into the shadow
+//! root — by the embed loader, or by `mount_on_page` on the standalone page — rather than
+//! compiled into the wasm as well (that copy cost ~3.5 KB gzip);
 //! `<link>` is allowed under a strict `style-src` CSP, unlike `<style>`. Events are not
 //! delegated (the `delegation` feature stays off), so handlers work inside the shadow root.
 
@@ -37,7 +38,12 @@ impl fmt::Display for MountError {
 
 impl From<JsValue> for MountError {
     fn from(value: JsValue) -> Self {
-        MountError::Dom(value.as_string().unwrap_or_else(|| format!("{value:?}")))
+        // Not `{:?}`: the release build compiles Debug formatting away (-Zfmt-debug=none).
+        let message = value
+            .as_string()
+            .or_else(|| value.dyn_ref::<js_sys::Error>().map(|e| e.message().into()))
+            .unwrap_or_else(|| "an unknown error".into());
+        MountError::Dom(message)
     }
 }
 
@@ -61,8 +67,8 @@ fn open_shadow_root(host: &Element) -> Result<ShadowRoot, MountError> {
 }
 
 /// Mounts the widget into an open shadow root on `host` (reusing one already attached). The
-/// shadow root gets its styles from whoever made it: the loader's `<link>` to widget.css, or
-/// `mount_on_page`'s.
+/// shadow root gets its styles from whoever made it: the loader's `<link>`s to widget.css and
+/// conversation.css, or `mount_on_page`'s.
 pub fn mount_widget(host: &Element, config: WidgetConfig) -> Result<Mounted, MountError> {
     let shadow = open_shadow_root(host)?;
     let document = host.owner_document().ok_or(MountError::NoDocument)?;
@@ -127,27 +133,31 @@ fn follow_visual_viewport(root: &HtmlElement) {
     listener.forget();
 }
 
-/// The widget stylesheet's URL when the host names none: Trunk copies `style/widget.css` beside
-/// the page (`trunk serve`); `scripts/version-assets.sh` writes the content-hashed name of a
+/// The widget's stylesheets when the host names none, in cascade order: the frame (what the
+/// loader paints before the wasm) and the conversation. Trunk copies both from `style/` beside
+/// the page (`trunk serve`); `scripts/version-assets.sh` writes the content-hashed names of a
 /// build into the page's `data-stylesheet`.
-const DEFAULT_STYLESHEET_URL: &str = "widget.css";
+const DEFAULT_STYLESHEETS: &str = "widget.css conversation.css";
 
-/// Links the widget stylesheet into `shadow` (once), from `href`.
-fn link_stylesheet(shadow: &ShadowRoot, href: &str) -> Result<(), MountError> {
+/// Links the widget's stylesheets into `shadow`, in order, from `hrefs` (URLs separated by
+/// white space), unless it has its styles already (the loader linked them).
+fn link_stylesheets(shadow: &ShadowRoot, hrefs: &str) -> Result<(), MountError> {
     if shadow.query_selector("link[rel=stylesheet]")?.is_some() {
         return Ok(());
     }
     let document = shadow.owner_document().ok_or(MountError::NoDocument)?;
-    let link = document.create_element("link")?;
-    link.set_attribute("rel", "stylesheet")?;
-    link.set_attribute("href", href)?;
-    shadow.append_child(&link)?;
+    for href in hrefs.split_ascii_whitespace() {
+        let link = document.create_element("link")?;
+        link.set_attribute("rel", "stylesheet")?;
+        link.set_attribute("href", href)?;
+        shadow.append_child(&link)?;
+    }
     Ok(())
 }
 
 /// Mounts into the page's `#connect360-chat` element (created at the end of `<body>` when
-/// missing), configured by its `data-*` attributes, styled by the stylesheet its
-/// `data-stylesheet` names (`widget.css` beside the page by default).
+/// missing), configured by its `data-*` attributes, styled by the stylesheets its
+/// `data-stylesheet` names (`widget.css` and `conversation.css` beside the page by default).
 pub fn mount_on_page() -> Result<Mounted, MountError> {
     let window = web_sys::window().ok_or(MountError::NoDocument)?;
     let document = window.document().ok_or(MountError::NoDocument)?;
@@ -170,9 +180,9 @@ pub fn mount_on_page() -> Result<Mounted, MountError> {
         &location.hostname().unwrap_or_default(),
         window.navigator().language().as_deref(),
     );
-    let stylesheet = host
+    let stylesheets = host
         .get_attribute("data-stylesheet")
-        .unwrap_or_else(|| DEFAULT_STYLESHEET_URL.to_owned());
-    link_stylesheet(&open_shadow_root(&host)?, &stylesheet)?;
+        .unwrap_or_else(|| DEFAULT_STYLESHEETS.to_owned());
+    link_stylesheets(&open_shadow_root(&host)?, &stylesheets)?;
     mount_widget(&host, config)
 }

@@ -29,7 +29,8 @@ fn bare_host() -> Element {
 }
 
 /// A host element with an open shadow root styled by the widget stylesheet, as the embed
-/// loader leaves it (it links widget.css; the test runner serves no files, so it is adopted).
+/// loader leaves it (it links widget.css and conversation.css; the test runner serves no
+/// files, so they are adopted).
 fn fresh_host() -> Element {
     let host = bare_host();
     let shadow = host
@@ -37,7 +38,10 @@ fn fresh_host() -> Element {
         .unwrap();
     let sheet = web_sys::CssStyleSheet::new().unwrap();
     sheet
-        .replace_sync(include_str!("../style/widget.css"))
+        .replace_sync(concat!(
+            include_str!("../style/widget.css"),
+            include_str!("../style/conversation.css")
+        ))
         .unwrap();
     js_sys::Reflect::set(
         &shadow,
@@ -132,7 +136,7 @@ async fn a_bare_host_gets_an_open_shadow_root_styled_by_whoever_made_it_not_by_t
     let shadow = host.shadow_root().expect("an open shadow root");
     assert_eq!(shadow.mode(), ShadowRootMode::Open);
     find(&shadow, "button.c360-launcher");
-    // The stylesheet is widget.css, linked by the loader or mount_on_page: never a second copy.
+    // The stylesheets are linked by the loader or mount_on_page: never a second copy.
     let sheets = js_sys::Reflect::get(&shadow, &"adoptedStyleSheets".into()).unwrap();
     assert_eq!(sheets.unchecked_into::<js_sys::Array>().length(), 0);
     assert!(shadow.query_selector("link, style").unwrap().is_none());
@@ -146,18 +150,27 @@ async fn the_standalone_page_links_the_stylesheet_its_host_names_and_it_applies(
     host.set_id("connect360-chat");
     host.set_attribute("data-channel", &unique_channel())
         .unwrap();
-    // The real widget.css, as a data: URL (the test runner serves no files of ours).
-    let css: String = js_sys::encode_uri_component(include_str!("../style/widget.css")).into();
-    let href = format!("data:text/css,{css}");
-    host.set_attribute("data-stylesheet", &href).unwrap();
+    // The real stylesheets, as data: URLs (the test runner serves no files of ours).
+    let data_url = |css: &str| {
+        let css: String = js_sys::encode_uri_component(css).into();
+        format!("data:text/css,{css}")
+    };
+    let hrefs = [
+        data_url(include_str!("../style/widget.css")),
+        data_url(include_str!("../style/conversation.css")),
+    ];
+    host.set_attribute("data-stylesheet", &hrefs.join(" "))
+        .unwrap();
     document.body().unwrap().append_child(&host).unwrap();
 
     let mounted = connect360_widget::mount::mount_on_page().expect("mounts");
     let shadow = host.shadow_root().expect("an open shadow root");
     let links = shadow.query_selector_all("link[rel=stylesheet]").unwrap();
-    assert_eq!(links.length(), 1);
-    let link: Element = links.item(0).unwrap().unchecked_into();
-    assert_eq!(link.get_attribute("href").as_deref(), Some(href.as_str()));
+    assert_eq!(links.length(), 2, "the frame, then the conversation");
+    for (i, href) in hrefs.iter().enumerate() {
+        let link: Element = links.item(i as u32).unwrap().unchecked_into();
+        assert_eq!(link.get_attribute("href").as_deref(), Some(href.as_str()));
+    }
     let launcher = find(&shadow, "button.c360-launcher");
     for _ in 0..100 {
         if computed_style(&launcher)

@@ -30,6 +30,17 @@ pub enum TrayState {
     Failed,
 }
 
+impl TrayState {
+    /// What the tray's row shows of the state, as a list key: a new key redraws the row.
+    pub fn key(&self) -> String {
+        match self {
+            TrayState::Uploading(progress) => format!("u{}", (progress * 100.0).round() as u32),
+            TrayState::Ready(file) => format!("r{}", file.id),
+            TrayState::Failed => "f".into(),
+        }
+    }
+}
+
 impl Chat {
     /// The uploaded files of the tray; `None` while one is still uploading.
     pub(super) fn ready_files(&self) -> Option<Vec<connect360_model::wire::FileRef>> {

@@ -41,7 +41,7 @@ pub fn Tray() -> impl IntoView {
             </div>
         </Show>
         <ul class="c360-tray" hidden=move || chat.tray.with(Vec::is_empty)>
-            <For each=move || chat.tray.get() key=|f| (f.id, format!("{:?}", f.state)) let:file>
+            <For each=move || chat.tray.get() key=|f| (f.id, f.state.key()) let:file>
                 <li class="c360-tray-file" class:c360-tray-file--failed=matches!(file.state, TrayState::Failed)>
                     <span class="c360-tray-name">{file.name.clone()}</span>
                     <span class="c360-tray-size">

@@ -178,8 +178,9 @@ fn rows_of(
         let (new_day, new_group) = breaks(&previous, &GroupKey::Visitor, millis);
         rows.push(Row {
             key: format!(
-                "{}|{:?}|{new_day}|{new_group}",
-                pending.local_id, pending.state
+                "{}|{}|{new_day}|{new_group}",
+                pending.local_id,
+                <&str>::from(pending.state)
             ),
             day: new_day.then(|| day(millis, lang)),
             header: None,

@@ -33,8 +33,8 @@ test('widget files are versioned, cacheable and served cross-origin', async () =
   // (It ships minified: the names stand in quotes after a slash.)
   const named = [...source.matchAll(/["']\/([\w.-]+\.(?:js|wasm|css))["']/g)].map((m) => m[1]);
   // Trunk's hash may print with fewer than 16 digits (no leading zeros).
-  const hashed = /^(connect360-widget-[0-9a-f]{8,16}(_bg\.wasm|\.js)|widget-[0-9a-f]{16}\.css)$/;
-  assert.equal(named.length, 3, `three assets in the loader: ${named}`);
+  const hashed = /^(connect360-widget-[0-9a-f]{8,16}(_bg\.wasm|\.js)|(widget|conversation)-[0-9a-f]{16}\.css)$/;
+  assert.equal(named.length, 4, `four assets in the loader: ${named}`);
   const types = { js: /javascript/, wasm: /^application\/wasm$/, css: /^text\/css/ };
   for (const name of named) {
     assert.match(name, hashed);

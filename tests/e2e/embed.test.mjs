@@ -128,12 +128,17 @@ test('the script tag alone paints the launcher and loads the widget only on inte
   const page = await browser.newPage();
   const errors = collectErrors(page);
   const wasm = [];
-  page.on('request', (r) => r.url().endsWith('.wasm') && wasm.push(r.url()));
+  const ours = [];
+  page.on('request', (r) => {
+    if (r.url().endsWith('.wasm')) wasm.push(r.url());
+    if (r.url().startsWith(server.url)) ours.push(new URL(r.url()).pathname.replace(/-[0-9a-f]{16}\./, '.'));
+  });
   await page.goto(host.url);
   const launcher = page.locator('[data-connect360] button.c360-launcher');
   await launcher.waitFor({ state: 'visible', timeout: 10000 });
   await page.waitForTimeout(1500);
   assert.deepEqual(wasm, [], 'no wasm before interest');
+  assert.deepEqual(ours, ['/widget/loader.js', '/widget/widget.css'], 'two requests before interest: the loader and the frame');
   // The painted launcher already has the merchant's accent, with dark text on the light yellow.
   const colours = () => launcher.evaluate((b) => [getComputedStyle(b).backgroundColor, getComputedStyle(b).color]);
   assert.deepEqual(await colours(), ['rgb(255, 204, 0)', 'rgb(31, 31, 31)']);

@@ -36,12 +36,16 @@ test('the release build renders the launcher and opens the panel', async () => {
   const launcher = page.locator('#connect360-chat button.c360-launcher');
   await launcher.waitFor({ state: 'visible', timeout: 15000 });
   assert.equal(await launcher.getAttribute('aria-label'), 'Open chat');
-  // Styled by the versioned widget.css the page's host names (the wasm carries no copy).
+  // Styled by the versioned stylesheets the page's host names (the wasm carries no copy).
   await page.waitForFunction(() => {
     const button = document.querySelector('#connect360-chat').shadowRoot.querySelector('.c360-launcher');
     return getComputedStyle(button).borderRadius === '50%';
   }, null, { timeout: 5000 });
-  assert.match(await page.locator('#connect360-chat link[rel=stylesheet]').getAttribute('href'), /^widget-[0-9a-f]{16}\.css$/);
+  const sheets = await page.locator('#connect360-chat link[rel=stylesheet]')
+    .evaluateAll((links) => links.map((l) => l.getAttribute('href')));
+  assert.equal(sheets.length, 2, `${sheets}`);
+  assert.match(sheets[0], /^widget-[0-9a-f]{16}\.css$/);
+  assert.match(sheets[1], /^conversation-[0-9a-f]{16}\.css$/);
   assert.equal(wasmResponses.length, 1, 'one wasm module');
   assert.equal(wasmResponses[0].headers()['content-type'], 'application/wasm');
 

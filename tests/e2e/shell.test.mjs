@@ -172,6 +172,31 @@ test('glue JS that fails to load: Retry asks again under another URL and the wid
   await page.close();
 });
 
+test('a conversation stylesheet that fails to load: the shell says so, and Retry asks again and mounts a styled widget', async () => {
+  const { page, root, release } = await heldBack();
+  release();
+  const asked = [];
+  await page.route('**/conversation-*.css*', (route) => {
+    asked.push(new URL(route.request().url()).search);
+    return asked.length === 1 ? route.fulfill({ status: 404, body: 'gone' }) : route.continue();
+  });
+  await root.locator('button.c360-launcher').click();
+  await root.locator('.c360-shell textarea').fill('Keep me');
+  const alert = root.locator('.c360-shell [role=alert]');
+  await alert.waitFor({ timeout: 15000 });
+  assert.equal(await root.locator('#c360-panel').count(), 0, 'no unstyled widget');
+  await alert.locator('button').click();
+  const panel = root.locator('#c360-panel');
+  await panel.waitFor({ state: 'visible', timeout: 15000 });
+  assert.equal(await panel.locator('textarea').inputValue(), 'Keep me');
+  assert.equal(asked.length, 2);
+  assert.notEqual(asked[0], asked[1], 'the retry asks under another URL');
+  assert.equal(await root.locator('link[rel=stylesheet]').count(), 2, 'the frame and one conversation sheet');
+  // conversation.css applies: the live region is visually hidden.
+  assert.equal(await root.locator('.c360-sr-only').first().evaluate((e) => getComputedStyle(e).position), 'absolute');
+  await page.close();
+});
+
 test('Esc and the close button close the shell and focus the launcher; the next tap reopens it', async () => {
   const { page, root, release } = await heldBack({ locale: 'ar' });
   const launcher = root.locator('button.c360-launcher');

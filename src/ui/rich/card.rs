@@ -14,7 +14,7 @@ use super::ValueContext;
 use crate::i18n::Text;
 use crate::ui::rich_text::plain;
 
-/// The strip's gap between cards (`.c360-strip` in widget.css).
+/// The strip's gap between cards (`.c360-strip` in conversation.css).
 const CARD_GAP_PX: u32 = 8;
 
 /// One card; `position` is `(index, count)` inside a carousel.
