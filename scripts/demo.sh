@@ -11,6 +11,7 @@ port="${PORT:-8787}"
 scripts/build-widget.sh
 cargo build --release --locked -p connect360-server
 printf '\n\033[1mConnect360 Chat demo: open http://127.0.0.1:%s/ in your browser\033[0m (Ctrl+C stops it)\n\n' "$port"
-# Sign-in suggestions go to the demo's stand-in authorization page.
+# Sign-in suggestions go to the demo's stand-in authorization page; the demo shop's opening
+# hours come from its settings file.
 exec target/release/connect360-server --listen "127.0.0.1:$port" --widget-dir dist --data-dir .connect360 \
-  --oauth-authorize-url "http://127.0.0.1:$port/demo/sign-in"
+  --oauth-authorize-url "http://127.0.0.1:$port/demo/sign-in" --config crates/server/demo/connect360.toml

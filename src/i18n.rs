@@ -382,6 +382,32 @@ pub fn attachment_refusal(
     }
 }
 
+/// The header while the team is in (the merchant's opening hours): "Online · replies in about
+/// 5 minutes", `duration` written by the browser in the visitor's language.
+pub fn team_online(duration: Option<&str>, lang: Lang) -> String {
+    match (lang, duration) {
+        (Lang::En, Some(d)) => format!("Online · replies in about {d}"),
+        (Lang::En, None) => "Online now".into(),
+        (Lang::Ar, Some(d)) => format!("متصلون · نرد خلال {d} تقريبًا"),
+        (Lang::Ar, None) => "متصلون الآن".into(),
+        (Lang::Tr, Some(d)) => format!("Çevrimiçi · yaklaşık {d} içinde yanıt"),
+        (Lang::Tr, None) => "Şu an çevrimiçi".into(),
+    }
+}
+
+/// The header while the team is away: "Away · back tomorrow at 9:00 AM" (`day` and `time` in
+/// the visitor's language and time zone), or, with no return soon, an invitation to write.
+pub fn team_away(back: Option<(&str, &str)>, lang: Lang) -> String {
+    match (lang, back) {
+        (Lang::En, Some((day, time))) => format!("Away · back {day} at {time}"),
+        (Lang::En, None) => "Away · leave a message and we'll reply".into(),
+        (Lang::Ar, Some((day, time))) => format!("غير متصلين · نعود {day} الساعة {time}"),
+        (Lang::Ar, None) => "غير متصلين · اترك رسالة وسنرد عليك".into(),
+        (Lang::Tr, Some((day, time))) => format!("Çevrim dışı · {day} {time} itibarıyla buradayız"),
+        (Lang::Tr, None) => "Çevrim dışı · mesaj bırakın, yanıtlayalım".into(),
+    }
+}
+
 /// "120 characters left", shown near the composer's limit.
 pub fn characters_left(count: usize, lang: Lang) -> String {
     match (lang, count) {
@@ -447,5 +473,23 @@ mod tests {
             "Acme sent 3 cards: A, B"
         );
         assert_eq!(cards_sent("Acme", 1, &[], Lang::En), "Acme sent 1 card");
+    }
+
+    #[test]
+    fn the_teams_availability_reads_in_every_language() {
+        assert_eq!(
+            team_online(Some("5 minutes"), Lang::En),
+            "Online · replies in about 5 minutes"
+        );
+        assert_eq!(
+            team_away(Some(("tomorrow", "9:00 AM")), Lang::En),
+            "Away · back tomorrow at 9:00 AM"
+        );
+        for lang in [Lang::Ar, Lang::Tr] {
+            assert!(team_online(Some("٥"), lang).contains('٥'));
+            assert!(team_away(Some(("D", "T")), lang).contains('D'));
+            assert_ne!(team_online(None, lang), team_online(None, Lang::En));
+            assert_ne!(team_away(None, lang), team_away(None, Lang::En));
+        }
     }
 }

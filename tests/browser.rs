@@ -876,3 +876,106 @@ async fn the_poll_alarm_keeps_a_wake_for_the_next_sleep_unless_a_poll_already_co
     sleep(30).await;
     assert!(woke.get(), "a wake during the sleep ends it");
 }
+
+/// The browser's own words for `millis`, as the header must show them.
+fn locale_words(millis: f64, lang: &str, options: &[(&str, &str)]) -> String {
+    let object = js_sys::Object::new();
+    for (key, value) in options {
+        js_sys::Reflect::set(&object, &(*key).into(), &(*value).into()).unwrap();
+    }
+    js_sys::Date::new(&millis.into())
+        .to_locale_string(lang, &object)
+        .into()
+}
+
+#[wasm_bindgen_test]
+fn the_header_says_whether_the_team_is_in_and_when_it_is_back_in_the_visitors_words() {
+    use connect360_model::wire::Availability;
+    use connect360_widget::ui::panel::presence;
+    // Noon today in the browser's time zone, and returns at 09:00 local 1, 3 and 10 days on.
+    let noon = js_sys::Date::new_0();
+    noon.set_hours(12);
+    noon.set_minutes(0);
+    let now = noon.get_time();
+    let nine_on = |days: u32| {
+        let day = js_sys::Date::new(&now.into());
+        day.set_date(day.get_date() + days);
+        day.set_hours(9);
+        day.set_minutes(0);
+        day.get_time()
+    };
+    let away = |at: Option<f64>| Availability {
+        online: false,
+        reply_minutes: None,
+        changes_at: at.map(|at| js_sys::Date::new(&at.into()).to_iso_string().into()),
+    };
+    let clock = [("hour", "numeric"), ("minute", "2-digit")];
+
+    let tomorrow = nine_on(1);
+    assert_eq!(
+        presence(Some(&away(Some(tomorrow))), now, Lang::En),
+        format!(
+            "Away · back tomorrow at {}",
+            locale_words(tomorrow, "en", &clock)
+        )
+    );
+    let ar = presence(Some(&away(Some(tomorrow))), now, Lang::Ar);
+    assert!(
+        ar.contains("غدًا") && ar.contains(&locale_words(tomorrow, "ar", &clock)),
+        "{ar}"
+    );
+    let tr = presence(Some(&away(Some(tomorrow))), now, Lang::Tr);
+    assert!(
+        tr.contains("yarın") && tr.contains(&locale_words(tomorrow, "tr", &clock)),
+        "{tr}"
+    );
+
+    let later_this_week = nine_on(3);
+    let weekday = locale_words(later_this_week, "en", &[("weekday", "long")]);
+    assert_eq!(
+        presence(Some(&away(Some(later_this_week))), now, Lang::En),
+        format!(
+            "Away · back {weekday} at {}",
+            locale_words(later_this_week, "en", &clock)
+        )
+    );
+    let far = nine_on(10);
+    let date = locale_words(far, "en", &[("day", "numeric"), ("month", "long")]);
+    assert!(presence(Some(&away(Some(far))), now, Lang::En).contains(&date));
+    // Back later today.
+    let tonight = now + 3.0 * 3_600_000.0;
+    assert!(
+        presence(Some(&away(Some(tonight))), now, Lang::En).starts_with("Away · back today at ")
+    );
+    assert_eq!(
+        presence(Some(&away(None)), now, Lang::En),
+        "Away · leave a message and we'll reply"
+    );
+
+    let online = |minutes: Option<u32>| Availability {
+        online: true,
+        reply_minutes: minutes,
+        changes_at: None,
+    };
+    assert_eq!(
+        presence(Some(&online(Some(5))), now, Lang::En),
+        "Online · replies in about 5 minutes"
+    );
+    assert_eq!(
+        presence(Some(&online(Some(1))), now, Lang::En),
+        "Online · replies in about 1 minute"
+    );
+    assert_eq!(
+        presence(Some(&online(Some(120))), now, Lang::En),
+        "Online · replies in about 2 hours"
+    );
+    assert!(presence(Some(&online(Some(5))), now, Lang::Tr).contains("5 dakika"));
+    let ar = presence(Some(&online(Some(5))), now, Lang::Ar);
+    assert!(ar.contains("دقائق"), "{ar}");
+    assert_eq!(presence(Some(&online(None)), now, Lang::En), "Online now");
+    // No hours set: what the header always said.
+    assert_eq!(
+        presence(None, now, Lang::En),
+        "We usually reply in a few minutes"
+    );
+}

@@ -5,6 +5,7 @@
 //! | module          | what it does                                                        |
 //! |-----------------|---------------------------------------------------------------------|
 //! | `session`       | opens, resumes and renews the session; `identify`, `logout`         |
+//! | `availability`  | the team's opening hours in the header, true to the clock           |
 //! | `history`       | the newest page at once, older pages as the visitor scrolls back    |
 //! | `poller`        | loads the history once, then polls; shows what arrives              |
 //! | `live`          | the gateway's event stream; the poller sleeps while it is up        |
@@ -29,6 +30,7 @@ pub mod alarm;
 pub mod announce;
 pub mod attachments;
 pub mod attention;
+mod availability;
 pub mod delivery;
 mod history;
 mod live;
@@ -106,6 +108,9 @@ pub struct Chat {
     pub streaming: RwSignal<Option<StreamingReply>>,
     /// The page hid the launcher (`Connect360.hide()`).
     pub launcher_hidden: RwSignal<bool>,
+    /// Whether the team is in (the merchant's opening hours), as the last session said; none
+    /// before a session, or when the merchant set no hours or reply time.
+    pub availability: RwSignal<Option<connect360_model::wire::Availability>>,
     /// This browser did not keep the sign-in relay's binding cookie: sign-in cannot run here.
     /// Kept here, not in the button, so it outlives the button's re-rendering.
     pub sign_in_unavailable: RwSignal<bool>,
@@ -178,6 +183,11 @@ impl Chat {
         let mut transcript = Transcript::default();
         transcript.set_pending(outbox.items().iter().map(pending_of).collect());
         let resume = session.is_some() || !outbox.is_empty();
+        // What a stored session says of the team, unless it no longer holds.
+        let availability = session
+            .as_ref()
+            .filter(|s| s.fresh_at(js_sys::Date::now()))
+            .and_then(|s| s.availability.clone());
         let chat = Chat {
             transcript: RwSignal::new(transcript),
             connection: RwSignal::new(Connection::Idle),
@@ -191,6 +201,7 @@ impl Chat {
             tray_notice: RwSignal::new(None),
             streaming: RwSignal::new(None),
             launcher_hidden: RwSignal::new(false),
+            availability: RwSignal::new(availability),
             sign_in_unavailable: RwSignal::new(false),
             inner: StoredValue::new_local(Rc::new(Inner {
                 api: Api::new(&config.endpoint),
@@ -267,6 +278,7 @@ impl Chat {
         spawn_local(async move { chat.poll_loop().await });
         spawn_local(async move { chat.live_loop().await });
         spawn_local(async move { chat.send_loop().await });
+        spawn_local(async move { chat.availability_loop().await });
         listen_for_wakeups(*self);
     }
 

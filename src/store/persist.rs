@@ -3,6 +3,7 @@
 //! Storage may be missing or refuse writes (private modes, sandboxed frames): the widget then
 //! keeps working from memory.
 
+use connect360_model::wire::Availability;
 use serde::{Deserialize, Serialize};
 use web_sys::Storage;
 
@@ -31,6 +32,13 @@ pub struct StoredSession {
     /// Where the gateway serves tRPC (a session stored by an older build: the default).
     #[serde(default = "default_trpc_path")]
     pub trpc_path: String,
+    /// Whether the team was in when the session was issued (the merchant's opening hours).
+    #[serde(default)]
+    pub availability: Option<Availability>,
+    /// When that changes (Unix milliseconds; 0: not soon): the session is renewed then, and
+    /// the answer with it.
+    #[serde(default)]
+    pub availability_changes_at: f64,
 }
 
 fn default_trpc_path() -> String {
@@ -44,14 +52,17 @@ impl StoredSession {
         expires_at - (60_000.0f64).min((expires_at - now) / 4.0)
     }
 
-    /// Whether the token can still be used at `now` without renewing it.
+    /// Whether the session can still be used at `now` without renewing it: its token is
+    /// not about to expire, and what it says of the team's availability still holds.
     pub fn fresh_at(&self, now: f64) -> bool {
         let renew_at = if self.renew_at > 0.0 {
             self.renew_at
         } else {
             self.expires_at - 60_000.0
         };
-        now < renew_at
+        let availability_holds =
+            self.availability_changes_at <= 0.0 || now < self.availability_changes_at;
+        now < renew_at && availability_holds
     }
 }
 
@@ -153,6 +164,8 @@ mod tests {
             sign_in_configured: false,
             ai_agent_id: None,
             trpc_path: "/api/trpc".into(),
+            availability: None,
+            availability_changes_at: 0.0,
         };
         assert!(
             session.fresh_at(839_999.0),
@@ -161,5 +174,10 @@ mod tests {
         assert!(!session.fresh_at(840_000.0));
         session.renew_at = 15_000.0;
         assert!(!session.fresh_at(15_000.0));
+        // The team opens or closes before the token's renewal: renewed then.
+        session.renew_at = 840_000.0;
+        session.availability_changes_at = 600_000.0;
+        assert!(session.fresh_at(599_999.0));
+        assert!(!session.fresh_at(600_000.0));
     }
 }

@@ -124,6 +124,14 @@ impl Chat {
             sign_in_configured: opened.sign_in_configured,
             ai_agent_id: opened.ai_agent_id,
             trpc_path: opened.trpc_path,
+            availability_changes_at: opened
+                .availability
+                .as_ref()
+                .and_then(|a| a.changes_at.as_deref())
+                .map(js_sys::Date::parse)
+                .filter(|at| at.is_finite())
+                .unwrap_or(0.0),
+            availability: opened.availability,
         };
         if current.is_some_and(|c| c.conversation_id != session.conversation_id) {
             // Another conversation (the visitor was forgotten server-side): start over.
@@ -132,6 +140,7 @@ impl Chat {
         }
         inner.persisted.save_session(&session);
         *inner.session.borrow_mut() = Some(session.clone());
+        self.availability.try_set(session.availability.clone());
         Ok(session)
     }
 

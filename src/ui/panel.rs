@@ -3,14 +3,36 @@
 
 use leptos::prelude::*;
 
+use connect360_model::wire::Availability;
+use connect360_model::Lang;
+
 use super::composer::Composer;
+use super::time;
 use super::transcript::TranscriptView;
 use super::PanelState;
-use crate::i18n::Text;
+use crate::i18n::{self, Text};
 use crate::store::{Chat, Connection};
 
 /// The panel's element id, referenced by the launcher's `aria-controls`.
 pub const PANEL_ID: &str = "c360-panel";
+
+/// What the header says of the team at `now` (Unix milliseconds): its opening hours' state,
+/// or what it always said when the merchant set none.
+pub fn presence(availability: Option<&Availability>, now: f64, lang: Lang) -> String {
+    let Some(availability) = availability else {
+        return Text::Presence.get(lang).to_owned();
+    };
+    if availability.online {
+        let duration = availability.reply_minutes.map(|m| time::duration(m, lang));
+        return i18n::team_online(duration.as_deref(), lang);
+    }
+    let back = availability
+        .changes_at
+        .as_deref()
+        .and_then(time::parse_millis)
+        .map(|at| time::return_time(at, now, lang));
+    i18n::team_away(back.as_ref().map(|(d, t)| (d.as_str(), t.as_str())), lang)
+}
 
 #[component]
 pub fn Panel(state: PanelState) -> impl IntoView {
@@ -23,13 +45,25 @@ pub fn Panel(state: PanelState) -> impl IntoView {
         .title
         .unwrap_or_else(|| Text::Title.get(lang).to_owned());
     let status = move || match chat.connection.get() {
-        _ if chat.offline.get() => Text::Offline.get(lang),
-        Connection::Reconnecting => Text::Reconnecting.get(lang),
-        Connection::Connecting if !chat.loaded.get() => Text::Connecting.get(lang),
-        _ => Text::Presence.get(lang),
+        _ if chat.offline.get() => Text::Offline.get(lang).to_owned(),
+        Connection::Reconnecting => Text::Reconnecting.get(lang).to_owned(),
+        Connection::Connecting if !chat.loaded.get() => Text::Connecting.get(lang).to_owned(),
+        _ => chat
+            .availability
+            .with(|a| presence(a.as_ref(), js_sys::Date::now(), lang)),
     };
     let reconnecting =
         move || chat.offline.get() || chat.connection.get() == Connection::Reconnecting;
+    // The dot before the team's state, once connected.
+    let team = move |online: bool| {
+        move || {
+            !reconnecting()
+                && chat.loaded.get()
+                && chat
+                    .availability
+                    .with(|a| a.as_ref().is_some_and(|a| a.online == online))
+        }
+    };
     view! {
         <section
             id=PANEL_ID
@@ -49,7 +83,13 @@ pub fn Panel(state: PanelState) -> impl IntoView {
             <header class="c360-header">
                 <div class="c360-heading">
                     <h2 class="c360-title" id=title_id>{title}</h2>
-                    <p class="c360-presence" class:c360-presence--warning=reconnecting role="status">
+                    <p
+                        class="c360-presence"
+                        class:c360-presence--warning=reconnecting
+                        class:c360-presence--online=team(true)
+                        class:c360-presence--away=team(false)
+                        role="status"
+                    >
                         {status}
                     </p>
                 </div>

@@ -17,6 +17,7 @@ use crate::gateway::rate_limit::{OpenStreamLimits, RateLimits};
 use crate::gateway::{Gateway, GatewayConfig};
 use crate::local::auth::ApiKey;
 use crate::local::{ai, bot, AiAgent, LocalConnect, Member, Workspace};
+use crate::settings::Settings;
 use crate::store::Store;
 use crate::upstream::{check_upstream_url, RemoteConnect, Upstream};
 
@@ -122,8 +123,13 @@ pub fn build(config: &Config, secrets: &Secrets) -> Result<Built, Box<dyn std::e
         "token-secret",
         "",
     )?;
+    let settings = match &config.config {
+        Some(path) => Settings::load(path)?,
+        None => Settings::default(),
+    };
     let store = Arc::new(Store::open(&config.data_dir)?);
     let mut gateway = GatewayConfig {
+        availability: settings.availability,
         token_secret: token_secret.into_bytes(),
         identity: secrets
             .identity_secret

@@ -76,6 +76,13 @@ pub struct Config {
     /// at once. Keep it under the process's descriptor limit (`ulimit -n`).
     #[arg(long, default_value_t = 10_000, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
     pub max_connections: u64,
+    /// The merchant's settings file (TOML): opening hours and what the widget shows with
+    /// them. See the README for every key.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Checks a settings file, prints each problem with its key, and exits (2 when it has any).
+    #[arg(long, value_name = "FILE")]
+    pub check_config: Option<PathBuf>,
     /// How long a visitor token lives, in seconds (10 to 86 400); the widget renews it.
     #[arg(long, default_value_t = 900, value_parser = clap::value_parser!(u64).range(10..=86_400))]
     pub token_ttl_seconds: u64,

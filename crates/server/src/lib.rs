@@ -25,6 +25,7 @@ pub mod media_type;
 pub mod precompress;
 pub mod rest;
 pub mod serve;
+pub mod settings;
 pub mod site;
 pub mod sse;
 pub mod store;

@@ -15,6 +15,9 @@ async fn main() -> ExitCode {
         )
         .init();
     let config = Config::parse();
+    if let Some(path) = &config.check_config {
+        return check_settings(path);
+    }
     raise_open_file_limit();
     match run(config, Secrets::from_env()).await {
         Ok(()) => ExitCode::SUCCESS,
@@ -82,6 +85,21 @@ async fn run(config: Config, secrets: Secrets) -> Result<(), Box<dyn std::error:
     })
     .await?;
     Ok(())
+}
+
+/// `--check-config FILE`: every problem with its key on standard error and exit 2, or say the
+/// file is fine.
+fn check_settings(path: &std::path::Path) -> ExitCode {
+    match connect360_server::settings::Settings::load(path) {
+        Ok(_) => {
+            println!("{}: valid", path.display());
+            ExitCode::SUCCESS
+        }
+        Err(refused) => {
+            eprintln!("{refused}");
+            ExitCode::from(2)
+        }
+    }
 }
 
 /// Every event stream holds a connection, so the soft limit on open files (often 1 024) is

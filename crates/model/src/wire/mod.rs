@@ -32,9 +32,9 @@ pub use message::{
 };
 pub use patch::Patch;
 pub use widget::{
-    EventsQuery, HistoryPage, HistoryQuery, SeenReport, SessionCustomer, SessionRequest,
-    SessionResponse, SignInStartRequest, SignInStartResponse, DEFAULT_TRPC_PATH, MESSAGE_EVENT,
-    READY_EVENT,
+    Availability, EventsQuery, HistoryPage, HistoryQuery, SeenReport, SessionCustomer,
+    SessionRequest, SessionResponse, SignInStartRequest, SignInStartResponse, DEFAULT_TRPC_PATH,
+    MESSAGE_EVENT, READY_EVENT,
 };
 
 /// A JSON object (`metadata`, `claimMetadata`, …).

@@ -47,6 +47,26 @@ pub struct SessionResponse {
     /// `--trpc-path`. Absent (an older gateway): [`DEFAULT_TRPC_PATH`].
     #[serde(default = "default_trpc_path")]
     pub trpc_path: String,
+    /// Whether the team is in, when the session was issued; absent: the merchant set no
+    /// opening hours or reply time.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub availability: Option<Availability>,
+}
+
+/// The team's availability (the gateway's settings, `[availability]`), decided by the
+/// gateway in the merchant's time zone; the widget shows it in the visitor's.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Availability {
+    /// Within opening hours (always, when the merchant set none).
+    pub online: bool,
+    /// How long a reply usually takes, in minutes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reply_minutes: Option<u32>,
+    /// When `online` next changes (ISO-8601): closing time while online, the return while
+    /// away. Absent: not within the next two weeks.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub changes_at: Option<String>,
 }
 
 /// The tRPC mount of the documented API (`connect360-api.md`).

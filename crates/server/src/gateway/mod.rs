@@ -51,6 +51,9 @@ pub struct GatewayConfig {
     pub trusted_proxies: Vec<std::net::IpAddr>,
     /// Where the tRPC routes are mounted (`--trpc-path`), told to the widget with its session.
     pub trpc_path: String,
+    /// Opening hours and reply time (`--config`'s `[availability]`), told to the widget with
+    /// its session; none: the widget says what it always has.
+    pub availability: Option<crate::settings::Availability>,
 }
 
 /// Visitor tokens live 15 minutes; the widget renews them transparently.

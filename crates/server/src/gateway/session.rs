@@ -245,6 +245,11 @@ async fn open_session(
         sign_in_configured: gateway.config.oauth.is_some(),
         ai_agent_id: gateway.config.ai_agent.clone(),
         trpc_path: gateway.config.trpc_path.clone(),
+        availability: gateway
+            .config
+            .availability
+            .as_ref()
+            .map(|a| a.at(now_millis())),
     })
 }
 

@@ -1,6 +1,8 @@
 //! Test support: the real server on a loopback port, with a data dir that outlives restarts.
 #![allow(dead_code)]
 
+pub mod process;
+
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -142,6 +144,7 @@ impl TestServer {
                 rate_limits: limits,
                 trusted_proxies: Vec::new(),
                 trpc_path: "/api/trpc".into(),
+                availability: None,
             },
             UpstreamParts::Local(LocalParts {
                 store: Arc::new(Store::open(&data_dir).unwrap()),
