@@ -8,10 +8,12 @@
 # Budgets: the measured size + 3%. Raise one only with a measured reason in the commit message.
 set -euo pipefail
 # Measured 2026-12-07 (build-std, immediate-abort, no Debug formatting, minified glue, the
-# frame CSS split from the conversation CSS): 210 667 B brotli, 258 434 B gzip. History
+# frame CSS split from the conversation CSS): 210 667 B brotli, 258 434 B gzip; then #17's
+# opening hours (+3.6 KB brotli: Intl bindings, strings) and the pre-chat form (+14.0 KB:
+# its views and the model's contact rules): 228 258 B brotli, 281 613 B gzip. History
 # (gzip): skeleton 49 935; conversation 189 923; rich content 241 422; attachments 265 560.
-BUDGET_BROTLI_BYTES=${BUDGET_BROTLI_BYTES:-216987}
-BUDGET_GZIP_BYTES=${BUDGET_GZIP_BYTES:-266187}
+BUDGET_BROTLI_BYTES=${BUDGET_BROTLI_BYTES:-235106}
+BUDGET_GZIP_BYTES=${BUDGET_GZIP_BYTES:-290062}
 # The embed loader is what every page of a merchant's site loads.
 LOADER_BUDGET_BROTLI_BYTES=${LOADER_BUDGET_BROTLI_BYTES:-4096}
 # Before interaction: loader.js + widget.css, brotli bodies. #14 allows 6 KB on the wire in

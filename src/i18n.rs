@@ -81,10 +81,32 @@ pub enum Text {
     Dismiss,
     /// The pill that scrolls down to messages that arrived while the visitor read older ones.
     NewMessagesBelow,
+    /// The contact form's heading.
+    ContactTitle,
+    /// Above the form while the team is away.
+    ContactAway,
+    FieldName,
+    FieldEmail,
+    FieldPhone,
+    /// After an optional field's label.
+    Optional,
+    ConsentLabel,
+    /// The link to the merchant's privacy notice.
+    PrivacyNotice,
+    ContactSubmit,
+    NameMissing,
+    NameBad,
+    EmailMissing,
+    EmailBad,
+    PhoneMissing,
+    PhoneBad,
+    ConsentMissing,
+    /// Saving the form failed (the network, the server).
+    ContactFailed,
 }
 
 impl Text {
-    pub const ALL: [Text; 52] = [
+    pub const ALL: [Text; 69] = [
         Text::OpenChat,
         Text::CloseChat,
         Text::Title,
@@ -137,6 +159,23 @@ impl Text {
         Text::Offline,
         Text::Dismiss,
         Text::NewMessagesBelow,
+        Text::ContactTitle,
+        Text::ContactAway,
+        Text::FieldName,
+        Text::FieldEmail,
+        Text::FieldPhone,
+        Text::Optional,
+        Text::ConsentLabel,
+        Text::PrivacyNotice,
+        Text::ContactSubmit,
+        Text::NameMissing,
+        Text::NameBad,
+        Text::EmailMissing,
+        Text::EmailBad,
+        Text::PhoneMissing,
+        Text::PhoneBad,
+        Text::ConsentMissing,
+        Text::ContactFailed,
     ];
 
     pub fn get(self, lang: Lang) -> &'static str {
@@ -299,6 +338,59 @@ impl Text {
             (NewMessagesBelow, En) => "New messages",
             (NewMessagesBelow, Ar) => "رسائل جديدة",
             (NewMessagesBelow, Tr) => "Yeni mesajlar",
+            (ContactTitle, En) => "Before we start",
+            (ContactTitle, Ar) => "قبل أن نبدأ",
+            (ContactTitle, Tr) => "Başlamadan önce",
+            (ContactAway, En) => "We're away right now. Leave your e-mail and we'll write back.",
+            (ContactAway, Ar) => "نحن غير متاحين الآن. اترك بريدك الإلكتروني وسنراسلك.",
+            (ContactAway, Tr) => "Şu an çevrim dışıyız. E-postanızı bırakın, size yazalım.",
+            (FieldName, En) => "Name",
+            (FieldName, Ar) => "الاسم",
+            (FieldName, Tr) => "Ad",
+            (FieldEmail, En) => "E-mail",
+            (FieldEmail, Ar) => "البريد الإلكتروني",
+            (FieldEmail, Tr) => "E-posta",
+            (FieldPhone, En) => "Phone",
+            (FieldPhone, Ar) => "الهاتف",
+            (FieldPhone, Tr) => "Telefon",
+            (Optional, En) => "(optional)",
+            (Optional, Ar) => "(اختياري)",
+            (Optional, Tr) => "(isteğe bağlı)",
+            (ConsentLabel, En) => "I agree to the privacy notice",
+            (ConsentLabel, Ar) => "أوافق على إشعار الخصوصية",
+            (ConsentLabel, Tr) => "Gizlilik bildirimini kabul ediyorum",
+            (PrivacyNotice, En) => "Privacy notice",
+            (PrivacyNotice, Ar) => "إشعار الخصوصية",
+            (PrivacyNotice, Tr) => "Gizlilik bildirimi",
+            (ContactSubmit, En) => "Continue",
+            (ContactSubmit, Ar) => "متابعة",
+            (ContactSubmit, Tr) => "Devam",
+            (NameMissing, En) => "Please enter your name.",
+            (NameMissing, Ar) => "يرجى إدخال اسمك.",
+            (NameMissing, Tr) => "Lütfen adınızı girin.",
+            (NameBad, En) => "Your name must be one line of at most 100 characters.",
+            (NameBad, Ar) => "يجب أن يكون الاسم سطرًا واحدًا لا يتجاوز 100 حرف.",
+            (NameBad, Tr) => "Adınız en fazla 100 karakterlik tek bir satır olmalı.",
+            (EmailMissing, En) => "Please enter your e-mail address.",
+            (EmailMissing, Ar) => "يرجى إدخال بريدك الإلكتروني.",
+            (EmailMissing, Tr) => "Lütfen e-posta adresinizi girin.",
+            (EmailBad, En) => "Enter an e-mail address such as name@example.com.",
+            (EmailBad, Ar) => "أدخل بريدًا إلكترونيًا مثل name@example.com.",
+            (EmailBad, Tr) => "name@example.com gibi bir e-posta adresi girin.",
+            (PhoneMissing, En) => "Please enter your phone number.",
+            (PhoneMissing, Ar) => "يرجى إدخال رقم هاتفك.",
+            (PhoneMissing, Tr) => "Lütfen telefon numaranızı girin.",
+            (PhoneBad, En) => {
+                "Enter the number with + and the country code, such as +90 532 123 45 67."
+            }
+            (PhoneBad, Ar) => "أدخل الرقم مع + ورمز البلد، مثل ‎+90 532 123 45 67.",
+            (PhoneBad, Tr) => "Numarayı + ve ülke koduyla girin, örneğin +90 532 123 45 67.",
+            (ConsentMissing, En) => "Please accept the privacy notice to continue.",
+            (ConsentMissing, Ar) => "يرجى قبول إشعار الخصوصية للمتابعة.",
+            (ConsentMissing, Tr) => "Devam etmek için gizlilik bildirimini kabul edin.",
+            (ContactFailed, En) => "Your details could not be saved. Please try again.",
+            (ContactFailed, Ar) => "تعذّر حفظ بياناتك. يرجى المحاولة مرة أخرى.",
+            (ContactFailed, Tr) => "Bilgileriniz kaydedilemedi. Lütfen tekrar deneyin.",
         }
     }
 }

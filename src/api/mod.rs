@@ -227,29 +227,41 @@ impl Api {
         token: &str,
         report: &connect360_model::wire::SeenReport,
     ) -> Result<(), ApiError> {
-        let body = serde_json::to_string(report).map_err(|_| ApiError::Malformed)?;
-        let url = format!("{}/api/widget/seen", self.endpoint);
-        let reply = fetch(Fetch {
-            method: "POST",
-            url: &url,
-            token: Some(token),
-            body: Some(&body),
-            ..Fetch::default()
-        })
-        .await?;
-        if reply.ok() {
-            return Ok(());
-        }
-        Err(reply.rest_error())
+        self.post_json("/api/widget/seen", Some(token), report)
+            .await
+            .map(drop)
     }
 
-    /// A JSON `POST` to one of the gateway's own routes, with a REST error body on failure.
+    /// `POST /api/widget/contact`: what the visitor filled in the contact form.
+    pub async fn contact(
+        &self,
+        token: &str,
+        input: &connect360_model::contact::ContactInput,
+    ) -> Result<(), ApiError> {
+        self.post_json("/api/widget/contact", Some(token), input)
+            .await
+            .map(drop)
+    }
+
+    /// A JSON `POST` to one of the gateway's own routes, its JSON reply read as `T`.
     async fn post_rest<T: DeserializeOwned>(
         &self,
         path: &str,
         token: Option<&str>,
         body: &impl serde::Serialize,
     ) -> Result<T, ApiError> {
+        let reply = self.post_json(path, token, body).await?;
+        serde_json::from_str(&reply.body).map_err(|_| ApiError::Malformed)
+    }
+
+    /// A JSON `POST` to one of the gateway's own routes: the reply when it succeeded, else the
+    /// error its REST body names.
+    async fn post_json(
+        &self,
+        path: &str,
+        token: Option<&str>,
+        body: &impl serde::Serialize,
+    ) -> Result<Reply, ApiError> {
         let body = serde_json::to_string(body).map_err(|_| ApiError::Malformed)?;
         let url = format!("{}{path}", self.endpoint);
         let reply = fetch(Fetch {
@@ -261,7 +273,7 @@ impl Api {
         })
         .await?;
         if reply.ok() {
-            return serde_json::from_str(&reply.body).map_err(|_| ApiError::Malformed);
+            return Ok(reply);
         }
         Err(reply.rest_error())
     }

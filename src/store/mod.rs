@@ -6,6 +6,7 @@
 //! |-----------------|---------------------------------------------------------------------|
 //! | `session`       | opens, resumes and renews the session; `identify`, `logout`         |
 //! | `availability`  | the team's opening hours in the header, true to the clock           |
+//! | `contact`       | the merchant's contact form: when it is asked, sending it           |
 //! | `history`       | the newest page at once, older pages as the visitor scrolls back    |
 //! | `poller`        | loads the history once, then polls; shows what arrives              |
 //! | `live`          | the gateway's event stream; the poller sleeps while it is up        |
@@ -31,6 +32,7 @@ pub mod announce;
 pub mod attachments;
 pub mod attention;
 mod availability;
+mod contact;
 pub mod delivery;
 mod history;
 mod live;
@@ -111,6 +113,10 @@ pub struct Chat {
     /// Whether the team is in (the merchant's opening hours), as the last session said; none
     /// before a session, or when the merchant set no hours or reply time.
     pub availability: RwSignal<Option<connect360_model::wire::Availability>>,
+    /// The merchant's contact form (guests only), as the last session said.
+    pub prechat: RwSignal<Option<connect360_model::contact::PrechatForm>>,
+    /// The visitor gave their details in this conversation.
+    pub contact_given: RwSignal<bool>,
     /// This browser did not keep the sign-in relay's binding cookie: sign-in cannot run here.
     /// Kept here, not in the button, so it outlives the button's re-rendering.
     pub sign_in_unavailable: RwSignal<bool>,
@@ -188,6 +194,8 @@ impl Chat {
             .as_ref()
             .filter(|s| s.fresh_at(js_sys::Date::now()))
             .and_then(|s| s.availability.clone());
+        let prechat = session.as_ref().and_then(|s| s.prechat.clone());
+        let contact_given = session.as_ref().is_some_and(|s| s.contact_given);
         let chat = Chat {
             transcript: RwSignal::new(transcript),
             connection: RwSignal::new(Connection::Idle),
@@ -202,6 +210,8 @@ impl Chat {
             streaming: RwSignal::new(None),
             launcher_hidden: RwSignal::new(false),
             availability: RwSignal::new(availability),
+            prechat: RwSignal::new(prechat),
+            contact_given: RwSignal::new(contact_given),
             sign_in_unavailable: RwSignal::new(false),
             inner: StoredValue::new_local(Rc::new(Inner {
                 api: Api::new(&config.endpoint),

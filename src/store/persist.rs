@@ -39,6 +39,12 @@ pub struct StoredSession {
     /// the answer with it.
     #[serde(default)]
     pub availability_changes_at: f64,
+    /// The merchant's contact form (`[prechat]`), for guests.
+    #[serde(default)]
+    pub prechat: Option<connect360_model::contact::PrechatForm>,
+    /// The visitor gave their details in this conversation.
+    #[serde(default)]
+    pub contact_given: bool,
 }
 
 fn default_trpc_path() -> String {
@@ -166,6 +172,8 @@ mod tests {
             trpc_path: "/api/trpc".into(),
             availability: None,
             availability_changes_at: 0.0,
+            prechat: None,
+            contact_given: false,
         };
         assert!(
             session.fresh_at(839_999.0),

@@ -132,6 +132,8 @@ impl Chat {
                 .filter(|at| at.is_finite())
                 .unwrap_or(0.0),
             availability: opened.availability,
+            prechat: opened.prechat,
+            contact_given: opened.contact_given,
         };
         if current.is_some_and(|c| c.conversation_id != session.conversation_id) {
             // Another conversation (the visitor was forgotten server-side): start over.
@@ -141,6 +143,8 @@ impl Chat {
         inner.persisted.save_session(&session);
         *inner.session.borrow_mut() = Some(session.clone());
         self.availability.try_set(session.availability.clone());
+        self.prechat.try_set(session.prechat.clone());
+        self.contact_given.try_set(session.contact_given);
         Ok(session)
     }
 

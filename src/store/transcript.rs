@@ -45,6 +45,15 @@ impl Transcript {
         &self.messages
     }
 
+    /// Whether the visitor has written in this conversation (stored or still pending).
+    pub fn visitor_wrote(&self) -> bool {
+        !self.pending.is_empty()
+            || self
+                .messages
+                .iter()
+                .any(|m| m.sender.kind == connect360_model::wire::SenderType::Customer)
+    }
+
     pub fn pending(&self) -> &[Pending] {
         &self.pending
     }

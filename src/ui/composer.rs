@@ -12,6 +12,20 @@ use crate::store::{Chat, TrayState, MAX_MESSAGE_CHARS};
 /// The counter appears when this few characters are left.
 const COUNTER_FROM: usize = 300;
 
+/// Submits the contact form beside the composer (its errors or its acceptance follow).
+fn submit_contact_form(input: NodeRef<html::Textarea>) {
+    use wasm_bindgen::JsCast;
+    let form = input
+        .get_untracked()
+        .and_then(|i| i.closest(".c360-panel").ok().flatten())
+        .and_then(|panel| panel.query_selector(".c360-contact form").ok().flatten());
+    if let Some(form) = form {
+        let _ = form
+            .unchecked_into::<web_sys::HtmlFormElement>()
+            .request_submit();
+    }
+}
+
 #[component]
 pub fn Composer(input: NodeRef<html::Textarea>) -> impl IntoView {
     let chat = expect_context::<Chat>();
@@ -31,6 +45,12 @@ pub fn Composer(input: NodeRef<html::Textarea>) -> impl IntoView {
     let left = move || MAX_MESSAGE_CHARS.saturating_sub(length());
 
     let send = move || {
+        if sendable() && chat.contact_form().is_some() {
+            // The merchant's form comes first: it is checked (or sent) now, and the text stays
+            // here until it is accepted, then goes out.
+            submit_contact_form(input);
+            return;
+        }
         if sendable() && chat.send_text(&text.get_untracked()) {
             text.set(String::new());
             if let Some(input) = input.get_untracked() {

@@ -4,6 +4,7 @@
 
 pub mod attachments;
 pub mod composer;
+pub mod contact;
 pub mod launcher;
 pub mod message;
 pub mod panel;

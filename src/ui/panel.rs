@@ -7,6 +7,7 @@ use connect360_model::wire::Availability;
 use connect360_model::Lang;
 
 use super::composer::Composer;
+use super::contact::{ContactForm, ContactValues};
 use super::time;
 use super::transcript::TranscriptView;
 use super::PanelState;
@@ -54,6 +55,9 @@ pub fn Panel(state: PanelState) -> impl IntoView {
     };
     let reconnecting =
         move || chat.offline.get() || chat.connection.get() == Connection::Reconnecting;
+    // Redrawn only when what it asks changes (not with every message), so typing goes on.
+    let contact_form = Memo::new(move |_| chat.contact_form());
+    let contact_values = ContactValues::new();
     // The dot before the team's state, once connected.
     let team = move |online: bool| {
         move || {
@@ -105,6 +109,9 @@ pub fn Panel(state: PanelState) -> impl IntoView {
                 </button>
             </header>
             <TranscriptView/>
+            {move || contact_form.get().map(|asked| view! {
+                <ContactForm asked=asked values=contact_values composer=state.composer/>
+            })}
             <Composer input=state.composer/>
             // Each entry is added on its own, so each is read out: a burst is heard in full.
             <div class="c360-sr-only c360-announcer" aria-live="polite" aria-relevant="additions">

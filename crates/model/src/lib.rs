@@ -6,6 +6,7 @@
 //! renderer should show for a value ([`display`]). It has no I/O dependencies (in wasm it parses URLs with the browser's `URL`): the
 //! server and the widget validate with the same code, so the two cannot drift.
 
+pub mod contact;
 pub mod content;
 pub mod display;
 pub mod lang;

@@ -9,7 +9,7 @@ use axum::Router;
 use connect360_model::wire::ErrorCode;
 
 use crate::error::ApiError;
-use crate::gateway::{history, live, oauth, receipts, session, Gateway};
+use crate::gateway::{contact, history, live, oauth, receipts, session, Gateway};
 use crate::local::LocalConnect;
 use crate::{rest, site, trpc};
 
@@ -74,6 +74,10 @@ pub fn router_with_widget(
         )
         .route("/api/widget/history", get(history::history))
         .route("/api/widget/seen", post(receipts::seen).layer(small_body()))
+        .route(
+            "/api/widget/contact",
+            post(contact::contact).layer(small_body()),
+        )
         // Answers once it has read what the stream resumes after; the body then lasts as
         // long as the token (the timeout below bounds the answer, not the body).
         .route("/api/widget/events", get(live::events))

@@ -130,6 +130,7 @@ pub fn build(config: &Config, secrets: &Secrets) -> Result<Built, Box<dyn std::e
     let store = Arc::new(Store::open(&config.data_dir)?);
     let mut gateway = GatewayConfig {
         availability: settings.availability,
+        prechat: settings.prechat,
         token_secret: token_secret.into_bytes(),
         identity: secrets
             .identity_secret

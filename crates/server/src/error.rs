@@ -32,6 +32,19 @@ impl ApiError {
         Self::new(ErrorCode::BadRequest, message)
     }
 
+    /// A JSON body axum refused: 413 for one over the route's size limit, else 400, with what
+    /// the body was meant to be.
+    pub fn rejected_body(what: &str, rejection: &axum::extract::rejection::JsonRejection) -> Self {
+        let code = match rejection.status().as_u16() {
+            413 => ErrorCode::PayloadTooLarge,
+            _ => ErrorCode::BadRequest,
+        };
+        ApiError::new(
+            code,
+            format!("{what} is not valid: {}", rejection.body_text()),
+        )
+    }
+
     pub fn not_found(what: &str) -> Self {
         Self::new(ErrorCode::NotFound, format!("{what} not found."))
     }

@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{expired_token, visitor, TestServer, KEY};
+use common::{conversation_metadata, expired_token, visitor, TestServer};
 use serde_json::{json, Value};
 
 async fn report(server: &TestServer, token: Option<&str>, body: Value) -> (u16, Value) {
@@ -20,26 +20,6 @@ async fn report(server: &TestServer, token: Option<&str>, body: Value) -> (u16, 
         response.status().as_u16(),
         response.json().await.unwrap_or(Value::Null),
     )
-}
-
-/// The conversation's metadata as the agent console reads it.
-async fn metadata(server: &TestServer, conversation: &str) -> Value {
-    let rows: Value = server
-        .client
-        .get(format!("{}/console/api/conversations", server.base))
-        .bearer_auth(KEY)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    rows.as_array()
-        .unwrap()
-        .iter()
-        .find(|r| r["conversation"]["id"] == conversation)
-        .map(|r| r["conversation"]["metadata"].clone())
-        .unwrap_or(Value::Null)
 }
 
 async fn agent_says(server: &TestServer, conversation: &str, text: &str) -> String {
@@ -64,7 +44,7 @@ async fn a_seen_receipt_is_written_under_its_one_key_with_the_time() {
     )
     .await;
     assert_eq!(status, 204, "{body}");
-    let seen = &metadata(&server, &conversation).await["visitorSeen"];
+    let seen = &conversation_metadata(&server, &conversation).await["visitorSeen"];
     assert_eq!(seen["messageId"], first.as_str());
     let at = seen["at"].as_str().unwrap();
     assert!(
@@ -80,7 +60,7 @@ async fn a_seen_receipt_is_written_under_its_one_key_with_the_time() {
     )
     .await;
     assert_eq!(
-        metadata(&server, &conversation).await["visitorSeen"]["messageId"],
+        conversation_metadata(&server, &conversation).await["visitorSeen"]["messageId"],
         second.as_str()
     );
 }
@@ -101,7 +81,7 @@ async fn receipts_for_others_notes_unknown_ids_or_other_keys_are_refused_and_wri
         .as_str()
         .unwrap()
         .to_owned();
-    let before = metadata(&server, &conversation).await;
+    let before = conversation_metadata(&server, &conversation).await;
     let good = json!({"conversationId": conversation, "messageId": message});
     let long = "m".repeat(201);
     let expired = expired_token();
@@ -143,7 +123,7 @@ async fn receipts_for_others_notes_unknown_ids_or_other_keys_are_refused_and_wri
         assert!(!answer.to_string().contains("ships Monday"));
     }
     assert_eq!(
-        metadata(&server, &conversation).await,
+        conversation_metadata(&server, &conversation).await,
         before,
         "nothing written"
     );

@@ -158,4 +158,6 @@ fn the_demo_ships_a_valid_settings_file_with_opening_hours() {
         .expect("the demo shows its opening hours");
     assert!(availability.hours.is_some());
     assert_eq!(availability.reply_minutes, Some(5));
+    let form = settings.prechat.expect("and its contact form");
+    assert_eq!(form.when, connect360_model::contact::When::Always);
 }

@@ -3,7 +3,9 @@
 
 mod common;
 
-use common::{as_visitor, identity_for, session, visitor, visitor_reads, TestServer, CHANNEL};
+use common::{
+    as_visitor, customer_of, identity_for, session, visitor, visitor_reads, TestServer, CHANNEL,
+};
 use serde_json::{json, Value};
 
 fn say(conversation: &str, text: &str) -> Value {
@@ -15,24 +17,6 @@ fn field<'a>(value: &'a Value, name: &str) -> &'a str {
 }
 
 /// The customer behind a conversation, as the merchant sees it.
-async fn customer_of(server: &TestServer, conversation: &str) -> Value {
-    let conversation = server
-        .ok("v1.connect.updateConversation", json!({"id": conversation}))
-        .await;
-    let customer_id = conversation["customerId"].as_str().unwrap().to_owned();
-    // A conversation opened for the customer by id returns the customer's conversation and
-    // its row carries the profile; read it through the console's view of the store.
-    let store = connect360_server::store::Store::open(&server.data_dir).unwrap();
-    store
-        .transaction(|tx| connect360_server::store::customers::get(tx, &customer_id))
-        .unwrap()
-        .map(|c| {
-            json!({"id": c.id, "externalId": c.external_id, "name": c.name, "email": c.email,
-                   "metadata": c.metadata})
-        })
-        .unwrap()
-}
-
 #[tokio::test]
 async fn an_email_a_guest_claims_never_reaches_the_identified_customer() {
     let (server, _dir) = TestServer::start().await;

@@ -51,6 +51,13 @@ pub struct SessionResponse {
     /// opening hours or reply time.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub availability: Option<Availability>,
+    /// The contact form to show before a guest's first message (`[prechat]`); absent for
+    /// identified visitors and when the merchant set none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prechat: Option<crate::contact::PrechatForm>,
+    /// The visitor gave their contact details in this conversation already.
+    #[serde(default)]
+    pub contact_given: bool,
 }
 
 /// The team's availability (the gateway's settings, `[availability]`), decided by the

@@ -5,6 +5,7 @@
 //! or a remote Connect360 (`--upstream https://…`); the gateway's own records (grants,
 //! idempotency keys, sign-in states) live in the data dir's SQLite file either way.
 
+pub mod contact;
 pub mod history;
 pub mod housekeeping;
 pub mod identity;
@@ -54,6 +55,24 @@ pub struct GatewayConfig {
     /// Opening hours and reply time (`--config`'s `[availability]`), told to the widget with
     /// its session; none: the widget says what it always has.
     pub availability: Option<crate::settings::Availability>,
+    /// The contact form (`--config`'s `[prechat]`), told to guests with their session.
+    pub prechat: Option<connect360_model::contact::PrechatForm>,
+}
+
+impl GatewayConfig {
+    /// Whether the team is away now (never, without opening hours); when so, the instant it
+    /// is back (Unix milliseconds; 0 when not within two weeks).
+    pub fn away_until(&self) -> Option<i64> {
+        let now = crate::clock::now_millis();
+        let availability = self.availability.as_ref()?.at(now);
+        (!availability.online).then(|| {
+            availability
+                .changes_at
+                .as_deref()
+                .and_then(crate::clock::parse_millis)
+                .unwrap_or(0)
+        })
+    }
 }
 
 /// Visitor tokens live 15 minutes; the widget renews them transparently.

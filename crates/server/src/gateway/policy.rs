@@ -24,6 +24,10 @@ const IN_FLIGHT_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
 /// The flag that marks a team-only note; never shown to visitors.
 pub const INTERNAL_FLAG: &str = "internal";
 
+/// The flag the gateway puts on a conversation's first message written while the team is away
+/// (the settings' opening hours).
+pub const OFFLINE_FLAG: &str = "offline";
+
 fn forbidden(message: impl Into<String>) -> ApiError {
     ApiError::new(ErrorCode::Forbidden, message)
 }
@@ -217,6 +221,19 @@ impl Gateway {
                 return Err(forbidden("A visitor may attach only files they uploaded."));
             }
         }
+        // The first message of a conversation while the team is away is flagged, so agents
+        // see it was written out of hours.
+        let mut away_stretch = None;
+        if let Some(back_at) = self.config.away_until() {
+            let conversation = input.conversation_id.clone();
+            let first = self
+                .records(move |tx| grants::first_while_away(tx, &conversation, back_at))
+                .await?;
+            if first {
+                input.flags = Some(vec![OFFLINE_FLAG.to_owned()]);
+                away_stretch = Some(back_at);
+            }
+        }
         input.sender = Some(SendAs::Customer);
         input.customer = Some(CustomerInput {
             external_id: Some(claims.external_id.clone()),
@@ -224,8 +241,19 @@ impl Gateway {
         });
         input.channel_identifier = Some(claims.channel.clone());
         let attached = input.attachment_ids.clone().unwrap_or_default();
+        let conversation = input.conversation_id.clone();
         let input = serde_json::to_value(&input).map_err(|e| ApiError::internal(e.to_string()))?;
-        let sent = self.call_upstream(procedure::SEND, input).await?;
+        let sent = match self.call_upstream(procedure::SEND, input).await {
+            Ok(sent) => sent,
+            Err(error) => {
+                if let Some(back_at) = away_stretch {
+                    // Not stored: the flag goes on the next message (this one's retry).
+                    self.records(move |tx| grants::forget_away(tx, &conversation, back_at))
+                        .await?;
+                }
+                return Err(error);
+            }
+        };
         if !attached.is_empty() {
             // Attached files are kept; the clean-up takes only files no message names.
             let external = claims.external_id.clone();

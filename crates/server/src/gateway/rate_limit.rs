@@ -57,6 +57,8 @@ pub struct RateLimits {
     pub event_streams_per_visitor: Rate,
     /// Seen receipts a visitor reports (the widget sends at most one every few seconds).
     pub seen_reports_per_visitor: Rate,
+    /// Contact forms a visitor submits (a few corrections after a refusal).
+    pub contact_forms_per_visitor: Rate,
     /// Event streams open at once: per visitor (a few tabs), per client address, in all.
     pub open_streams: OpenStreamLimits,
 }
@@ -87,6 +89,7 @@ impl Default for RateLimits {
             // A reconnect at every wake-up (online, focus, visibility) of a few tabs.
             event_streams_per_visitor: Rate::per_minute(30),
             seen_reports_per_visitor: Rate::per_minute(30),
+            contact_forms_per_visitor: Rate::per_minute(10),
             open_streams: OpenStreamLimits {
                 per_visitor: 5,
                 // An office or a mobile carrier puts many visitors behind one address.

@@ -26,9 +26,7 @@ pub async fn seen(
     Visitor { gateway, claims }: Visitor,
     report: Result<Json<SeenReport>, JsonRejection>,
 ) -> Result<StatusCode, ApiError> {
-    let Json(report) = report.map_err(|e| {
-        ApiError::bad_request(format!("The report is not valid: {}", e.body_text()))
-    })?;
+    let Json(report) = report.map_err(|e| ApiError::rejected_body("The report", &e))?;
     let bad = |s: &str| s.is_empty() || s.chars().count() > MAX_ID_CHARS;
     if bad(&report.conversation_id) || bad(&report.message_id) {
         return Err(ApiError::bad_request(

@@ -27,18 +27,13 @@ fn valid_visitor_id(id: &str) -> bool {
 }
 
 fn check_customer(customer: &SessionCustomer) -> Result<(), ApiError> {
-    if customer.name.as_ref().is_some_and(|n| {
-        n.chars().count() > 100
-            || n.chars().any(char::is_control)
-            || connect360_model::validate::forbidden_character(n, false).is_some()
-    }) {
+    use connect360_model::contact::{valid_email, valid_name};
+    if customer.name.as_ref().is_some_and(|n| !valid_name(n)) {
         return Err(ApiError::bad_request(
             "customer.name: at most 100 characters, one line, no bidirectional overrides.",
         ));
     }
-    if customer.email.as_ref().is_some_and(|e| {
-        e.len() > 254 || !e.contains('@') || e.chars().any(|c| c.is_whitespace() || c.is_control())
-    }) {
+    if customer.email.as_ref().is_some_and(|e| !valid_email(e)) {
         return Err(ApiError::bad_request(
             "customer.email: not an e-mail address.",
         ));
@@ -250,6 +245,10 @@ async fn open_session(
             .availability
             .as_ref()
             .map(|a| a.at(now_millis())),
+        prechat: gateway.config.prechat.clone().filter(|_| !identified),
+        contact_given: conversation
+            .metadata
+            .contains_key(super::contact::CONTACT_KEY),
     })
 }
 

@@ -34,6 +34,14 @@ pub struct VisitorClaims {
     pub expires_at: i64,
 }
 
+impl VisitorClaims {
+    /// A merchant-identified customer: their `externalId` is the merchant's user id, not the
+    /// browser's guest id.
+    pub fn identified(&self) -> bool {
+        self.external_id != self.visitor_id
+    }
+}
+
 /// Why a token was refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum TokenError {

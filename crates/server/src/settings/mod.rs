@@ -1,6 +1,7 @@
 //! The merchant's settings file (`--config FILE`, TOML): what the widget shows and asks that
 //! is the merchant's to decide, changed without touching their site. Every flag keeps
-//! working; the file holds what flags do not. Today: `[availability]`, the opening hours.
+//! working; the file holds what flags do not: `[availability]` (opening hours) and `[prechat]`
+//! (the contact form before a guest's first message, and the e-mail asked for while away).
 //!
 //! Read whole and checked whole: every problem is reported with its key (`--check-config`
 //! prints them all and exits 2), and a server never starts on a file it does not fully
@@ -12,6 +13,7 @@ use std::collections::BTreeSet;
 use std::fmt;
 use std::path::Path;
 
+use connect360_model::contact::{Ask, PrechatForm, When};
 use jiff::civil::Date;
 use jiff::tz::TimeZone;
 use toml::{Table, Value};
@@ -22,6 +24,7 @@ use hours::{Minute, OfficeHours};
 #[derive(Debug, Clone, Default)]
 pub struct Settings {
     pub availability: Option<Availability>,
+    pub prechat: Option<PrechatForm>,
 }
 
 /// `[availability]`.
@@ -129,6 +132,10 @@ impl Settings {
                     settings.availability = availability(section, &mut problems);
                 }
                 ("availability", _) => problems.add(key, "must be a table ([availability])"),
+                ("prechat", Value::Table(section)) => {
+                    settings.prechat = prechat(section, &mut problems);
+                }
+                ("prechat", _) => problems.add(key, "must be a table ([prechat])"),
                 _ => problems.add(key, "is not a setting this server knows"),
             }
         }
@@ -247,6 +254,59 @@ fn availability(section: &Table, problems: &mut Problems) -> Option<Availability
         hours,
         reply_minutes,
     })
+}
+
+fn prechat(section: &Table, problems: &mut Problems) -> Option<PrechatForm> {
+    let key = |name: &str| format!("prechat.{name}");
+    let before = problems.0.len();
+    let mut form = PrechatForm::default();
+    for (name, value) in section {
+        let text = value.as_str();
+        match name.as_str() {
+            "when" => match text {
+                Some("always") => form.when = When::Always,
+                Some("offline") => form.when = When::Offline,
+                Some("never") => form.when = When::Never,
+                _ => problems.add(key(name), "must be \"always\", \"offline\" or \"never\""),
+            },
+            "name" | "email" | "phone" => {
+                let ask = match text {
+                    Some("required") => Ask::Required,
+                    Some("optional") => Ask::Optional,
+                    Some("off") => Ask::Off,
+                    _ => {
+                        problems.add(key(name), "must be \"required\", \"optional\" or \"off\"");
+                        continue;
+                    }
+                };
+                match name.as_str() {
+                    "name" => form.name = ask,
+                    "email" => form.email = ask,
+                    _ => form.phone = ask,
+                }
+            }
+            "consent_url" => match text.map(connect360_model::safety::web_link) {
+                Some(Ok(url)) if url.starts_with("https:") => form.consent_url = Some(url),
+                _ => problems.add(key(name), "must be an https link to the privacy notice"),
+            },
+            _ => problems.add(
+                key(name),
+                "is not a pre-chat setting (when, name, email, phone, consent_url)",
+            ),
+        }
+    }
+    let asks_nothing = [form.name, form.email, form.phone]
+        .iter()
+        .all(|ask| *ask == Ask::Off)
+        && form.consent_url.is_none();
+    // Away, the form asks for an e-mail anyway: only an "always" form can be empty.
+    if form.when == When::Always && asks_nothing {
+        problems.add(
+            key("when"),
+            "the form asks for nothing: set name, email, phone or consent_url",
+        );
+    }
+    (problems.0.len() == before).then_some(form)
 }
 
 /// `"closed"`, or ranges such as `"09:00-12:30, 13:30-18:00"` (`24:00` ends a day).
@@ -368,6 +428,49 @@ mod tests {
             );
         }
         assert_eq!(found.len(), expected.len(), "{found:#?}");
+    }
+
+    #[test]
+    fn the_prechat_form_is_read_and_checked_key_by_key() {
+        let settings = Settings::parse(
+            "[prechat]\nwhen = \"always\"\nname = \"required\"\nemail = \"optional\"\nconsent_url = \"https://shop.example/privacy\"\n",
+        )
+        .unwrap();
+        let form = settings.prechat.unwrap();
+        assert_eq!(
+            (form.when, form.name, form.email, form.phone),
+            (When::Always, Ask::Required, Ask::Optional, Ask::Off)
+        );
+        assert_eq!(
+            form.consent_url.as_deref(),
+            Some("https://shop.example/privacy")
+        );
+
+        let found = problems(
+            "[prechat]\nwhen = \"sometimes\"\nname = \"yes\"\nphone = true\nconsent_url = \"javascript:alert(1)\"\nage = \"required\"\n",
+        );
+        let expected = [
+            "prechat.when: must be",
+            "prechat.name: must be \"required\"",
+            "prechat.phone: must be \"required\"",
+            "prechat.consent_url: must be an https link",
+            "prechat.age: is not a pre-chat setting",
+        ];
+        for want in expected {
+            assert!(
+                found.iter().any(|p| p.starts_with(want)),
+                "{want} missing from {found:#?}"
+            );
+        }
+        assert_eq!(found.len(), expected.len(), "{found:#?}");
+        assert_eq!(
+            problems("[prechat]\nwhen = \"always\"\n"),
+            ["prechat.when: the form asks for nothing: set name, email, phone or consent_url"]
+        );
+        assert_eq!(
+            problems("[prechat]\nconsent_url = \"http://shop.example/privacy\"\n"),
+            ["prechat.consent_url: must be an https link to the privacy notice"]
+        );
     }
 
     #[test]

@@ -22,6 +22,29 @@ pub fn grant_conversation(
     Ok(())
 }
 
+/// Whether this is the first message of `conversation_id` in the away stretch that ends at
+/// `back_at` (recorded now, so only one message of a stretch is flagged).
+pub fn first_while_away(
+    tx: &Tx<'_>,
+    conversation_id: &str,
+    back_at: i64,
+) -> Result<bool, ApiError> {
+    let inserted = tx.sql.execute(
+        "INSERT OR IGNORE INTO gateway_offline_flags (conversation_id, back_at) VALUES (?1, ?2)",
+        params![conversation_id, back_at],
+    )?;
+    Ok(inserted == 1)
+}
+
+/// Undoes [`first_while_away`] for a message that was not stored after all.
+pub fn forget_away(tx: &Tx<'_>, conversation_id: &str, back_at: i64) -> Result<(), ApiError> {
+    tx.sql.execute(
+        "DELETE FROM gateway_offline_flags WHERE conversation_id = ?1 AND back_at = ?2",
+        params![conversation_id, back_at],
+    )?;
+    Ok(())
+}
+
 pub fn has_conversation(
     tx: &Tx<'_>,
     external_id: &str,

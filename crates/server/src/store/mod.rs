@@ -29,6 +29,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/0004_oauth.sql"),
     include_str!("../../migrations/0005_trust.sql"),
     include_str!("../../migrations/0006_history.sql"),
+    include_str!("../../migrations/0007_offline.sql"),
 ];
 
 pub struct Store {

@@ -70,6 +70,7 @@ impl TestServer {
             false,
             false,
             serve,
+            Default::default(),
         )
         .await;
         (server, dir)
@@ -81,6 +82,23 @@ impl TestServer {
         let server =
             TestServer::start_full(dir.path().to_path_buf(), RateLimits::default(), false, true)
                 .await;
+        (server, dir)
+    }
+
+    /// A server with the merchant's settings (`--config`).
+    pub async fn start_with_settings(
+        settings: connect360_server::settings::Settings,
+    ) -> (TestServer, tempfile::TempDir) {
+        let dir = tempfile::tempdir().unwrap();
+        let server = TestServer::start_all(
+            dir.path().to_path_buf(),
+            RateLimits::default(),
+            false,
+            false,
+            Default::default(),
+            settings,
+        )
+        .await;
         (server, dir)
     }
 
@@ -99,7 +117,15 @@ impl TestServer {
         bot: bool,
         sign_in: bool,
     ) -> TestServer {
-        TestServer::start_all(data_dir, limits, bot, sign_in, Default::default()).await
+        TestServer::start_all(
+            data_dir,
+            limits,
+            bot,
+            sign_in,
+            Default::default(),
+            Default::default(),
+        )
+        .await
     }
 
     async fn start_all(
@@ -108,6 +134,7 @@ impl TestServer {
         bot: bool,
         sign_in: bool,
         serve: connect360_server::serve::ServeLimits,
+        settings: connect360_server::settings::Settings,
     ) -> TestServer {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
@@ -144,7 +171,8 @@ impl TestServer {
                 rate_limits: limits,
                 trusted_proxies: Vec::new(),
                 trpc_path: "/api/trpc".into(),
-                availability: None,
+                availability: settings.availability,
+                prechat: settings.prechat,
             },
             UpstreamParts::Local(LocalParts {
                 store: Arc::new(Store::open(&data_dir).unwrap()),
@@ -302,6 +330,45 @@ pub async fn as_visitor(
         response.status().as_u16(),
         response.json().await.unwrap_or(Value::Null),
     )
+}
+
+/// The customer of `conversation`, as the local store holds it.
+pub async fn customer_of(server: &TestServer, conversation: &str) -> Value {
+    let conversation = server
+        .ok("v1.connect.updateConversation", json!({"id": conversation}))
+        .await;
+    let customer_id = conversation["customerId"].as_str().unwrap().to_owned();
+    // A conversation opened for the customer by id returns the customer's conversation and
+    // its row carries the profile; read it through the console's view of the store.
+    let store = connect360_server::store::Store::open(&server.data_dir).unwrap();
+    store
+        .transaction(|tx| connect360_server::store::customers::get(tx, &customer_id))
+        .unwrap()
+        .map(|c| {
+            json!({"id": c.id, "externalId": c.external_id, "name": c.name, "email": c.email,
+                   "metadata": c.metadata})
+        })
+        .unwrap()
+}
+
+/// The conversation's metadata as the agent console reads it.
+pub async fn conversation_metadata(server: &TestServer, conversation: &str) -> Value {
+    let rows: Value = server
+        .client
+        .get(format!("{}/console/api/conversations", server.base))
+        .bearer_auth(KEY)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    rows.as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["conversation"]["id"] == conversation)
+        .map(|r| r["conversation"]["metadata"].clone())
+        .unwrap_or(Value::Null)
 }
 
 /// The ids of a page's `items`, in order.
