@@ -180,7 +180,8 @@ pub fn build(config: &Config, secrets: &Secrets) -> Result<Built, Box<dyn std::e
                 },
                 agents: vec![AiAgent {
                     id: agent,
-                    name: "Demo assistant".into(),
+                    // One name for the demo's automated replies, the bot's and the AI's.
+                    name: bot::BOT_NAME.into(),
                 }],
                 public_base: base,
             },

@@ -99,9 +99,10 @@ async fn list_conversations(
 /// Ready-made rich content for the JSON editor; each passes the shared validation.
 pub fn reply_templates() -> Map<String, Value> {
     let mut templates = Map::new();
-    templates.insert("Text with suggested replies".into(), bot::greeting());
-    templates.insert("Product carousel".into(), bot::product_carousel());
-    templates.insert("Standalone card".into(), bot::order_card());
+    let [greeting, carousel, card] = bot::english_samples();
+    templates.insert("Text with suggested replies".into(), greeting);
+    templates.insert("Product carousel".into(), carousel);
+    templates.insert("Standalone card".into(), card);
     templates.insert(
         "Rich text".into(),
         json!({"text": "**Good news:** your refund was approved.\nDetails are [on your account page](https://www.example.com/account).",

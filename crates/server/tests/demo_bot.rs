@@ -85,3 +85,114 @@ async fn the_bot_greets_then_shows_products_for_the_chosen_chip() {
         .unwrap();
     assert_eq!(image.status(), 404, "the test server serves no demo site");
 }
+
+/// A visitor's session on `server`: (token, conversation id).
+async fn new_visitor(server: &TestServer) -> (String, String) {
+    let (_, session) = open_session(
+        server,
+        json!({"channelIdentifier": CHANNEL}),
+        Some(SHOP_ORIGIN),
+    )
+    .await;
+    (
+        session["token"].as_str().unwrap().to_owned(),
+        session["conversationId"].as_str().unwrap().to_owned(),
+    )
+}
+
+async fn says(server: &TestServer, token: &str, conversation: &str, content: Value) {
+    answers(server, token, conversation, content, Value::Null).await;
+}
+
+/// Sends `content` answering the message `parent` (a chip's response names its message).
+async fn answers(
+    server: &TestServer,
+    token: &str,
+    conversation: &str,
+    content: Value,
+    parent: Value,
+) {
+    let (status, body) = as_visitor(
+        server,
+        token,
+        "v1.connect.send",
+        json!({"conversationId": conversation, "content": content, "parentId": parent}),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+}
+
+#[tokio::test]
+async fn the_bot_answers_a_turkish_or_arabic_visitor_in_their_language() {
+    let (server, _dir) = TestServer::start_with_bot().await;
+    let (token, conversation) = new_visitor(&server).await;
+    says(&server, &token, &conversation, json!({"tr": "Merhaba"})).await;
+    let greeting = &wait_for(&server, &token, &conversation, 2).await[1]["content"];
+    assert_eq!(
+        greeting["tr"]["suggestions"][0]["reply"]["text"],
+        "Ürünlere göz at"
+    );
+    assert_eq!(
+        greeting["ar"]["suggestions"][0]["reply"]["text"],
+        "تصفّح المنتجات"
+    );
+    assert_eq!(
+        greeting["en"]["suggestions"][0]["reply"]["text"],
+        "Browse products"
+    );
+    assert_eq!(
+        greeting["ar"]["representative"]["displayName"],
+        "Acme assistant"
+    );
+}
+
+#[tokio::test]
+async fn the_bot_stays_quiet_after_a_person_is_asked_for_until_the_chat_is_resolved() {
+    let (server, _dir) = TestServer::start_with_bot().await;
+    let (token, conversation) = new_visitor(&server).await;
+    says(&server, &token, &conversation, json!({"en": "Hello"})).await;
+    let greeting = wait_for(&server, &token, &conversation, 2).await[1]["id"].clone();
+    answers(
+        &server,
+        &token,
+        &conversation,
+        json!({"en": {"text": "Talk to a person",
+                      "suggestionResponse": {"postbackData": "", "type": "LIVE_AGENT"}}}),
+        greeting.clone(),
+    )
+    .await;
+    let messages = wait_for(&server, &token, &conversation, 4).await;
+    assert!(messages[3]["content"]["en"]["text"]
+        .as_str()
+        .unwrap()
+        .contains("member of our team"));
+    let metadata = common::conversation_metadata(&server, &conversation).await;
+    assert!(metadata["handoff"]["requestedAt"].is_string(), "{metadata}");
+
+    // The bot no longer answers, not even a chip.
+    let browse = json!({"en": {"text": "Browse products",
+                               "suggestionResponse": {"postbackData": "menu:products", "type": "REPLY"}}});
+    answers(
+        &server,
+        &token,
+        &conversation,
+        browse.clone(),
+        greeting.clone(),
+    )
+    .await;
+    tokio::time::sleep(std::time::Duration::from_millis(1200)).await;
+    assert_eq!(wait_for(&server, &token, &conversation, 5).await.len(), 5);
+
+    // Resolved by the team: the bot answers again.
+    server
+        .ok(
+            "v1.connect.updateConversation",
+            json!({"id": conversation, "metadata": {"status": "resolved",
+                   "resolvedAt": connect360_server::clock::format_millis(
+                       connect360_server::clock::now_millis() + 1000)}}),
+        )
+        .await;
+    answers(&server, &token, &conversation, browse, greeting).await;
+    let messages = wait_for(&server, &token, &conversation, 7).await;
+    assert!(messages[6]["content"]["en"]["richCard"].is_object());
+}

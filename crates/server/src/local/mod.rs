@@ -127,6 +127,12 @@ impl LocalConnect {
     }
 
     /// Whether `message` is its sender's first in the conversation.
+    /// A conversation as stored (a read: its `updatedAt` stays).
+    pub fn conversation(&self, id: &str) -> Result<connect360_model::wire::Conversation, ApiError> {
+        self.store
+            .transaction(|tx| crate::store::conversations::require(tx, id))
+    }
+
     pub fn is_first_customer_message(
         &self,
         message: &connect360_model::wire::Message,
