@@ -3,7 +3,9 @@
 // reply's violations inline.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { collectErrors, launchChromium, startServer } from './support.mjs';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { callAsMerchant, collectErrors, launchChromium, repoRoot, startServer } from './support.mjs';
 
 let server;
 let browser;
@@ -20,23 +22,34 @@ after(async () => {
   await server?.stop();
 });
 
-async function visitorSays(text) {
-  const session = await fetch(new URL('/api/widget/session', server.url), {
+async function visitorSession(customer) {
+  return fetch(new URL('/api/widget/session', server.url), {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ channelIdentifier: 'example.com', customer: { name: 'Dana Visitor' } }),
+    body: JSON.stringify({ channelIdentifier: 'example.com', ...(customer ? { customer } : {}) }),
   }).then((r) => r.json());
+}
+
+async function visitorSays(text, customer = { name: 'Dana Visitor' }, extra = {}) {
+  const session = await visitorSession(customer);
   const sent = await fetch(new URL('/api/trpc/v1.connect.send', server.url), {
     method: 'POST',
     headers: { 'content-type': 'application/json', authorization: `Bearer ${session.token}` },
-    body: JSON.stringify({ conversationId: session.conversationId, content: { en: text } }),
+    body: JSON.stringify({ conversationId: session.conversationId, content: { en: text }, ...extra(session) }),
   });
   assert.equal(sent.status, 200);
   return session;
 }
 
+async function openConsole(page) {
+  await page.goto(new URL('/console', server.url).href);
+  await page.fill('#key', apiKey);
+  await page.click('#sign-in button[type="submit"]');
+  await page.locator('#conversations li').first().waitFor({ timeout: 10000 });
+}
+
 test('an agent replies with text and rich content, and sees violations inline', async () => {
-  await visitorSays('Do you have the Ridge 2 in stock?');
+  await visitorSays('Do you have the Ridge 2 in stock?', undefined, () => ({}));
   const page = await browser.newPage();
   const errors = collectErrors(page);
   await page.goto(new URL('/console', server.url).href);
@@ -79,4 +92,72 @@ test('a wrong key is refused', async () => {
   await page.click('#sign-in button[type="submit"]');
   await page.locator('#sign-in-error', { hasText: 'not accepted' }).waitFor();
   assert.equal(await page.locator('#desk').isHidden(), true);
+});
+
+test('conversations are named, empty ones hidden, rich content readable with its JSON behind a toggle, pictures shown', async () => {
+  // Only opened: not a conversation for the team yet.
+  const idle = await visitorSession({ name: 'Idle Ivy' });
+  // Told only an e-mail; and a guest who told nothing.
+  await visitorSays('Is the Summit waterproof?', { email: 'erin@example.com' }, () => ({}));
+  const anonymous = await visitorSays('Just browsing', null, () => ({}));
+  // A visitor who sends a picture and asked for a person.
+  const png = await fetch(new URL('/demo/img/ridge-2.png', server.url)).then((r) => r.arrayBuffer());
+  const picture = await visitorSession({ name: 'Pia Picture' });
+  const form = new FormData();
+  form.append('file', new Blob([png], { type: 'image/png' }), 'my-tent.png');
+  const uploaded = await fetch(new URL('/api/v1/connect/attachments', server.url), {
+    method: 'POST', headers: { authorization: `Bearer ${picture.token}` }, body: form,
+  }).then((r) => r.json());
+  await fetch(new URL('/api/trpc/v1.connect.send', server.url), {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${picture.token}` },
+    body: JSON.stringify({ conversationId: picture.conversationId, content: { en: 'Is this one torn?' }, attachmentIds: [uploaded.files[0].id] }),
+  });
+  await callAsMerchant(server, 'v1.connect.updateConversation',
+    { id: picture.conversationId, metadata: { handoff: { requestedAt: new Date().toISOString() } } });
+  // Enough replies that the thread scrolls.
+  for (let i = 0; i < 25; i++) {
+    await callAsMerchant(server, 'v1.connect.send', { conversationId: picture.conversationId, content: { en: `Checking, step ${i + 1}` } });
+  }
+  await callAsMerchant(server, 'v1.connect.send', { conversationId: picture.conversationId, content: { en: {
+    text: 'Which one?', suggestions: [{ reply: { text: 'The green one', postbackData: 'g' } }, { liveAgentRequest: {} }],
+  } } });
+
+  const page = await browser.newPage({ viewport: { width: 1200, height: 700 } });
+  const errors = collectErrors(page);
+  await openConsole(page);
+  const titles = await page.locator('#conversations li strong').allInnerTexts();
+  assert.ok(titles.includes('erin@example.com (unverified)'), `${titles}`);
+  assert.ok(titles.includes(`Guest ${anonymous.visitorId.slice(-6)}`), `${titles}`);
+  assert.ok(!titles.includes('Idle Ivy'), 'a conversation without a message is not listed');
+  assert.ok(idle.conversationId);
+  const pia = page.locator('#conversations button', { hasText: 'Pia Picture' });
+  assert.match(await pia.innerText(), /Asked for a person/);
+
+  await pia.click();
+  await page.locator('#thread-details', { hasText: 'Asked for a person' }).waitFor();
+  const image = page.locator('#messages img.preview-image');
+  await image.waitFor({ timeout: 10000 });
+  await page.waitForFunction(() => document.querySelector('#messages img.preview-image').naturalWidth > 0);
+  assert.equal(await image.getAttribute('alt'), 'my-tent.png');
+  const rich = page.locator('#messages li', { hasText: 'Which one?' });
+  assert.match(await rich.innerText(), /Chips: The green one · Talk to a person/);
+  const json = rich.locator('details');
+  assert.equal(await json.locator('pre').isVisible(), false, 'the JSON is behind its toggle');
+  await json.locator('summary').click();
+  assert.equal(await json.locator('pre').isVisible(), true);
+  await mkdir(join(repoRoot, 'target', 'e2e'), { recursive: true });
+  await page.screenshot({ path: join(repoRoot, 'target', 'e2e', 'console.png') });
+
+  // The thread scrolls on its own: the header and the list stay where they are.
+  const before = await page.locator('.bar').boundingBox();
+  await page.locator('#messages').evaluate((list) => { list.scrollTop = 0; });
+  await page.locator('#messages li').first().hover();
+  await page.mouse.wheel(0, 2000);
+  await page.waitForTimeout(200);
+  assert.deepEqual(await page.locator('.bar').boundingBox(), before);
+  assert.equal(await page.evaluate(() => document.scrollingElement.scrollTop), 0);
+  assert.ok(await page.locator('#messages').evaluate((list) => list.scrollTop > 0), 'the thread scrolled');
+  assert.deepEqual(errors, []);
+  await page.close();
 });

@@ -8,6 +8,8 @@ let current = null;
 let templates = {};
 // Each listed conversation's metadata, by id (the visitor's seen receipt is in it).
 const metadata = new Map();
+// Attachment previews already fetched (object URLs), by file id.
+const previews = new Map();
 
 async function api(path, { method = 'GET', body } = {}) {
   const response = await fetch(path, {
@@ -38,8 +40,73 @@ function summary(message) {
   if (value?.richCard?.carouselCard) return `Carousel of ${value.richCard.carouselCard.cardContents?.length ?? 0} cards`;
   if (value?.richCard?.standaloneCard) return `Card: ${value.richCard.standaloneCard.cardContent?.title ?? ''}`;
   if (value?.image) return 'Image';
+  if (value?.suggestionResponse) return `Chose: ${value.text ?? value.suggestionResponse.postbackData}`;
   if (message.attachments?.length) return `${message.attachments.length} attachment(s)`;
   return '(empty)';
+}
+
+// What a rich value shows a visitor, as lines an agent reads at a glance: the text, each
+// card's title, the chips' labels.
+function readable(value) {
+  const lines = [];
+  const chips = (suggestions) => (suggestions ?? [])
+    .map((s) => s.reply?.text ?? s.action?.text ?? (s.liveAgentRequest ? 'Talk to a person' : null)
+      ?? (s.authenticationRequest ? 'Sign in' : null))
+    .filter(Boolean);
+  if (value.text) lines.push(value.text);
+  const cards = value.richCard?.carouselCard?.cardContents
+    ?? (value.richCard?.standaloneCard ? [value.richCard.standaloneCard.cardContent] : []);
+  if (value.richCard?.carouselCard) lines.push(`Carousel of ${cards.length} cards`);
+  for (const card of cards) {
+    const buttons = chips(card?.suggestions);
+    lines.push(`▸ ${card?.title ?? '(untitled card)'}${buttons.length ? ` [${buttons.join(' · ')}]` : ''}`);
+  }
+  if (value.image) lines.push(`Image: ${value.image.altText ?? ''}`.trim());
+  if (value.suggestionResponse) lines.push(`Chose: ${value.text ?? value.suggestionResponse.postbackData}`);
+  const replies = chips(value.suggestions);
+  if (replies.length) lines.push(`Chips: ${replies.join(' · ')}`);
+  return lines.length ? lines : ['(no visible content)'];
+}
+
+// Whether the visitor asked for a person and the conversation was not resolved since.
+function wantsPerson(meta) {
+  const asked = Date.parse(meta?.handoff?.requestedAt ?? '');
+  if (Number.isNaN(asked)) return false;
+  return !(meta.status === 'resolved' && Date.parse(meta.resolvedAt ?? '') >= asked);
+}
+
+// A visitor's file, fetched with the key (the asset route needs it): a picture's preview, or
+// a link that downloads it.
+async function fileBlob(file) {
+  if (!previews.has(file.id)) {
+    const path = file.url?.startsWith('/') ? file.url : `/api/v1/connect/assets/${file.s3Key}`;
+    const response = await fetch(path, { headers: { authorization: `Bearer ${key}` } });
+    if (!response.ok) throw new Error(`${response.status}`);
+    previews.set(file.id, URL.createObjectURL(await response.blob()));
+  }
+  return previews.get(file.id);
+}
+
+function attachment(file) {
+  const box = el('div', 'file');
+  const link = el('a', null, `📎 ${file.name} (${file.type})`);
+  link.href = '#';
+  link.download = file.name;
+  link.addEventListener('click', async (event) => {
+    if (link.dataset.ready) return;
+    event.preventDefault();
+    link.href = await fileBlob(file);
+    link.dataset.ready = 'true';
+    link.click();
+  });
+  box.append(link);
+  if (file.type?.startsWith('image/')) {
+    const picture = el('img', 'preview-image');
+    picture.alt = file.name;
+    fileBlob(file).then((url) => { picture.src = url; }, () => picture.remove());
+    box.prepend(picture);
+  }
+  return box;
 }
 
 function el(tag, className, text) {
@@ -54,16 +121,18 @@ async function loadInbox() {
   if (status === 401) return signOut('That key was not accepted.');
   const list = $('conversations');
   list.replaceChildren();
-  for (const { conversation, latest, customerName } of json ?? []) {
-    metadata.set(conversation.id, conversation.metadata ?? {});
+  for (const { conversation, latest, title } of json ?? []) {
+    const meta = conversation.metadata ?? {};
+    metadata.set(conversation.id, meta);
     const item = el('li');
     const button = el('button');
     button.type = 'button';
     button.dataset.id = conversation.id;
     if (current === conversation.id) button.setAttribute('aria-current', 'true');
-    button.append(el('strong', null, customerName || conversation.name || conversation.id));
-    button.append(el('span', 'preview', latest ? summary(latest) : 'No messages yet'));
-    button.addEventListener('click', () => openConversation(conversation.id, customerName || conversation.id));
+    button.append(el('strong', null, title));
+    if (wantsPerson(meta)) button.append(el('span', 'badge badge-person', 'Asked for a person'));
+    button.append(el('span', 'preview', latest ? summary(latest) : ''));
+    button.addEventListener('click', () => openConversation(conversation.id, title));
     item.append(button);
     list.append(item);
   }
@@ -80,20 +149,31 @@ async function loadMessages() {
     items.push(...page.items);
     cursor = page.nextCursor;
   } while (cursor);
+  showVisitor();
   const list = $('messages');
   const atBottom = list.scrollHeight - list.scrollTop - list.clientHeight < 40;
+  // Open JSON toggles stay open across the refresh.
+  const open = new Set([...list.querySelectorAll('details[open]')].map((d) => d.dataset.id));
   list.replaceChildren();
   for (const message of items) {
     const item = el('li', message.sender?.type ?? '');
     const who = message.sender?.name || message.sender?.type || 'unknown';
-    item.append(el('div', 'meta', `${who} · ${new Date(message.createdAt).toLocaleString()}${message.flags?.length ? ' · ' + message.flags.join(', ') : ''}`));
+    const meta = el('div', 'meta', `${who} · ${new Date(message.createdAt).toLocaleString()}`);
+    for (const flag of message.flags ?? []) {
+      meta.append(' ', el('span', `badge badge-${flag}`, flag === 'offline' ? 'Written while away' : flag));
+    }
+    item.append(meta);
     const [, value] = firstValue(message.content);
     if (typeof value === 'string') item.append(el('div', 'text', value));
     else if (value) {
-      item.append(el('div', 'text', summary(message)));
-      item.append(el('pre', null, JSON.stringify(value, null, 2)));
+      for (const line of readable(value)) item.append(el('div', 'text', line));
+      const json = el('details');
+      json.dataset.id = message.id;
+      json.open = open.has(message.id);
+      json.append(el('summary', null, 'JSON'), el('pre', null, JSON.stringify(value, null, 2)));
+      item.append(json);
     }
-    for (const file of message.attachments ?? []) item.append(el('div', 'meta', `📎 ${file.name} (${file.type})`));
+    for (const file of message.attachments ?? []) item.append(attachment(file));
     const seen = metadata.get(current)?.visitorSeen;
     if (seen?.messageId === message.id && !Number.isNaN(Date.parse(seen.at))) {
       const at = new Date(seen.at).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
@@ -102,6 +182,20 @@ async function loadMessages() {
     list.append(item);
   }
   if (atBottom) list.scrollTop = list.scrollHeight;
+}
+
+// Under the thread's title: what the visitor told about themselves (unverified) and whether
+// they asked for a person.
+function showVisitor() {
+  const meta = metadata.get(current) ?? {};
+  const line = $('thread-details');
+  line.replaceChildren();
+  const contact = meta.visitorContact;
+  if (contact) {
+    const said = ['name', 'email', 'phone'].filter((k) => contact[k]).map((k) => `${k}: ${contact[k]}`);
+    if (said.length) line.append(el('span', null, `${said.join(' · ')} (unverified)`));
+  }
+  if (wantsPerson(meta)) line.append(el('span', 'badge badge-person', 'Asked for a person'));
 }
 
 async function openConversation(id, title) {

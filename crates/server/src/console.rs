@@ -52,7 +52,7 @@ async fn page(State(state): State<AppState>) -> Response {
         header::CONTENT_SECURITY_POLICY,
         HeaderValue::from_static(
             "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; \
-             img-src 'self' data:; form-action 'none'; frame-ancestors 'none'",
+             img-src 'self' data: blob:; form-action 'none'; frame-ancestors 'none'",
         ),
     );
     response
@@ -81,12 +81,13 @@ async fn list_conversations(
                     Some(row) => Some(local.to_message(tx, row, &mut names)?),
                     None => None,
                 };
-                let customer_name = match &conversation.customer_id {
-                    Some(id) => customers::get(tx, id)?.and_then(|c| c.name.or(c.external_id)),
+                let customer = match &conversation.customer_id {
+                    Some(id) => customers::get(tx, id)?,
                     None => None,
                 };
+                let title = title(&conversation, customer.as_ref());
                 rows.push(json!({"conversation": conversation, "latest": latest,
-                                 "customerName": customer_name}));
+                                 "title": title}));
             }
             Ok(rows)
         })
@@ -94,6 +95,46 @@ async fn list_conversations(
     .await
     .unwrap_or_else(|e| Err(ApiError::internal(e.to_string())));
     Ok(Json(listed?))
+}
+
+/// How the console names a conversation: the customer's name or e-mail, else what the visitor
+/// told about themselves (marked unverified), else "Guest" and the end of their id.
+fn title(
+    conversation: &connect360_model::wire::Conversation,
+    customer: Option<&customers::CustomerRow>,
+) -> String {
+    let known = customer.and_then(|c| c.name.clone().or_else(|| c.email.clone()));
+    if let Some(known) = known {
+        return known;
+    }
+    let said = |contact: Option<&Value>| {
+        let contact = contact?;
+        ["name", "email"]
+            .iter()
+            .find_map(|key| contact.get(*key).and_then(Value::as_str))
+            .map(|said| format!("{said} (unverified)"))
+    };
+    let told = said(
+        conversation
+            .metadata
+            .get(crate::gateway::contact::CONTACT_KEY),
+    )
+    .or_else(|| said(customer.and_then(|c| c.metadata.get("unverifiedContact"))));
+    if let Some(told) = told {
+        return told;
+    }
+    let id = customer
+        .and_then(|c| c.external_id.as_deref())
+        .unwrap_or(&conversation.id);
+    let tail: String = id
+        .chars()
+        .rev()
+        .take(6)
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .collect();
+    format!("Guest {tail}")
 }
 
 /// Ready-made rich content for the JSON editor; each passes the shared validation.

@@ -212,14 +212,15 @@ fn claim_sql() -> String {
     )
 }
 
-/// Every conversation with its newest message time, newest activity first (the console).
+/// The conversations that hold a message, newest activity first (the console: a visitor who
+/// only opened the panel is not a conversation for the team yet).
 pub fn list_recent(tx: &Tx<'_>, limit: usize) -> Result<Vec<Conversation>, ApiError> {
     let columns = qualified_columns("c");
     let sql = format!(
         "SELECT {columns} FROM conversations c
-         LEFT JOIN (SELECT conversation_id, MAX(seq) AS last FROM messages GROUP BY conversation_id) m
+         JOIN (SELECT conversation_id, MAX(seq) AS last FROM messages GROUP BY conversation_id) m
            ON m.conversation_id = c.id
-         ORDER BY COALESCE(m.last, 0) DESC, c.seq DESC LIMIT ?1"
+         ORDER BY m.last DESC, c.seq DESC LIMIT ?1"
     );
     let mut statement = tx.sql.prepare(&sql)?;
     let rows = statement.query_map([limit as i64], from_row)?;
