@@ -169,9 +169,10 @@ fn error_envelopes_carry_codes_statuses_and_violations() {
     };
     assert_eq!(err.error.data.code, ErrorCode::BadRequest);
     assert_eq!(err.error.data.violations[0].rule, Rule::CA3);
-    let unknown: TrpcErrorData =
-        serde_json::from_value(json!({"code": "CONFLICT", "httpStatus": 409, "stack": "x"}))
-            .unwrap();
+    let unknown: TrpcErrorData = serde_json::from_value(
+        json!({"code": "UNPROCESSABLE_CONTENT", "httpStatus": 422, "stack": "x"}),
+    )
+    .unwrap();
     assert_eq!(unknown.code, ErrorCode::Other);
     for (code, status, rpc) in [
         (ErrorCode::ParseError, 400, -32700),
@@ -180,6 +181,7 @@ fn error_envelopes_carry_codes_statuses_and_violations() {
         (ErrorCode::NotFound, 404, -32004),
         (ErrorCode::MethodNotSupported, 405, -32005),
         (ErrorCode::PayloadTooLarge, 413, -32013),
+        (ErrorCode::Conflict, 409, -32009),
         (ErrorCode::TooManyRequests, 429, -32029),
         (ErrorCode::BadGateway, 502, -32603),
     ] {
@@ -191,7 +193,7 @@ fn error_envelopes_carry_codes_statuses_and_violations() {
     }
     // A status with no code of its own is handled as a server failure.
     assert_eq!(
-        ErrorCode::from_http_status(409),
+        ErrorCode::from_http_status(422),
         ErrorCode::InternalServerError
     );
     let json = serde_json::to_value(TrpcErrorEnvelope::new(

@@ -68,11 +68,12 @@ function readable(value) {
   return lines.length ? lines : ['(no visible content)'];
 }
 
-// Whether the visitor asked for a person and the conversation was not resolved since.
+// Whether the visitor asked for a person after the conversation was last resolved.
 function wantsPerson(meta) {
   const asked = Date.parse(meta?.handoff?.requestedAt ?? '');
   if (Number.isNaN(asked)) return false;
-  return !(meta.status === 'resolved' && Date.parse(meta.resolvedAt ?? '') >= asked);
+  const resolved = Date.parse(meta.resolvedAt ?? '');
+  return Number.isNaN(resolved) || resolved < asked;
 }
 
 // A visitor's file, fetched with the key (the asset route needs it): a picture's preview, or

@@ -10,7 +10,7 @@ use axum::body::Body;
 use axum::extract::Request;
 use axum::http::{header, HeaderMap};
 use connect360_model::wire::{
-    AiStreamInput, ErrorCode, FileRef, RestError, TrpcErrorEnvelope, UploadResponse,
+    AiStreamInput, Conversation, ErrorCode, FileRef, RestError, TrpcErrorEnvelope, UploadResponse,
 };
 use serde_json::Value;
 
@@ -64,6 +64,30 @@ impl Upstream {
                     .unwrap_or_else(|e| Err(ApiError::internal(format!("the call failed: {e}"))))
             }
             Upstream::Remote(remote) => remote.call(path, input).await,
+        }
+    }
+
+    /// The conversation `id` as stored. The documented API has no read of one conversation:
+    /// from a remote Connect360 it is an `updateConversation` that changes nothing (its reply
+    /// is the conversation); the local one is read directly.
+    pub async fn conversation(&self, id: &str) -> Result<Conversation, ApiError> {
+        match self {
+            Upstream::Local { connect, .. } => {
+                let (connect, id) = (connect.clone(), id.to_owned());
+                tokio::task::spawn_blocking(move || connect.conversation(&id))
+                    .await
+                    .unwrap_or_else(|e| Err(ApiError::internal(format!("the read failed: {e}"))))
+            }
+            Upstream::Remote(remote) => {
+                let reply = remote
+                    .call(
+                        connect360_model::wire::procedure::UPDATE_CONVERSATION,
+                        serde_json::json!({ "id": id }),
+                    )
+                    .await?;
+                serde_json::from_value(reply)
+                    .map_err(|e| bad_gateway(format!("unexpected conversation: {e}")))
+            }
         }
     }
 

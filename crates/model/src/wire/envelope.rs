@@ -87,6 +87,8 @@ pub enum ErrorCode {
     NotFound,
     MethodNotSupported,
     PayloadTooLarge,
+    /// The request contradicts the state (rating a chat twice).
+    Conflict,
     TooManyRequests,
     InternalServerError,
     BadGateway,
@@ -106,6 +108,7 @@ impl ErrorCode {
             ErrorCode::NotFound => -32004,
             ErrorCode::MethodNotSupported => -32005,
             ErrorCode::PayloadTooLarge => -32013,
+            ErrorCode::Conflict => -32009,
             ErrorCode::TooManyRequests => -32029,
             ErrorCode::InternalServerError
             | ErrorCode::BadGateway
@@ -122,6 +125,7 @@ impl ErrorCode {
             403 => ErrorCode::Forbidden,
             404 => ErrorCode::NotFound,
             405 => ErrorCode::MethodNotSupported,
+            409 => ErrorCode::Conflict,
             413 => ErrorCode::PayloadTooLarge,
             429 => ErrorCode::TooManyRequests,
             502 => ErrorCode::BadGateway,
@@ -138,6 +142,7 @@ impl ErrorCode {
             ErrorCode::NotFound => 404,
             ErrorCode::MethodNotSupported => 405,
             ErrorCode::PayloadTooLarge => 413,
+            ErrorCode::Conflict => 409,
             ErrorCode::TooManyRequests => 429,
             ErrorCode::InternalServerError | ErrorCode::Other => 500,
             ErrorCode::BadGateway => 502,

@@ -32,9 +32,10 @@ pub use message::{
 };
 pub use patch::Patch;
 pub use widget::{
-    Availability, EventsQuery, HistoryPage, HistoryQuery, SeenReport, SessionCustomer,
-    SessionRequest, SessionResponse, SignInStartRequest, SignInStartResponse, DEFAULT_TRPC_PATH,
-    MESSAGE_EVENT, READY_EVENT,
+    life, Availability, ConversationState, EndRequest, EventsQuery, HistoryPage, HistoryQuery,
+    RatingRequest, SeenReport, SessionCustomer, SessionRequest, SessionResponse,
+    SignInStartRequest, SignInStartResponse, CONVERSATION_EVENT, DEFAULT_TRPC_PATH,
+    MAX_RATING_COMMENT_CHARS, MESSAGE_EVENT, READY_EVENT,
 };
 
 /// A JSON object (`metadata`, `claimMetadata`, …).

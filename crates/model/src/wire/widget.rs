@@ -58,7 +58,76 @@ pub struct SessionResponse {
     /// The visitor gave their contact details in this conversation already.
     #[serde(default)]
     pub contact_given: bool,
+    /// Whether the conversation has ended and been rated.
+    #[serde(default)]
+    pub conversation: ConversationState,
 }
+
+/// What a visitor is shown of their conversation's life: with the session, from
+/// `GET /api/widget/conversation`, and in the event stream's `conversation` events.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ConversationState {
+    /// An agent resolved it, or the visitor ended it (`metadata.status = "resolved"`).
+    #[serde(default)]
+    pub ended: bool,
+    /// It was rated (once: a second rating is refused).
+    #[serde(default)]
+    pub rated: bool,
+}
+
+/// The conversation metadata keys of its life: `status` (`"resolved"` when ended, `"open"`
+/// when the visitor wrote again), `resolvedAt`, `resolvedBy`, `rating` (1–5),
+/// `ratingComment`, `ratedAt`.
+pub mod life {
+    pub const STATUS: &str = "status";
+    pub const RESOLVED: &str = "resolved";
+    pub const OPEN: &str = "open";
+    pub const RESOLVED_AT: &str = "resolvedAt";
+    pub const RESOLVED_BY: &str = "resolvedBy";
+    pub const RATING: &str = "rating";
+    pub const RATING_COMMENT: &str = "ratingComment";
+    pub const RATED_AT: &str = "ratedAt";
+    /// The flag on the customer message that carries a rating.
+    pub const RATING_FLAG: &str = "rating";
+}
+
+impl ConversationState {
+    /// The state a conversation's metadata records.
+    pub fn of(metadata: &super::Json) -> ConversationState {
+        ConversationState {
+            ended: metadata.get(life::STATUS).and_then(|s| s.as_str()) == Some(life::RESOLVED),
+            rated: metadata.get(life::RATING).is_some_and(|r| r.is_u64()),
+        }
+    }
+}
+
+/// `POST /api/widget/end`: the visitor ends their chat.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct EndRequest {
+    pub conversation_id: String,
+}
+
+/// `POST /api/widget/rating`: the visitor rates their ended chat, once.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct RatingRequest {
+    pub conversation_id: String,
+    /// 1 (very poor) to 5 (excellent).
+    pub rating: u8,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
+    /// The visitor's language, for the message that carries the rating (`en`, `ar`, `tr`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lang: Option<String>,
+}
+
+/// The longest rating comment (characters).
+pub const MAX_RATING_COMMENT_CHARS: usize = 500;
+
+/// The event stream's event for a change of [`ConversationState`].
+pub const CONVERSATION_EVENT: &str = "conversation";
 
 /// The team's availability (the gateway's settings, `[availability]`), decided by the
 /// gateway in the merchant's time zone; the widget shows it in the visitor's.

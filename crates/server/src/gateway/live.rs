@@ -10,7 +10,8 @@
 //! it stops when its last stream closes.
 //!
 //! A stream resumes after `Last-Event-ID` (or `?after=`): what came since is sent first, then
-//! a `ready` event (what follows is new). It
+//! the conversation's state (a `conversation` event: has it ended, been rated), then a `ready`
+//! event (what follows is new); the state is sent again whenever it changes. It
 //! pings every 20 s, ends when its token expires or the conversation stops being the visitor's
 //! (checked before every message and at every ping), or when its client stops reading (the
 //! widget reconnects), and is never compressed or buffered.
@@ -26,7 +27,8 @@ use axum::extract::{ConnectInfo, Query};
 use axum::http::HeaderMap;
 use axum::response::Response;
 use connect360_model::wire::{
-    ErrorCode, EventsQuery, ListMessagesInput, Message, MESSAGE_EVENT, READY_EVENT,
+    ConversationState, ErrorCode, EventsQuery, ListMessagesInput, Message, CONVERSATION_EVENT,
+    MESSAGE_EVENT, READY_EVENT,
 };
 use tokio::sync::{broadcast, mpsc, Notify};
 
@@ -58,6 +60,16 @@ const SAFETY_READ: Duration = Duration::from_secs(30);
 const MAX_BACKOFF: Duration = Duration::from_secs(30);
 /// Ids are opaque but short; anything longer is not one of ours.
 const MAX_ID_CHARS: usize = 200;
+/// A remote upstream's conversation state (ended, rated) is read at every this many polls
+/// (each read is an `updateConversation` that changes nothing); a local one at every wake.
+const STATE_EVERY: u32 = 10;
+
+/// What a watch hands its streams (always behind one `Arc`, so its size does not matter).
+#[allow(clippy::large_enum_variant)]
+enum WatchEvent {
+    Message(Message),
+    State(ConversationState),
+}
 /// How long a refused stream should wait before trying again.
 const RETRY_SECONDS: u64 = 30;
 
@@ -70,7 +82,7 @@ pub struct Live {
 
 /// What one conversation's streams share.
 struct Watch {
-    messages: broadcast::Sender<Arc<Message>>,
+    messages: broadcast::Sender<Arc<WatchEvent>>,
     wake: Notify,
     /// Streams whose visitor is looking: a remote upstream is polled faster for them.
     active: AtomicUsize,
@@ -160,7 +172,10 @@ impl Live {
     }
 
     /// A receiver on the watch of `conversation`, if one runs.
-    fn join(&self, conversation: &str) -> Option<(Weak<Watch>, broadcast::Receiver<Arc<Message>>)> {
+    fn join(
+        &self,
+        conversation: &str,
+    ) -> Option<(Weak<Watch>, broadcast::Receiver<Arc<WatchEvent>>)> {
         let watches = lock(&self.watches);
         let watch = watches.get(conversation)?;
         Some((Arc::downgrade(watch), watch.messages.subscribe()))
@@ -281,6 +296,7 @@ pub async fn events(
         Some(after) => gateway.messages_after(&conversation, Some(after)).await?,
         None => Vec::new(),
     };
+    let state = gateway.conversation_state(&conversation).await?;
     let (frames, body) = mpsc::channel::<String>(STREAM_QUEUE);
     // Sent at once, so the widget knows the stream is up before anything happens.
     let _ = frames.try_send(": connected\n\n".into());
@@ -293,7 +309,7 @@ pub async fn events(
         _looking: query.active.then(|| Looking::new(watch.clone())),
         watch,
     };
-    tokio::spawn(stream.run(receiver, missed));
+    tokio::spawn(stream.run(receiver, missed, state));
     let body = tokio_stream::wrappers::ReceiverStream::new(body);
     let body = axum::body::Body::from_stream(tokio_stream::StreamExt::map(body, |frame| {
         Ok::<_, std::convert::Infallible>(frame)
@@ -313,7 +329,12 @@ struct Stream {
 }
 
 impl Stream {
-    async fn run(self, mut receiver: broadcast::Receiver<Arc<Message>>, missed: Vec<Message>) {
+    async fn run(
+        self,
+        mut receiver: broadcast::Receiver<Arc<WatchEvent>>,
+        missed: Vec<Message>,
+        state: ConversationState,
+    ) {
         let sent: HashSet<String> = missed.iter().map(|m| m.id.clone()).collect();
         let left = self.claims.expires_at.saturating_sub(now_millis()).max(0) as u64;
         let expiry = tokio::time::sleep(Duration::from_millis(left));
@@ -325,8 +346,10 @@ impl Stream {
                 }
             }
             // What follows is new, not catching up.
-            self.deliver(format!("event: {READY_EVENT}\ndata: {{}}\n\n"))
-                .await
+            self.deliver(state_frame(&state)).await
+                && self
+                    .deliver(format!("event: {READY_EVENT}\ndata: {{}}\n\n"))
+                    .await
         };
         let mut open = tokio::select! {
             caught_up = catch_up => caught_up,
@@ -336,10 +359,14 @@ impl Stream {
         let mut ping = tokio::time::interval_at(start, PING_INTERVAL);
         while open {
             open = tokio::select! {
-                received = receiver.recv() => match received {
-                    Ok(message) if sent.contains(&message.id) => true,
+                received = receiver.recv() => match received.as_deref() {
+                    Ok(WatchEvent::Message(message)) if sent.contains(&message.id) => true,
                     // Boxed: an idle stream (most of them) then holds no room for a send.
-                    Ok(message) => Box::pin(self.push(&message)).await,
+                    Ok(WatchEvent::Message(message)) => Box::pin(self.push(message)).await,
+                    Ok(WatchEvent::State(state)) => {
+                        Box::pin(self.still_theirs()).await
+                            && self.deliver(state_frame(state)).await
+                    }
                     // Too far behind, or the watch is gone: the widget resumes from its last
                     // event on a new stream.
                     Err(_) => false,
@@ -395,6 +422,12 @@ impl Stream {
     }
 }
 
+/// A conversation's state as an SSE frame (no id: it is not a place to resume from).
+fn state_frame(state: &ConversationState) -> String {
+    let data = serde_json::to_string(state).unwrap_or_default();
+    format!("event: {CONVERSATION_EVENT}\ndata: {data}\n\n")
+}
+
 /// `message` as an SSE frame, its id as the event id (left out if it could break the frame).
 pub fn message_frame(message: &Message) -> String {
     let data = serde_json::to_string(message).unwrap_or_default();
@@ -428,7 +461,7 @@ impl Gateway {
     async fn follow(
         self: &Arc<Self>,
         conversation: &str,
-    ) -> Result<(Weak<Watch>, broadcast::Receiver<Arc<Message>>), ApiError> {
+    ) -> Result<(Weak<Watch>, broadcast::Receiver<Arc<WatchEvent>>), ApiError> {
         if let Some(joined) = self.live.join(conversation) {
             return Ok(joined);
         }
@@ -462,6 +495,8 @@ impl Gateway {
     ) {
         let pushed = matches!(self.upstream, crate::upstream::Upstream::Local { .. });
         let mut failures = 0u32;
+        let mut state = None;
+        let mut reads = 0u32;
         loop {
             // Boxed: a watch waiting (most of the time) then holds no room for a read.
             match Box::pin(self.messages_after(&conversation, newest.as_deref())).await {
@@ -470,8 +505,17 @@ impl Gateway {
                     for message in messages {
                         newest = Some(message.id.clone());
                         // No stream listening just now is fine: the watch retires below.
-                        let _ = watch.messages.send(Arc::new(message));
+                        let _ = watch.messages.send(Arc::new(WatchEvent::Message(message)));
                     }
+                    if pushed || reads.is_multiple_of(STATE_EVERY) {
+                        if let Ok(now) = Box::pin(self.conversation_state(&conversation)).await {
+                            if state != Some(now) {
+                                state = Some(now);
+                                let _ = watch.messages.send(Arc::new(WatchEvent::State(now)));
+                            }
+                        }
+                    }
+                    reads = reads.wrapping_add(1);
                 }
                 Err(error) if matches!(error.code, ErrorCode::BadRequest | ErrorCode::NotFound) => {
                     // Its newest message is gone (deleted) or the conversation is: the streams

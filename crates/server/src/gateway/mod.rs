@@ -9,6 +9,7 @@ pub mod contact;
 pub mod history;
 pub mod housekeeping;
 pub mod identity;
+pub mod life;
 pub mod live;
 pub mod oauth;
 pub mod policy;

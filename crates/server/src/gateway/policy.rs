@@ -242,6 +242,7 @@ impl Gateway {
         input.channel_identifier = Some(claims.channel.clone());
         let attached = input.attachment_ids.clone().unwrap_or_default();
         let conversation = input.conversation_id.clone();
+        let reopened = conversation.clone();
         let input = serde_json::to_value(&input).map_err(|e| ApiError::internal(e.to_string()))?;
         let sent = match self.call_upstream(procedure::SEND, input).await {
             Ok(sent) => sent,
@@ -254,6 +255,8 @@ impl Gateway {
                 return Err(error);
             }
         };
+        // Writing in an ended chat opens it again (its rating stays).
+        self.reopen_if_ended(&reopened).await?;
         if !attached.is_empty() {
             // Attached files are kept; the clean-up takes only files no message names.
             let external = claims.external_id.clone();

@@ -59,6 +59,8 @@ pub struct RateLimits {
     pub seen_reports_per_visitor: Rate,
     /// Contact forms a visitor submits (a few corrections after a refusal).
     pub contact_forms_per_visitor: Rate,
+    /// Ends, ratings and reads of a conversation's state a visitor makes.
+    pub life_changes_per_visitor: Rate,
     /// Event streams open at once: per visitor (a few tabs), per client address, in all.
     pub open_streams: OpenStreamLimits,
 }
@@ -90,6 +92,8 @@ impl Default for RateLimits {
             event_streams_per_visitor: Rate::per_minute(30),
             seen_reports_per_visitor: Rate::per_minute(30),
             contact_forms_per_visitor: Rate::per_minute(10),
+            // The widget reads the state with each poll while the stream is down.
+            life_changes_per_visitor: Rate::per_minute(60),
             open_streams: OpenStreamLimits {
                 per_visitor: 5,
                 // An office or a mobile carrier puts many visitors behind one address.

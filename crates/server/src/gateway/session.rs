@@ -249,6 +249,7 @@ async fn open_session(
         contact_given: conversation
             .metadata
             .contains_key(super::contact::CONTACT_KEY),
+        conversation: connect360_model::wire::ConversationState::of(&conversation.metadata),
     })
 }
 

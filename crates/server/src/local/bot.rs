@@ -290,24 +290,19 @@ pub fn answer(message: &Message, first: bool) -> Option<Answer> {
 /// `{"requestedAt": "…"}`. The console marks such conversations.
 pub const HANDOFF_KEY: &str = "handoff";
 
-/// Whether the visitor asked for a person and the conversation has not been resolved since
-/// (`status: "resolved"` with a later `resolvedAt`): then the bot stays quiet.
+/// Whether the visitor asked for a person after the conversation was last resolved
+/// (`resolvedAt`): then the bot stays quiet. A chat resolved since, and opened again by the
+/// visitor writing, has the bot back.
 pub fn handed_over(metadata: &Map<String, Value>) -> bool {
-    let Some(requested) = metadata
-        .get(HANDOFF_KEY)
-        .and_then(|h| h.get("requestedAt"))
-        .and_then(Value::as_str)
-        .and_then(crate::clock::parse_millis)
-    else {
-        return false;
-    };
-    let resolved_after = metadata.get("status").and_then(Value::as_str) == Some("resolved")
-        && metadata
-            .get("resolvedAt")
+    let at = |value: Option<&Value>| {
+        value
             .and_then(Value::as_str)
             .and_then(crate::clock::parse_millis)
-            .is_some_and(|resolved| resolved >= requested);
-    !resolved_after
+    };
+    let Some(requested) = at(metadata.get(HANDOFF_KEY).and_then(|h| h.get("requestedAt"))) else {
+        return false;
+    };
+    at(metadata.get("resolvedAt")).is_none_or(|resolved| resolved < requested)
 }
 
 /// Answers customer messages as they are stored, after a short, human pause.
@@ -450,6 +445,9 @@ mod tests {
         let mut resolved = asked.clone();
         resolved["status"] = json!("resolved");
         resolved["resolvedAt"] = json!("2026-12-07T11:00:00Z");
+        assert!(!handed_over(&metadata(resolved.clone())));
+        // Opened again by the visitor writing: still the bot's.
+        resolved["status"] = json!("open");
         assert!(!handed_over(&metadata(resolved.clone())));
         // Asked again after that resolution: quiet again.
         resolved["handoff"] = json!({"requestedAt": "2026-12-07T12:00:00Z"});

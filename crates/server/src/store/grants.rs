@@ -36,6 +36,24 @@ pub fn first_while_away(
     Ok(inserted == 1)
 }
 
+/// Takes the one rating of `conversation_id`: false when it was taken already.
+pub fn take_rating(tx: &Tx<'_>, conversation_id: &str) -> Result<bool, ApiError> {
+    let taken = tx.sql.execute(
+        "INSERT OR IGNORE INTO gateway_ratings (conversation_id, rated_at) VALUES (?1, ?2)",
+        params![conversation_id, tx.now()],
+    )?;
+    Ok(taken == 1)
+}
+
+/// Gives back a rating whose writing failed, so the visitor can try again.
+pub fn give_back_rating(tx: &Tx<'_>, conversation_id: &str) -> Result<(), ApiError> {
+    tx.sql.execute(
+        "DELETE FROM gateway_ratings WHERE conversation_id = ?1",
+        params![conversation_id],
+    )?;
+    Ok(())
+}
+
 /// Undoes [`first_while_away`] for a message that was not stored after all.
 pub fn forget_away(tx: &Tx<'_>, conversation_id: &str, back_at: i64) -> Result<(), ApiError> {
     tx.sql.execute(

@@ -30,6 +30,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/0005_trust.sql"),
     include_str!("../../migrations/0006_history.sql"),
     include_str!("../../migrations/0007_offline.sql"),
+    include_str!("../../migrations/0008_ratings.sql"),
 ];
 
 pub struct Store {

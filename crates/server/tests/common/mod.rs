@@ -351,23 +351,13 @@ pub async fn customer_of(server: &TestServer, conversation: &str) -> Value {
         .unwrap()
 }
 
-/// The conversation's metadata as the agent console reads it.
+/// The conversation's metadata as the local store holds it (`Null` for an unknown one).
 pub async fn conversation_metadata(server: &TestServer, conversation: &str) -> Value {
-    let rows: Value = server
-        .client
-        .get(format!("{}/console/api/conversations", server.base))
-        .bearer_auth(KEY)
-        .send()
-        .await
+    let store = connect360_server::store::Store::open(&server.data_dir).unwrap();
+    store
+        .transaction(|tx| connect360_server::store::conversations::get(tx, conversation))
         .unwrap()
-        .json()
-        .await
-        .unwrap();
-    rows.as_array()
-        .unwrap()
-        .iter()
-        .find(|r| r["conversation"]["id"] == conversation)
-        .map(|r| r["conversation"]["metadata"].clone())
+        .map(|c| Value::Object(c.metadata))
         .unwrap_or(Value::Null)
 }
 
@@ -650,6 +640,13 @@ pub struct Events {
     caught_up: bool,
     /// Every message read, with whether it came after `ready`.
     pub log: Vec<(bool, Value)>,
+    /// Every `conversation` event read (the conversation's state), in order.
+    pub states: Vec<Value>,
+}
+
+/// Events that carry no message: the end of the catch-up, and the conversation's state.
+fn no_message(event: &SseEvent) -> bool {
+    matches!(event.event.as_deref(), Some("ready" | "conversation"))
 }
 
 impl Events {
@@ -697,6 +694,7 @@ impl Events {
             ready: VecDeque::new(),
             caught_up: false,
             log: Vec::new(),
+            states: Vec::new(),
         })
     }
 
@@ -706,6 +704,10 @@ impl Events {
             if let Some(event) = self.ready.pop_front() {
                 if event.event.as_deref() == Some("ready") {
                     self.caught_up = true;
+                    continue;
+                }
+                if event.event.as_deref() == Some("conversation") {
+                    self.states.push(serde_json::from_str(&event.data).unwrap());
                     continue;
                 }
                 assert_eq!(event.event.as_deref(), Some("message"));
@@ -734,7 +736,7 @@ impl Events {
             };
             let events = self.decoder.feed_events(&chunk);
             assert!(
-                events.iter().all(|e| e.event.as_deref() == Some("ready")),
+                events.iter().all(no_message),
                 "nothing is sent once the conversation is not the visitor's: {events:?}"
             );
         }
@@ -742,15 +744,43 @@ impl Events {
 
     /// Nothing more arrives within `wait`.
     pub async fn quiet_for(&mut self, wait: Duration) {
-        assert!(self.ready.is_empty(), "unexpected: {:?}", self.ready);
+        assert!(
+            self.ready.iter().all(no_message),
+            "unexpected: {:?}",
+            self.ready
+        );
+        self.ready.clear();
         if let Ok(chunk) = tokio::time::timeout(wait, self.response.chunk()).await {
             let chunk = chunk.unwrap().unwrap_or_default();
             let events = self.decoder.feed_events(&chunk);
-            assert!(
-                events.iter().all(|e| e.event.as_deref() == Some("ready")),
-                "unexpected: {events:?}"
-            );
-            self.caught_up |= !events.is_empty();
+            assert!(events.iter().all(no_message), "unexpected: {events:?}");
+            self.caught_up |= events.iter().any(|e| e.event.as_deref() == Some("ready"));
+        }
+    }
+
+    /// The next `conversation` event's state, within a few seconds.
+    pub async fn next_state(&mut self) -> Value {
+        loop {
+            while let Some(event) = self.ready.pop_front() {
+                match event.event.as_deref() {
+                    Some("conversation") => {
+                        let state: Value = serde_json::from_str(&event.data).unwrap();
+                        self.states.push(state.clone());
+                        return state;
+                    }
+                    Some("ready") => self.caught_up = true,
+                    _ => {
+                        let message: Value = serde_json::from_str(&event.data).unwrap();
+                        self.log.push((self.caught_up, message));
+                    }
+                }
+            }
+            let chunk = tokio::time::timeout(Duration::from_secs(5), self.response.chunk())
+                .await
+                .expect("an event within 5 s")
+                .unwrap()
+                .expect("the stream is still open");
+            self.ready.extend(self.decoder.feed_events(&chunk));
         }
     }
 }
