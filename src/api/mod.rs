@@ -243,6 +243,51 @@ impl Api {
             .map(drop)
     }
 
+    /// `POST /api/widget/end`: the visitor ends their chat.
+    pub async fn end_chat(&self, token: &str, conversation_id: &str) -> Result<(), ApiError> {
+        let request = connect360_model::wire::EndRequest {
+            conversation_id: conversation_id.to_owned(),
+        };
+        self.post_json("/api/widget/end", Some(token), &request)
+            .await
+            .map(drop)
+    }
+
+    /// `POST /api/widget/rating`: the visitor rates their ended chat.
+    pub async fn rate_chat(
+        &self,
+        token: &str,
+        request: &connect360_model::wire::RatingRequest,
+    ) -> Result<(), ApiError> {
+        self.post_json("/api/widget/rating", Some(token), request)
+            .await
+            .map(drop)
+    }
+
+    /// `GET /api/widget/conversation`: whether the chat has ended and been rated.
+    pub async fn conversation_state(
+        &self,
+        token: &str,
+        conversation_id: &str,
+    ) -> Result<connect360_model::wire::ConversationState, ApiError> {
+        let url = format!(
+            "{}/api/widget/conversation?conversationId={}",
+            self.endpoint,
+            String::from(js_sys::encode_uri_component(conversation_id))
+        );
+        let reply = fetch(Fetch {
+            method: "GET",
+            url: &url,
+            token: Some(token),
+            ..Fetch::default()
+        })
+        .await?;
+        if reply.ok() {
+            return serde_json::from_str(&reply.body).map_err(|_| ApiError::Malformed);
+        }
+        Err(reply.rest_error())
+    }
+
     /// A JSON `POST` to one of the gateway's own routes, its JSON reply read as `T`.
     async fn post_rest<T: DeserializeOwned>(
         &self,

@@ -3,8 +3,8 @@
 //! the conversation's events (`GET /api/widget/events`).
 
 use connect360_model::wire::{
-    AiStreamEvent, AiStreamInput, EventsQuery, Message, SseDecoder, SseEvent, MESSAGE_EVENT,
-    READY_EVENT,
+    AiStreamEvent, AiStreamInput, ConversationState, EventsQuery, Message, SseDecoder, SseEvent,
+    CONVERSATION_EVENT, MESSAGE_EVENT, READY_EVENT,
 };
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
@@ -63,6 +63,7 @@ impl Api {
         abort: &AbortSignal,
         on_bytes: &mut dyn FnMut() -> bool,
         on_message: &mut dyn FnMut(Message, bool) -> bool,
+        on_state: &mut dyn FnMut(ConversationState),
     ) -> Result<(), ApiError> {
         let encode = |s: &str| String::from(js_sys::encode_uri_component(s));
         let mut url = format!(
@@ -102,6 +103,12 @@ impl Api {
                     },
                     Some(READY_EVENT) => {
                         ready = true;
+                        true
+                    }
+                    Some(CONVERSATION_EVENT) => {
+                        if let Ok(state) = serde_json::from_str(&event.data) {
+                            on_state(state);
+                        }
                         true
                     }
                     _ => true,

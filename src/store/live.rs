@@ -123,6 +123,7 @@ impl Chat {
                             // A widget that was removed lets its stream go.
                             chat.alive().is_ok()
                         },
+                        &mut |state| chat.conversation_changed(state),
                     )
                     .await
                 }

@@ -7,6 +7,7 @@
 //! | `session`       | opens, resumes and renews the session; `identify`, `logout`         |
 //! | `availability`  | the team's opening hours in the header, true to the clock           |
 //! | `contact`       | the merchant's contact form: when it is asked, sending it           |
+//! | `life`          | the chat's end (the visitor's or an agent's) and its rating         |
 //! | `history`       | the newest page at once, older pages as the visitor scrolls back    |
 //! | `poller`        | loads the history once, then polls; shows what arrives              |
 //! | `live`          | the gateway's event stream; the poller sleeps while it is up        |
@@ -35,6 +36,7 @@ mod availability;
 mod contact;
 pub mod delivery;
 mod history;
+mod life;
 mod live;
 pub mod outbox;
 mod page_events;
@@ -117,6 +119,8 @@ pub struct Chat {
     pub prechat: RwSignal<Option<connect360_model::contact::PrechatForm>>,
     /// The visitor gave their details in this conversation.
     pub contact_given: RwSignal<bool>,
+    /// Whether the chat has ended (the visitor's end, an agent's resolve) and been rated.
+    pub life: RwSignal<connect360_model::wire::ConversationState>,
     /// This browser did not keep the sign-in relay's binding cookie: sign-in cannot run here.
     /// Kept here, not in the button, so it outlives the button's re-rendering.
     pub sign_in_unavailable: RwSignal<bool>,
@@ -196,6 +200,7 @@ impl Chat {
             .and_then(|s| s.availability.clone());
         let prechat = session.as_ref().and_then(|s| s.prechat.clone());
         let contact_given = session.as_ref().is_some_and(|s| s.contact_given);
+        let life = session.as_ref().map(|s| s.conversation).unwrap_or_default();
         let chat = Chat {
             transcript: RwSignal::new(transcript),
             connection: RwSignal::new(Connection::Idle),
@@ -212,6 +217,7 @@ impl Chat {
             availability: RwSignal::new(availability),
             prechat: RwSignal::new(prechat),
             contact_given: RwSignal::new(contact_given),
+            life: RwSignal::new(life),
             sign_in_unavailable: RwSignal::new(false),
             inner: StoredValue::new_local(Rc::new(Inner {
                 api: Api::new(&config.endpoint),

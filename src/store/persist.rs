@@ -45,6 +45,9 @@ pub struct StoredSession {
     /// The visitor gave their details in this conversation.
     #[serde(default)]
     pub contact_given: bool,
+    /// Whether the conversation has ended and been rated.
+    #[serde(default)]
+    pub conversation: connect360_model::wire::ConversationState,
 }
 
 fn default_trpc_path() -> String {
@@ -174,6 +177,7 @@ mod tests {
             availability_changes_at: 0.0,
             prechat: None,
             contact_given: false,
+            conversation: Default::default(),
         };
         assert!(
             session.fresh_at(839_999.0),

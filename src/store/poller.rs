@@ -122,6 +122,11 @@ impl Chat {
                         self.requeue_failed_by_network();
                     }
                     failures = 0;
+                    // Without the stream, how the chat stands (an agent may have ended it)
+                    // is asked along, while the visitor looks.
+                    if !self.stream_up() && self.open.try_get_untracked().unwrap_or_default() {
+                        self.refresh_life().await;
+                    }
                     if let Ok(inner) = self.alive() {
                         if inner.live_waiting.get() {
                             // There may be something to follow now.

@@ -134,6 +134,7 @@ impl Chat {
             availability: opened.availability,
             prechat: opened.prechat,
             contact_given: opened.contact_given,
+            conversation: opened.conversation,
         };
         if current.is_some_and(|c| c.conversation_id != session.conversation_id) {
             // Another conversation (the visitor was forgotten server-side): start over.
@@ -145,6 +146,7 @@ impl Chat {
         self.availability.try_set(session.availability.clone());
         self.prechat.try_set(session.prechat.clone());
         self.contact_given.try_set(session.contact_given);
+        self.life.try_set(session.conversation);
         Ok(session)
     }
 

@@ -8,6 +8,7 @@ use connect360_model::Lang;
 
 use super::composer::Composer;
 use super::contact::{ContactForm, ContactValues};
+use super::life::{EndMenu, EndPanel, EndUi};
 use super::time;
 use super::transcript::TranscriptView;
 use super::PanelState;
@@ -58,6 +59,7 @@ pub fn Panel(state: PanelState) -> impl IntoView {
     // Redrawn only when what it asks changes (not with every message), so typing goes on.
     let contact_form = Memo::new(move |_| chat.contact_form());
     let contact_values = ContactValues::new();
+    let end_ui = EndUi::new();
     // The dot before the team's state, once connected.
     let team = move |online: bool| {
         move || {
@@ -97,6 +99,7 @@ pub fn Panel(state: PanelState) -> impl IntoView {
                         {status}
                     </p>
                 </div>
+                <EndMenu ui=end_ui/>
                 <button
                     type="button"
                     class="c360-close"
@@ -112,6 +115,7 @@ pub fn Panel(state: PanelState) -> impl IntoView {
             {move || contact_form.get().map(|asked| view! {
                 <ContactForm asked=asked values=contact_values composer=state.composer/>
             })}
+            <EndPanel ui=end_ui/>
             <Composer input=state.composer/>
             // Each entry is added on its own, so each is read out: a burst is heard in full.
             <div class="c360-sr-only c360-announcer" aria-live="polite" aria-relevant="additions">

@@ -132,6 +132,7 @@ async function loadInbox() {
     if (current === conversation.id) button.setAttribute('aria-current', 'true');
     button.append(el('strong', null, title));
     if (wantsPerson(meta)) button.append(el('span', 'badge badge-person', 'Asked for a person'));
+    if (meta.status === 'resolved') button.append(el('span', 'badge badge-resolved', 'Resolved'));
     button.append(el('span', 'preview', latest ? summary(latest) : ''));
     button.addEventListener('click', () => openConversation(conversation.id, title));
     item.append(button);
@@ -197,6 +198,24 @@ function showVisitor() {
     if (said.length) line.append(el('span', null, `${said.join(' · ')} (unverified)`));
   }
   if (wantsPerson(meta)) line.append(el('span', 'badge badge-person', 'Asked for a person'));
+  const resolved = meta.status === 'resolved';
+  line.append(el('span', `badge ${resolved ? 'badge-resolved' : 'badge-open'}`, resolved ? 'Resolved' : 'Open'));
+  if (Number.isInteger(meta.rating)) {
+    const stars = '★'.repeat(meta.rating) + '☆'.repeat(5 - meta.rating);
+    line.append(el('span', 'rating', `Rated ${stars} (${meta.rating}/5)${meta.ratingComment ? `: “${meta.ratingComment}”` : ''}`));
+  }
+  $('resolve').hidden = resolved;
+}
+
+// Resolves the open conversation: the visitor's widget says it ended and asks for a rating.
+async function resolve() {
+  const { status, json } = await trpc('updateConversation', {
+    id: current,
+    metadata: { status: 'resolved', resolvedAt: new Date().toISOString(), resolvedBy: 'agent' },
+  });
+  if (status !== 200) return showErrors(json);
+  await loadInbox();
+  showVisitor();
 }
 
 async function openConversation(id, title) {
@@ -275,6 +294,7 @@ $('sign-in').addEventListener('submit', (event) => {
   start();
 });
 $('sign-out').addEventListener('click', () => signOut());
+$('resolve').addEventListener('click', resolve);
 $('reply').addEventListener('submit', sendReply);
 $('template').addEventListener('change', () => {
   $('json').value = JSON.stringify(templates[$('template').value], null, 2);

@@ -92,8 +92,9 @@ impl Default for RateLimits {
             event_streams_per_visitor: Rate::per_minute(30),
             seen_reports_per_visitor: Rate::per_minute(30),
             contact_forms_per_visitor: Rate::per_minute(10),
-            // The widget reads the state with each poll while the stream is down.
-            life_changes_per_visitor: Rate::per_minute(60),
+            // The widget reads the state with each poll (every 1.5 s, sooner when woken)
+            // while the stream is down.
+            life_changes_per_visitor: Rate::per_minute(120),
             open_streams: OpenStreamLimits {
                 per_visitor: 5,
                 // An office or a mobile carrier puts many visitors behind one address.

@@ -1,0 +1,316 @@
+//! The chat's end, as the visitor meets it: a menu in the header whose item ends the chat
+//! after a confirmation, and, once the chat has ended (their doing or an agent's), a notice
+//! with a rating from 1 to 5 — each choice named in words — and an optional comment, sent
+//! once. The composer stays: writing again opens the chat.
+
+use leptos::html;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+use crate::i18n::Text;
+use crate::store::Chat;
+
+/// The menu's and the confirmation's state, shared by the header and the panel.
+#[derive(Clone, Copy)]
+pub struct EndUi {
+    menu_open: RwSignal<bool>,
+    confirming: RwSignal<bool>,
+    button: NodeRef<html::Button>,
+}
+
+impl EndUi {
+    pub fn new() -> Self {
+        EndUi {
+            menu_open: RwSignal::new(false),
+            confirming: RwSignal::new(false),
+            button: NodeRef::new(),
+        }
+    }
+
+    fn back_to_menu_button(&self) {
+        if let Some(button) = self.button.get_untracked() {
+            let _ = button.focus();
+        }
+    }
+}
+
+impl Default for EndUi {
+    fn default() -> Self {
+        EndUi::new()
+    }
+}
+
+const RATINGS: [Text; 5] = [
+    Text::Rating1,
+    Text::Rating2,
+    Text::Rating3,
+    Text::Rating4,
+    Text::Rating5,
+];
+
+/// The header's "More options" button and its menu (one item: End chat), shown while there is
+/// a chat to end.
+#[component]
+pub fn EndMenu(ui: EndUi) -> impl IntoView {
+    let chat = expect_context::<Chat>();
+    let lang = chat.lang();
+    let item: NodeRef<html::Button> = NodeRef::new();
+    let close = move |focus_button: bool| {
+        ui.menu_open.set(false);
+        if focus_button {
+            ui.back_to_menu_button();
+        }
+    };
+    view! {
+        <div class="c360-menu" hidden=move || !chat.loaded.get() || chat.life.get().ended>
+            <button
+                type="button"
+                class="c360-close c360-menu-button"
+                node_ref=ui.button
+                aria-label=Text::MoreOptions.get(lang)
+                aria-haspopup="menu"
+                aria-expanded=move || if ui.menu_open.get() { "true" } else { "false" }
+                aria-controls="c360-menu-items"
+                on:click=move |_| {
+                    let open = !ui.menu_open.get_untracked();
+                    ui.menu_open.set(open);
+                    if open {
+                        request_animation_frame(move || {
+                            if let Some(item) = item.get_untracked() {
+                                let _ = item.focus();
+                            }
+                        });
+                    }
+                }
+            >
+                <svg viewBox="0 0 24 24" aria-hidden="true" focusable="false">
+                    <circle cx="12" cy="5" r="1.6"></circle>
+                    <circle cx="12" cy="12" r="1.6"></circle>
+                    <circle cx="12" cy="19" r="1.6"></circle>
+                </svg>
+            </button>
+            <div
+                id="c360-menu-items"
+                class="c360-menu-items"
+                role="menu"
+                aria-label=Text::MoreOptions.get(lang)
+                hidden=move || !ui.menu_open.get()
+                on:keydown=move |event: leptos::ev::KeyboardEvent| {
+                    if event.key() == "Escape" {
+                        event.stop_propagation();
+                        close(true);
+                    }
+                }
+                on:focusout=move |event: leptos::ev::FocusEvent| {
+                    // Focus left the menu (not to its button): it closes.
+                    let inside = event
+                        .related_target()
+                        .and_then(|t| wasm_bindgen::JsCast::dyn_into::<web_sys::Node>(t).ok())
+                        .zip(ui.button.get_untracked())
+                        .is_some_and(|(to, button)| button.is_same_node(Some(&to)));
+                    if !inside {
+                        close(false);
+                    }
+                }
+            >
+                <button
+                    type="button"
+                    role="menuitem"
+                    class="c360-menu-item"
+                    node_ref=item
+                    on:click=move |_| {
+                        ui.menu_open.set(false);
+                        ui.confirming.set(true);
+                    }
+                >
+                    {Text::EndChat.get(lang)}
+                </button>
+            </div>
+        </div>
+    }
+}
+
+/// Above the composer: the confirmation to end, then the ended chat's notice and rating.
+#[component]
+pub fn EndPanel(ui: EndUi) -> impl IntoView {
+    let chat = expect_context::<Chat>();
+    let lang = chat.lang();
+    let busy = RwSignal::new(false);
+    let failed = RwSignal::new(false);
+    let confirm: NodeRef<html::Button> = NodeRef::new();
+    Effect::new(move |_| {
+        if ui.confirming.get() {
+            request_animation_frame(move || {
+                if let Some(button) = confirm.get_untracked() {
+                    let _ = button.focus();
+                }
+            });
+        }
+    });
+    let cancel = move || {
+        ui.confirming.set(false);
+        failed.set(false);
+        ui.back_to_menu_button();
+    };
+    let end = move || {
+        if busy.get_untracked() {
+            return;
+        }
+        busy.set(true);
+        failed.set(false);
+        spawn_local(async move {
+            let result = chat.end_chat().await;
+            busy.try_set(false);
+            match result {
+                Ok(()) => {
+                    ui.confirming.try_set(false);
+                }
+                Err(_) => {
+                    failed.try_set(true);
+                }
+            }
+        });
+    };
+    view! {
+        <Show when=move || ui.confirming.get() && !chat.life.get().ended>
+            <div
+                class="c360-confirm"
+                role="alertdialog"
+                aria-labelledby="c360-confirm-text"
+                on:keydown=move |event: leptos::ev::KeyboardEvent| {
+                    if event.key() == "Escape" {
+                        event.stop_propagation();
+                        cancel();
+                    }
+                }
+            >
+                <p id="c360-confirm-text">{Text::EndChatConfirm.get(lang)}</p>
+                <p class="c360-notice" role="alert">
+                    {move || failed.get().then(|| Text::EndFailed.get(lang))}
+                </p>
+                <div class="c360-confirm-actions">
+                    <button type="button" class="c360-contact-submit" node_ref=confirm
+                        aria-disabled=move || busy.get().then_some("true")
+                        on:click=move |_| end()
+                    >
+                        {Text::EndChat.get(lang)}
+                    </button>
+                    <button type="button" class="c360-link-button" on:click=move |_| cancel()>
+                        {Text::Cancel.get(lang)}
+                    </button>
+                </div>
+            </div>
+        </Show>
+        <Show when=move || chat.life.get().ended>
+            <Rating/>
+        </Show>
+    }
+}
+
+/// The ended chat's notice and its rating.
+#[component]
+fn Rating() -> impl IntoView {
+    let chat = expect_context::<Chat>();
+    let lang = chat.lang();
+    let chosen = RwSignal::new(None::<u8>);
+    let comment = RwSignal::new(String::new());
+    let busy = RwSignal::new(false);
+    let problem = RwSignal::new(None::<Text>);
+    let submit = move || {
+        if busy.get_untracked() {
+            return;
+        }
+        let Some(rating) = chosen.get_untracked() else {
+            problem.set(Some(Text::ChooseRating));
+            return;
+        };
+        let text = comment.get_untracked();
+        let comment = Some(text.trim().to_owned()).filter(|c| !c.is_empty());
+        busy.set(true);
+        problem.set(None);
+        spawn_local(async move {
+            let result = chat.rate_chat(rating, comment).await;
+            busy.try_set(false);
+            if result.is_err() && !chat.life.get_untracked().rated {
+                problem.try_set(Some(Text::RatingFailed));
+            }
+        });
+    };
+    view! {
+        <section class="c360-ended" aria-labelledby="c360-ended-title">
+            <h3 class="c360-contact-title" id="c360-ended-title">{Text::ChatEnded.get(lang)}</h3>
+            <Show
+                when=move || !chat.life.get().rated
+                fallback=move || view! {
+                    <p class="c360-contact-intro" role="status">
+                        {Text::RatingThanks.get(lang)} " " {Text::WriteAgain.get(lang)}
+                    </p>
+                }
+            >
+                <form
+                    novalidate
+                    on:submit=move |event: leptos::ev::SubmitEvent| {
+                        event.prevent_default();
+                        submit();
+                    }
+                >
+                    <fieldset class="c360-rating" aria-describedby="c360-rating-problem">
+                        <legend>{Text::RateQuestion.get(lang)}</legend>
+                        {RATINGS
+                            .iter()
+                            .enumerate()
+                            .map(|(i, text)| rating_choice(i as u8 + 1, *text, chosen, problem, lang))
+                            .collect_view()}
+                    </fieldset>
+                    <div class="c360-field">
+                        <label for="c360-rating-comment">{Text::RatingComment.get(lang)}</label>
+                        <textarea
+                            id="c360-rating-comment"
+                            class="c360-rating-comment"
+                            rows="2"
+                            maxlength="500"
+                            dir="auto"
+                            prop:value=move || comment.get()
+                            on:input=move |event| comment.set(event_target_value(&event))
+                        ></textarea>
+                    </div>
+                    <p id="c360-rating-problem" class="c360-notice" role="alert">
+                        {move || problem.get().map(|p| p.get(lang))}
+                    </p>
+                    <button type="submit" class="c360-contact-submit"
+                        aria-disabled=move || busy.get().then_some("true")>
+                        {Text::SendRating.get(lang)}
+                    </button>
+                </form>
+            </Show>
+        </section>
+    }
+}
+
+/// One choice of the rating: a radio button named "4 — Good".
+fn rating_choice(
+    value: u8,
+    text: Text,
+    chosen: RwSignal<Option<u8>>,
+    problem: RwSignal<Option<Text>>,
+    lang: connect360_model::Lang,
+) -> AnyView {
+    // The input inside its label: named by it ("4 Good") without ids.
+    view! {
+        <label class="c360-rating-choice">
+            <input
+                type="radio"
+                name="c360-rating"
+                value=value.to_string()
+                prop:checked=move || chosen.get() == Some(value)
+                on:change=move |_| {
+                    chosen.set(Some(value));
+                    problem.set(None);
+                }
+            />
+            <span class="c360-rating-number">{value.to_string()}</span>
+            <span>{text.get(lang)}</span>
+        </label>
+    }
+    .into_any()
+}

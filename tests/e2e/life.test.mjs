@@ -1,0 +1,147 @@
+// The end of a chat and its rating (#17), against the release build and the real server: an
+// agent resolves the chat in the console and the visitor's widget asks for a rating, stored
+// once in the conversation's metadata and as a flagged message; the visitor ends a chat from
+// the header's menu with a confirmation; writing again opens it; without the event stream the
+// poll brings the end.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { callAsMerchant, collectErrors, conversationOf, eventually, openChatAndSay, repoRoot, useServerAndBrowser } from './support.mjs';
+
+const live = useServerAndBrowser({ args: ['--no-demo-bot'] });
+
+async function metadataOf(conversationId) {
+  const rows = await fetch(new URL('/console/api/conversations', live.server.url), {
+    headers: { authorization: `Bearer ${live.server.apiKey}` },
+  }).then((r) => r.json());
+  return rows.find((r) => r.conversation.id === conversationId)?.conversation.metadata ?? {};
+}
+
+function focused(page) {
+  return page.evaluate(() => {
+    const active = document.querySelector('[data-connect360]').shadowRoot.activeElement;
+    return active ? active.textContent.trim() || active.getAttribute('aria-label') : 'none';
+  });
+}
+
+test('an agent resolves the chat in the console: the widget asks for a rating, stored once', async () => {
+  const context = await live.browser.newContext({ locale: 'en-US' });
+  const page = await context.newPage();
+  const errors = collectErrors(page, /widget\/rating/);
+  const root = await openChatAndSay(page, live.server, 'My order never came');
+  const conversationId = await eventually(() => conversationOf(page), 'a conversation');
+
+  const agent = await context.newPage();
+  await agent.goto(new URL('/console', live.server.url).href);
+  await agent.fill('#key', live.server.apiKey);
+  await agent.click('#sign-in button[type="submit"]');
+  await agent.locator('#conversations button', { hasText: 'My order never came' }).click();
+  await agent.locator('#thread-details', { hasText: 'Open' }).waitFor();
+  await agent.click('#resolve');
+  await agent.locator('#thread-details', { hasText: 'Resolved' }).waitFor();
+
+  const ended = root.locator('.c360-ended');
+  await ended.waitFor({ timeout: 5000 });
+  assert.equal(await ended.locator('h3').innerText(), 'This chat has ended.');
+  const choices = await ended.locator('.c360-rating-choice').allInnerTexts();
+  assert.deepEqual(choices.map((c) => c.replace(/\s+/g, ' ').trim()),
+    ['1 Very poor', '2 Poor', '3 Okay', '4 Good', '5 Excellent']);
+  // Sending without a choice says so.
+  await ended.locator('button[type="submit"]').click();
+  assert.equal(await ended.locator('[role="alert"]').innerText(), 'Choose a rating first.');
+  await ended.getByRole('radio', { name: '4 Good' }).check();
+  await ended.getByLabel('Anything to add? (optional)').fill('Found it at the neighbour’s.');
+  await ended.locator('button[type="submit"]').click();
+  await ended.locator('[role="status"]', { hasText: 'Thank you for your rating!' }).waitFor({ timeout: 5000 });
+  // The rating's message is in the transcript, as the visitor's.
+  await root.locator('.c360-row--mine .c360-bubble', { hasText: '★★★★☆ (4/5)' }).waitFor({ timeout: 5000 });
+
+  const metadata = await metadataOf(conversationId);
+  assert.equal(metadata.rating, 4);
+  assert.equal(metadata.ratingComment, 'Found it at the neighbour’s.');
+  assert.ok(!Number.isNaN(Date.parse(metadata.ratedAt)));
+  const listed = await callAsMerchant(live.server, 'v1.connect.listMessages', { conversationId, limit: 10 });
+  assert.deepEqual(listed.items.at(-1).flags, ['rating']);
+  await agent.locator('#thread-details', { hasText: 'Rated ★★★★☆ (4/5)' }).waitFor({ timeout: 5000 });
+
+  // A second rating of the same conversation is refused.
+  const stored = await page.evaluate(() => {
+    for (let i = 0; i < localStorage.length; i++) {
+      const key = localStorage.key(i);
+      if (key.endsWith(':session')) return JSON.parse(localStorage.getItem(key));
+    }
+    return null;
+  });
+  const again = await fetch(new URL('/api/widget/rating', live.server.url), {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${stored.token}` },
+    body: JSON.stringify({ conversationId, rating: 1 }),
+  });
+  assert.equal(again.status, 409);
+  assert.equal((await metadataOf(conversationId)).rating, 4);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('the visitor ends the chat from the menu after a confirmation; writing again opens it', async () => {
+  const context = await live.browser.newContext({ locale: 'en-US' });
+  const page = await context.newPage();
+  const errors = collectErrors(page);
+  const root = await openChatAndSay(page, live.server, 'Thanks, that is all');
+  const conversationId = await eventually(() => conversationOf(page), 'a conversation');
+
+  // The menu by keyboard: it opens on its first item, and Escape gives focus back.
+  const menuButton = root.getByRole('button', { name: 'More options' });
+  await menuButton.focus();
+  await page.keyboard.press('Enter');
+  await eventually(async () => (await focused(page)) === 'End chat', 'focus on the menu item');
+  assert.equal(await menuButton.getAttribute('aria-expanded'), 'true');
+  await page.keyboard.press('Escape');
+  await eventually(async () => (await focused(page)) === 'More options', 'focus back on the menu button');
+  assert.equal(await root.locator('#c360-panel').isVisible(), true, 'Escape closed the menu, not the panel');
+
+  await menuButton.click();
+  await root.getByRole('menuitem', { name: 'End chat' }).click();
+  const confirm = root.locator('.c360-confirm');
+  assert.match(await confirm.innerText(), /End this chat\? You can rate it afterwards\./);
+  // Cancel changes nothing.
+  await confirm.getByRole('button', { name: 'Cancel' }).click();
+  assert.equal(await confirm.count(), 0);
+  assert.equal((await metadataOf(conversationId)).status, undefined);
+
+  await menuButton.click();
+  await root.getByRole('menuitem', { name: 'End chat' }).click();
+  await root.locator('.c360-confirm').getByRole('button', { name: 'End chat' }).click();
+  await root.locator('.c360-ended').waitFor({ timeout: 5000 });
+  const metadata = await metadataOf(conversationId);
+  assert.deepEqual([metadata.status, metadata.resolvedBy], ['resolved', 'visitor']);
+  assert.equal(await menuButton.isVisible(), false, 'nothing left to end');
+
+  // Writing again opens the chat.
+  await root.locator('textarea.c360-input').fill('Actually, one more question');
+  await root.locator('textarea.c360-input').press('Enter');
+  await eventually(async () => (await metadataOf(conversationId)).status === 'open', 'the chat open again');
+  await root.locator('.c360-ended').waitFor({ state: 'detached', timeout: 5000 });
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('without the event stream, the poll brings the end; in Arabic the rating reads right to left', async () => {
+  const context = await live.browser.newContext({ locale: 'ar' });
+  const page = await context.newPage();
+  await page.route('**/api/widget/events?**', (route) => route.abort('connectionrefused'));
+  const root = await openChatAndSay(page, live.server, 'مرحبا');
+  const conversationId = await eventually(() => conversationOf(page), 'a conversation');
+  await callAsMerchant(live.server, 'v1.connect.updateConversation',
+    { id: conversationId, metadata: { status: 'resolved' } });
+  const ended = root.locator('.c360-ended');
+  await ended.waitFor({ timeout: 10000 });
+  assert.equal(await ended.locator('h3').innerText(), 'انتهت هذه المحادثة.');
+  assert.equal(await ended.evaluate((e) => getComputedStyle(e).direction), 'rtl');
+  await ended.getByRole('radio', { name: '5 ممتازة' }).check();
+  const shots = join(repoRoot, 'target', 'e2e');
+  await mkdir(shots, { recursive: true });
+  await page.screenshot({ path: join(shots, 'rating-ar.png') });
+  await context.close();
+});
