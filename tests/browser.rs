@@ -979,3 +979,160 @@ fn the_header_says_whether_the_team_is_in_and_when_it_is_back_in_the_visitors_wo
         "We usually reply in a few minutes"
     );
 }
+
+/// Sets an `<input>`'s value as typing does (an `input` event).
+fn fill_input(input: &HtmlElement, text: &str) {
+    let field: &web_sys::HtmlInputElement = input.unchecked_ref();
+    field.set_value(text);
+    let init = web_sys::EventInit::new();
+    init.set_bubbles(true);
+    let event = web_sys::Event::new_with_event_init_dict("input", &init).unwrap();
+    input.dispatch_event(&event).unwrap();
+}
+
+fn submit_form(shadow: &ShadowRoot, selector: &str) {
+    let form: web_sys::HtmlFormElement = find(shadow, selector).unchecked_into();
+    form.request_submit().unwrap();
+}
+
+#[wasm_bindgen_test]
+async fn the_contact_form_links_each_error_to_its_field_and_keeps_what_was_typed() {
+    use connect360_model::contact::{Ask, PrechatForm, When};
+    use leptos::prelude::Set;
+    let (_host, shadow, mounted) = mounted_with(config(Lang::En, &unique_channel()));
+    mounted.chat.prechat.set(Some(PrechatForm {
+        when: When::Always,
+        name: Ask::Required,
+        email: Ask::Optional,
+        phone: Ask::Off,
+        consent_url: Some("https://shop.example/privacy".into()),
+    }));
+    mounted.chat.set_open(true);
+    tick().await;
+    let name = find(&shadow, "#c360-contact-name");
+    let email = find(&shadow, "#c360-contact-email");
+    assert!(
+        shadow
+            .query_selector("#c360-contact-phone")
+            .unwrap()
+            .is_none(),
+        "phone is off"
+    );
+    assert_eq!(
+        texts(&shadow, ".c360-field label"),
+        ["Name", "E-mail (optional)", "I agree to the privacy notice"]
+    );
+    for field in [&name, &email] {
+        assert_eq!(
+            computed_style(field)
+                .get_property_value("font-size")
+                .unwrap(),
+            "16px"
+        );
+    }
+    let link = find(&shadow, ".c360-consent-link");
+    assert_eq!(
+        link.get_attribute("href").as_deref(),
+        Some("https://shop.example/privacy")
+    );
+    assert_eq!(link.get_attribute("target").as_deref(), Some("_blank"));
+    assert!(link.get_attribute("rel").unwrap().contains("noopener"));
+
+    fill_input(&email, "not-an-address");
+    submit_form(&shadow, ".c360-contact form");
+    tick().await;
+    sleep(50).await;
+    assert_eq!(name.get_attribute("aria-invalid").as_deref(), Some("true"));
+    let error = find(
+        &shadow,
+        &format!("#{}", name.get_attribute("aria-describedby").unwrap()),
+    );
+    assert_eq!(
+        error.text_content().as_deref(),
+        Some("Please enter your name.")
+    );
+    assert!(!error.hidden());
+    let email_error = find(
+        &shadow,
+        &format!("#{}", email.get_attribute("aria-describedby").unwrap()),
+    );
+    assert_eq!(
+        email_error.text_content().as_deref(),
+        Some("Enter an e-mail address such as name@example.com.")
+    );
+    assert!(!find(&shadow, "#c360-contact-consent-error").hidden());
+    // Focus goes to the first field in error, which is read out with its error.
+    assert_eq!(shadow.active_element().unwrap().id(), "c360-contact-name");
+    // What was typed stays; typing in a field clears its own error only.
+    let typed: &web_sys::HtmlInputElement = email.unchecked_ref();
+    assert_eq!(typed.value(), "not-an-address");
+    fill_input(&name, "Ada");
+    tick().await;
+    assert_eq!(name.get_attribute("aria-invalid"), None);
+    assert_eq!(name.get_attribute("aria-describedby"), None);
+    assert_eq!(email.get_attribute("aria-invalid").as_deref(), Some("true"));
+    drop(mounted.handle);
+}
+
+#[wasm_bindgen_test]
+async fn an_ended_chat_asks_for_a_rating_named_in_words_and_a_choice_first() {
+    use connect360_model::wire::ConversationState;
+    use leptos::prelude::Set;
+    let (_host, shadow, mounted) = mounted_with(config(Lang::Tr, &unique_channel()));
+    mounted.chat.set_open(true);
+    tick().await;
+    assert!(shadow.query_selector(".c360-ended").unwrap().is_none());
+    mounted.chat.life.set(ConversationState {
+        ended: true,
+        rated: false,
+    });
+    tick().await;
+    assert_eq!(
+        find(&shadow, ".c360-ended h3").text_content().as_deref(),
+        Some("Bu sohbet sona erdi.")
+    );
+    let choices: Vec<String> = texts(&shadow, ".c360-rating-choice")
+        .iter()
+        .map(|t| t.split_whitespace().collect::<Vec<_>>().join(" "))
+        .collect();
+    assert_eq!(
+        choices,
+        [
+            "1 Çok kötü",
+            "2 Kötü",
+            "3 İdare eder",
+            "4 İyi",
+            "5 Mükemmel"
+        ]
+    );
+    let radios = shadow
+        .query_selector_all(".c360-rating input[type=radio]")
+        .unwrap();
+    assert_eq!(radios.length(), 5);
+    // Each choice is a target of at least 44 px.
+    let labels = shadow.query_selector_all(".c360-rating-choice").unwrap();
+    for i in 0..labels.length() {
+        let label: Element = labels.get(i).unwrap().unchecked_into();
+        assert!(label.get_bounding_client_rect().height() >= 44.0);
+    }
+    submit_form(&shadow, ".c360-ended form");
+    tick().await;
+    assert_eq!(
+        find(&shadow, ".c360-ended [role=alert]")
+            .text_content()
+            .as_deref(),
+        Some("Önce bir puan seçin.")
+    );
+    // Rated (another tab, say): the thanks replace the form.
+    mounted.chat.life.set(ConversationState {
+        ended: true,
+        rated: true,
+    });
+    tick().await;
+    assert!(shadow.query_selector(".c360-ended form").unwrap().is_none());
+    assert!(find(&shadow, ".c360-ended [role=status]")
+        .text_content()
+        .unwrap()
+        .starts_with("Değerlendirmeniz için teşekkürler!"));
+    drop(mounted.handle);
+}

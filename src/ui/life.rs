@@ -65,7 +65,7 @@ pub fn EndMenu(ui: EndUi) -> impl IntoView {
         <div class="c360-menu" hidden=move || !chat.loaded.get() || chat.life.get().ended>
             <button
                 type="button"
-                class="c360-close c360-menu-button"
+                class="c360-menu-button"
                 node_ref=ui.button
                 aria-label=Text::MoreOptions.get(lang)
                 aria-haspopup="menu"
@@ -308,7 +308,9 @@ fn rating_choice(
                     problem.set(None);
                 }
             />
+            // The space makes the name "4 Good" for every reading of it, not "4Good".
             <span class="c360-rating-number">{value.to_string()}</span>
+            " "
             <span>{text.get(lang)}</span>
         </label>
     }
