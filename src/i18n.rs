@@ -123,10 +123,15 @@ pub enum Text {
     RatingThanks,
     /// Under an ended chat: the composer still works.
     WriteAgain,
+    /// The menu item that saves the conversation as a text file.
+    DownloadTranscript,
+    /// The transcript file's first line, after the title.
+    TranscriptFile,
+    TranscriptFailed,
 }
 
 impl Text {
-    pub const ALL: [Text; 87] = [
+    pub const ALL: [Text; 90] = [
         Text::OpenChat,
         Text::CloseChat,
         Text::Title,
@@ -214,6 +219,9 @@ impl Text {
         Text::RatingFailed,
         Text::RatingThanks,
         Text::WriteAgain,
+        Text::DownloadTranscript,
+        Text::TranscriptFile,
+        Text::TranscriptFailed,
     ];
 
     pub fn get(self, lang: Lang) -> &'static str {
@@ -483,6 +491,15 @@ impl Text {
             (WriteAgain, En) => "You can write to us again anytime.",
             (WriteAgain, Ar) => "يمكنك مراسلتنا مجددًا في أي وقت.",
             (WriteAgain, Tr) => "Dilediğiniz zaman yeniden yazabilirsiniz.",
+            (DownloadTranscript, En) => "Download transcript",
+            (DownloadTranscript, Ar) => "تنزيل نص المحادثة",
+            (DownloadTranscript, Tr) => "Sohbet dökümünü indir",
+            (TranscriptFile, En) => "Chat transcript",
+            (TranscriptFile, Ar) => "نص المحادثة",
+            (TranscriptFile, Tr) => "Sohbet dökümü",
+            (TranscriptFailed, En) => "The transcript could not be prepared. Please try again.",
+            (TranscriptFailed, Ar) => "تعذّر تجهيز نص المحادثة. يرجى المحاولة مرة أخرى.",
+            (TranscriptFailed, Tr) => "Sohbet dökümü hazırlanamadı. Lütfen tekrar deneyin.",
         }
     }
 }

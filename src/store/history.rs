@@ -51,6 +51,23 @@ impl Chat {
         Ok(())
     }
 
+    /// Fetches every earlier page not held yet (for the transcript file); false when one could
+    /// not be fetched.
+    pub async fn load_all_history(&self) -> bool {
+        loop {
+            let older = self
+                .transcript
+                .try_with_untracked(|t| t.older_cursor().is_some())
+                .unwrap_or(false);
+            if !older {
+                return true;
+            }
+            if self.load_older().await == 0 {
+                return false;
+            }
+        }
+    }
+
     /// Fetches the page before the oldest message held and puts it in front; the number of
     /// messages added (none when everything is held or a fetch is under way already).
     pub async fn load_older(&self) -> usize {

@@ -1,5 +1,5 @@
-//! The chat's end, as the visitor meets it: a menu in the header whose item ends the chat
-//! after a confirmation, and, once the chat has ended (their doing or an agent's), a notice
+//! The chat's end, as the visitor meets it: a menu in the header ("Download transcript", and
+//! "End chat", which asks for a confirmation), and, once the chat has ended (their doing or an agent's), a notice
 //! with a rating from 1 to 5 — each choice named in words — and an optional comment, sent
 //! once. The composer stays: writing again opens the chat.
 
@@ -7,6 +7,8 @@ use leptos::html;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
+use super::download::{save_text_file, transcript_text};
+use super::time::day_key;
 use crate::i18n::Text;
 use crate::store::Chat;
 
@@ -15,6 +17,8 @@ use crate::store::Chat;
 pub struct EndUi {
     menu_open: RwSignal<bool>,
     confirming: RwSignal<bool>,
+    /// The transcript file could not be made (an earlier page did not come).
+    download_failed: RwSignal<bool>,
     button: NodeRef<html::Button>,
 }
 
@@ -23,6 +27,7 @@ impl EndUi {
         EndUi {
             menu_open: RwSignal::new(false),
             confirming: RwSignal::new(false),
+            download_failed: RwSignal::new(false),
             button: NodeRef::new(),
         }
     }
@@ -48,8 +53,58 @@ const RATINGS: [Text; 5] = [
     Text::Rating5,
 ];
 
-/// The header's "More options" button and its menu (one item: End chat), shown while there is
-/// a chat to end.
+/// Downloads the whole conversation as a text file (its earlier pages fetched first).
+fn download_transcript(chat: Chat, failed: RwSignal<bool>) {
+    failed.set(false);
+    spawn_local(async move {
+        if !chat.load_all_history().await {
+            failed.try_set(true);
+            return;
+        }
+        let lang = chat.lang();
+        let title = chat
+            .config()
+            .texts
+            .title
+            .unwrap_or_else(|| Text::Title.get(lang).to_owned());
+        let now = js_sys::Date::now();
+        let text = chat
+            .transcript
+            .with_untracked(|t| transcript_text(t.messages(), &title, now, lang));
+        let (year, month, date) = day_key(now);
+        let name = format!("chat-transcript-{year}-{:02}-{date:02}.txt", month + 1);
+        if save_text_file(&name, &text).is_err() {
+            failed.try_set(true);
+        }
+    });
+}
+
+/// Moves focus to the next (or previous) item of the menu holding `from`, round the ends.
+fn move_in_menu(from: &web_sys::Element, forward: bool) {
+    let Some(menu) = from.closest("[role=menu]").ok().flatten() else {
+        return;
+    };
+    let Ok(items) = menu.query_selector_all("[role=menuitem]:not([hidden])") else {
+        return;
+    };
+    let count = items.length();
+    let at = (0..count).find(|i| {
+        items
+            .get(*i)
+            .is_some_and(|item| item.is_same_node(Some(from)))
+    });
+    let next = match (at, forward) {
+        (Some(i), true) => (i + 1) % count.max(1),
+        (Some(i), false) => (i + count - 1) % count.max(1),
+        (None, _) => 0,
+    };
+    if let Some(item) = items.get(next) {
+        let _ = wasm_bindgen::JsCast::unchecked_into::<web_sys::HtmlElement>(item).focus();
+    }
+}
+
+/// The header's "More options" button and its menu: Download transcript, and End chat while
+/// the chat is open. Arrow keys move between the items, Escape closes it.
 #[component]
 pub fn EndMenu(ui: EndUi) -> impl IntoView {
     let chat = expect_context::<Chat>();
@@ -62,7 +117,17 @@ pub fn EndMenu(ui: EndUi) -> impl IntoView {
         }
     };
     view! {
-        <div class="c360-menu" hidden=move || !chat.loaded.get() || chat.life.get().ended>
+        <div
+            class="c360-menu"
+            hidden=move || !chat.loaded.get()
+            on:keydown=move |event: leptos::ev::KeyboardEvent| {
+                // Escape closes an open menu (focus on its button or an item), not the panel.
+                if event.key() == "Escape" && ui.menu_open.get_untracked() {
+                    event.stop_propagation();
+                    close(true);
+                }
+            }
+        >
             <button
                 type="button"
                 class="c360-menu-button"
@@ -96,18 +161,29 @@ pub fn EndMenu(ui: EndUi) -> impl IntoView {
                 aria-label=Text::MoreOptions.get(lang)
                 hidden=move || !ui.menu_open.get()
                 on:keydown=move |event: leptos::ev::KeyboardEvent| {
-                    if event.key() == "Escape" {
-                        event.stop_propagation();
-                        close(true);
+                    let key = event.key();
+                    if key == "ArrowDown" || key == "ArrowUp" {
+                        event.prevent_default();
+                        if let Some(from) = event
+                            .target()
+                            .and_then(|t| wasm_bindgen::JsCast::dyn_into::<web_sys::Element>(t).ok())
+                        {
+                            move_in_menu(&from, key == "ArrowDown");
+                        }
                     }
                 }
                 on:focusout=move |event: leptos::ev::FocusEvent| {
-                    // Focus left the menu (not to its button): it closes.
-                    let inside = event
+                    // Focus left the menu (not to another item, nor to its button): it closes.
+                    let to = event
                         .related_target()
-                        .and_then(|t| wasm_bindgen::JsCast::dyn_into::<web_sys::Node>(t).ok())
-                        .zip(ui.button.get_untracked())
-                        .is_some_and(|(to, button)| button.is_same_node(Some(&to)));
+                        .and_then(|t| wasm_bindgen::JsCast::dyn_into::<web_sys::Node>(t).ok());
+                    let menu = event
+                        .current_target()
+                        .and_then(|t| wasm_bindgen::JsCast::dyn_into::<web_sys::Node>(t).ok());
+                    let inside = to.as_ref().is_some_and(|to| {
+                        menu.as_ref().is_some_and(|m| m.contains(Some(to)))
+                            || ui.button.get_untracked().is_some_and(|b| b.is_same_node(Some(to)))
+                    });
                     if !inside {
                         close(false);
                     }
@@ -118,6 +194,18 @@ pub fn EndMenu(ui: EndUi) -> impl IntoView {
                     role="menuitem"
                     class="c360-menu-item"
                     node_ref=item
+                    on:click=move |_| {
+                        close(true);
+                        download_transcript(chat, ui.download_failed);
+                    }
+                >
+                    {Text::DownloadTranscript.get(lang)}
+                </button>
+                <button
+                    type="button"
+                    role="menuitem"
+                    class="c360-menu-item"
+                    hidden=move || chat.life.get().ended
                     on:click=move |_| {
                         ui.menu_open.set(false);
                         ui.confirming.set(true);
@@ -172,6 +260,11 @@ pub fn EndPanel(ui: EndUi) -> impl IntoView {
         });
     };
     view! {
+        <Show when=move || ui.download_failed.get()>
+            <div class="c360-notice-band">
+                <p class="c360-notice" role="alert">{Text::TranscriptFailed.get(lang)}</p>
+            </div>
+        </Show>
         <Show when=move || ui.confirming.get() && !chat.life.get().ended>
             <div
                 class="c360-confirm"

@@ -5,6 +5,7 @@
 pub mod attachments;
 pub mod composer;
 pub mod contact;
+pub mod download;
 pub mod launcher;
 pub mod life;
 pub mod message;

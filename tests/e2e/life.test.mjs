@@ -5,9 +5,9 @@
 // poll brings the end.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { callAsMerchant, collectErrors, conversationOf, eventually, openChatAndSay, repoRoot, useServerAndBrowser } from './support.mjs';
+import { callAsMerchant, collectErrors, conversationOf, eventually, openChatAndSay, repoRoot, uploadDemoPicture, useServerAndBrowser } from './support.mjs';
 
 const live = useServerAndBrowser({ args: ['--no-demo-bot'] });
 
@@ -91,12 +91,19 @@ test('the visitor ends the chat from the menu after a confirmation; writing agai
   const root = await openChatAndSay(page, live.server, 'Thanks, that is all');
   const conversationId = await eventually(() => conversationOf(page), 'a conversation');
 
-  // The menu by keyboard: it opens on its first item, and Escape gives focus back.
+  // The menu by keyboard: it opens on its first item, the arrows move between its items (round
+  // the ends), and Escape gives focus back.
   const menuButton = root.getByRole('button', { name: 'More options' });
   await menuButton.focus();
   await page.keyboard.press('Enter');
-  await eventually(async () => (await focused(page)) === 'End chat', 'focus on the menu item');
+  await eventually(async () => (await focused(page)) === 'Download transcript', 'focus on the first item');
   assert.equal(await menuButton.getAttribute('aria-expanded'), 'true');
+  await page.keyboard.press('ArrowDown');
+  assert.equal(await focused(page), 'End chat');
+  await page.keyboard.press('ArrowDown');
+  assert.equal(await focused(page), 'Download transcript');
+  await page.keyboard.press('ArrowUp');
+  assert.equal(await focused(page), 'End chat');
   await page.keyboard.press('Escape');
   await eventually(async () => (await focused(page)) === 'More options', 'focus back on the menu button');
   assert.equal(await root.locator('#c360-panel').isVisible(), true, 'Escape closed the menu, not the panel');
@@ -116,7 +123,9 @@ test('the visitor ends the chat from the menu after a confirmation; writing agai
   await root.locator('.c360-ended').waitFor({ timeout: 5000 });
   const metadata = await metadataOf(conversationId);
   assert.deepEqual([metadata.status, metadata.resolvedBy], ['resolved', 'visitor']);
-  assert.equal(await menuButton.isVisible(), false, 'nothing left to end');
+  await menuButton.click();
+  assert.equal(await root.getByRole('menuitem', { name: 'End chat' }).count(), 0, 'nothing left to end');
+  await page.keyboard.press('Escape');
 
   // Writing again opens the chat.
   await root.locator('textarea.c360-input').fill('Actually, one more question');
@@ -143,5 +152,34 @@ test('without the event stream, the poll brings the end; in Arabic the rating re
   const shots = join(repoRoot, 'target', 'e2e');
   await mkdir(shots, { recursive: true });
   await page.screenshot({ path: join(shots, 'rating-ar.png') });
+  await context.close();
+});
+
+test('the transcript downloads as a text file: days and times in the visitor\'s locale, names, what each message shows, files by name', async () => {
+  const context = await live.browser.newContext({ locale: 'en-US', timezoneId: 'UTC', acceptDownloads: true });
+  const page = await context.newPage();
+  const root = await openChatAndSay(page, live.server, 'Which tent for two?');
+  const conversationId = await eventually(() => conversationOf(page), 'a conversation');
+  const fileId = await uploadDemoPicture(live.server);
+  await callAsMerchant(live.server, 'v1.connect.send', { conversationId, content: { en: {
+    richCard: { standaloneCard: { cardContent: { title: 'Ridge 2 tent', description: 'Two-person.' } } },
+  } } });
+  await callAsMerchant(live.server, 'v1.connect.send', { conversationId, content: { en: 'Here it is pitched.' }, attachmentIds: [fileId] });
+  await root.locator('.c360-bubble', { hasText: 'Here it is pitched.' }).waitFor({ timeout: 10000 });
+
+  await root.getByRole('button', { name: 'More options' }).click();
+  const [download] = await Promise.all([
+    page.waitForEvent('download'),
+    root.getByRole('menuitem', { name: 'Download transcript' }).click(),
+  ]);
+  assert.match(download.suggestedFilename(), /^chat-transcript-\d{4}-\d{2}-\d{2}\.txt$/);
+  const text = await readFile(await download.path(), 'utf8');
+  const lines = text.split('\n');
+  assert.equal(lines[0], 'Chat with us — Chat transcript');
+  const day = new Intl.DateTimeFormat('en', { weekday: 'long', day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' }).format(new Date());
+  assert.ok(lines.includes(day), `a day line "${day}" in:\n${text}`);
+  assert.match(text, /\[\d{1,2}:\d{2}\s[AP]M\] You: Which tent for two\?/);
+  assert.match(text, /\] Support: Ridge 2 tent\n/);
+  assert.match(text, /\] Support: Here it is pitched\.\n {4}📎 ridge-2\.png\n/);
   await context.close();
 });
