@@ -430,3 +430,77 @@ async fn a_forwarding_gateway_polls_upstream_once_for_all_streams_of_a_conversat
         "no upstream reads once no stream follows the conversation"
     );
 }
+
+/// A JSON `POST` to one of the gateway's own routes with a visitor token.
+async fn widget_post(gateway: &Process, token: &str, route: &str, body: Value) -> (u16, Value) {
+    json_of(
+        client()
+            .post(format!("{}/api/widget/{route}", gateway.base))
+            .bearer_auth(token)
+            .json(&body)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn a_chat_ends_and_is_rated_once_through_a_forwarding_gateway() {
+    let upstream = upstream().await;
+    let gateway = gateway(&upstream, KEY).await;
+    let (token, conversation) = session(&gateway).await;
+    let (status, body) = widget_post(
+        &gateway,
+        &token,
+        "end",
+        json!({"conversationId": conversation}),
+    )
+    .await;
+    assert_eq!(status, 204, "{body}");
+    // Read remotely through an updateConversation that changes nothing.
+    let (status, state) = json_of(
+        client()
+            .get(format!("{}/api/widget/conversation", gateway.base))
+            .query(&[("conversationId", conversation.as_str())])
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(
+        (status, state),
+        (200, json!({"ended": true, "rated": false}))
+    );
+    let rating = json!({"conversationId": conversation, "rating": 5, "comment": "Great"});
+    let (status, body) = widget_post(&gateway, &token, "rating", rating.clone()).await;
+    assert_eq!(status, 204, "{body}");
+    let (status, body) = widget_post(&gateway, &token, "rating", rating).await;
+    assert_eq!(status, 409, "{body}");
+
+    // Upstream holds it: the metadata and the flagged message, once.
+    let (_, read) = call(
+        &upstream.base,
+        KEY,
+        "v1.connect.updateConversation",
+        json!({"id": conversation}),
+    )
+    .await;
+    let metadata = &read["result"]["data"]["metadata"];
+    assert_eq!(
+        (
+            &metadata["status"],
+            &metadata["resolvedBy"],
+            &metadata["rating"]
+        ),
+        (&json!("resolved"), &json!("visitor"), &json!(5))
+    );
+    let flagged: Vec<Value> = stored(&upstream, &conversation)
+        .await
+        .into_iter()
+        .filter(|m| m["flags"] == json!(["rating"]))
+        .collect();
+    assert_eq!(flagged.len(), 1);
+    assert_eq!(flagged[0]["content"]["en"], "★★★★★ (5/5)\nGreat");
+}
