@@ -208,17 +208,7 @@ impl Api {
             url.push_str("&before=");
             url.push_str(&String::from(js_sys::encode_uri_component(before)));
         }
-        let reply = fetch(Fetch {
-            method: "GET",
-            url: &url,
-            token: Some(token),
-            ..Fetch::default()
-        })
-        .await?;
-        if reply.ok() {
-            return serde_json::from_str(&reply.body).map_err(|_| ApiError::Malformed);
-        }
-        Err(reply.rest_error())
+        self.get_json(&url, token).await
     }
 
     /// `POST /api/widget/seen`: the newest message the visitor has seen.
@@ -275,9 +265,15 @@ impl Api {
             self.endpoint,
             String::from(js_sys::encode_uri_component(conversation_id))
         );
+        self.get_json(&url, token).await
+    }
+
+    /// A `GET` of one of the gateway's own routes with the visitor's token, its JSON reply
+    /// read as `T`, else the error its REST body names.
+    async fn get_json<T: DeserializeOwned>(&self, url: &str, token: &str) -> Result<T, ApiError> {
         let reply = fetch(Fetch {
             method: "GET",
-            url: &url,
+            url,
             token: Some(token),
             ..Fetch::default()
         })

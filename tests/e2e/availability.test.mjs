@@ -2,10 +2,9 @@
 // by the widget's header in the visitor's language and time zone (#17).
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { collectErrors, launchChromium, repoRoot, startServer } from './support.mjs';
+import { collectErrors, launchChromium, repoRoot, startServer, startServerWithSettings } from './support.mjs';
 
 const DAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'];
 const running = [];
@@ -18,10 +17,7 @@ after(async () => {
 
 /** A server reading `settings` (TOML text) with --config. */
 async function serverWith(settings) {
-  const dir = await mkdtemp(join(tmpdir(), 'c360-settings-'));
-  const file = join(dir, 'connect360.toml');
-  await writeFile(file, settings);
-  const server = await startServer({ args: ['--no-demo-bot', '--config', file] });
+  const server = await startServerWithSettings(settings);
   running.push(server);
   browser ??= await launchChromium();
   return server;

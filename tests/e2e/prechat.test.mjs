@@ -5,10 +5,9 @@
 // still taken, flagged `offline`.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { callAsMerchant, collectErrors, conversationOf, eventually, launchChromium, repoRoot, startServer } from './support.mjs';
+import { callAsMerchant, collectErrors, conversationOf, eventually, launchChromium, repoRoot, startServerWithSettings } from './support.mjs';
 
 const running = [];
 let browser;
@@ -19,10 +18,7 @@ after(async () => {
 });
 
 async function serverWith(settings) {
-  const dir = await mkdtemp(join(tmpdir(), 'c360-settings-'));
-  const file = join(dir, 'connect360.toml');
-  await writeFile(file, settings);
-  const server = await startServer({ args: ['--no-demo-bot', '--config', file] });
+  const server = await startServerWithSettings(settings);
   running.push(server);
   browser ??= await launchChromium();
   return server;

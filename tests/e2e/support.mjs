@@ -158,6 +158,15 @@ export async function startServer(options = []) {
   };
 }
 
+/** A server (no demo bot) reading the merchant's settings `toml` with `--config`. */
+export async function startServerWithSettings(toml) {
+  const { mkdtemp, writeFile } = await import('node:fs/promises');
+  const { tmpdir } = await import('node:os');
+  const file = join(await mkdtemp(join(tmpdir(), 'c360-settings-')), 'connect360.toml');
+  await writeFile(file, toml);
+  return startServer({ args: ['--no-demo-bot', '--config', file] });
+}
+
 /**
  * One real server (`startServer(serverOptions)`) and one Chromium for the whole test file:
  * started before its first test, stopped after its last. Read them as `live.server` and

@@ -19,18 +19,7 @@ fn settings(text: &str) -> Settings {
 }
 
 async fn submit(server: &TestServer, token: Option<&str>, body: Value) -> (u16, Value) {
-    let mut request = server
-        .client
-        .post(format!("{}/api/widget/contact", server.base))
-        .json(&body);
-    if let Some(token) = token {
-        request = request.bearer_auth(token);
-    }
-    let response = request.send().await.unwrap();
-    (
-        response.status().as_u16(),
-        response.json().await.unwrap_or(Value::Null),
-    )
+    common::widget_post(server, token, "contact", body).await
 }
 
 fn message_of(body: &Value) -> String {

@@ -11,18 +11,7 @@ use common::{
 use serde_json::{json, Value};
 
 async fn post(server: &TestServer, token: Option<&str>, path: &str, body: Value) -> (u16, Value) {
-    let mut request = server
-        .client
-        .post(format!("{}/api/widget/{path}", server.base))
-        .json(&body);
-    if let Some(token) = token {
-        request = request.bearer_auth(token);
-    }
-    let response = request.send().await.unwrap();
-    (
-        response.status().as_u16(),
-        response.json().await.unwrap_or(Value::Null),
-    )
+    common::widget_post(server, token, path, body).await
 }
 
 async fn state(server: &TestServer, token: Option<&str>, conversation: &str) -> (u16, Value) {

@@ -8,18 +8,7 @@ use common::{conversation_metadata, expired_token, visitor, TestServer};
 use serde_json::{json, Value};
 
 async fn report(server: &TestServer, token: Option<&str>, body: Value) -> (u16, Value) {
-    let mut request = server
-        .client
-        .post(format!("{}/api/widget/seen", server.base))
-        .json(&body);
-    if let Some(token) = token {
-        request = request.bearer_auth(token);
-    }
-    let response = request.send().await.unwrap();
-    (
-        response.status().as_u16(),
-        response.json().await.unwrap_or(Value::Null),
-    )
+    common::widget_post(server, token, "seen", body).await
 }
 
 async fn agent_says(server: &TestServer, conversation: &str, text: &str) -> String {

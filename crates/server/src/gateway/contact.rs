@@ -90,7 +90,7 @@ impl Gateway {
             metadata: Some(on_conversation),
             ..Default::default()
         };
-        self.call_upstream(procedure::UPDATE_CONVERSATION, to_value(&update)?)
+        self.call_upstream_with(procedure::UPDATE_CONVERSATION, &update)
             .await?;
 
         // The customer's metadata is merged when the customer is matched: the visitor's own
@@ -110,7 +110,7 @@ impl Gateway {
             channel_identifier: Some(claims.channel.clone()),
             ..Default::default()
         };
-        self.call_upstream(procedure::GET_OR_CREATE_CONVERSATION, to_value(&upsert)?)
+        self.call_upstream_with(procedure::GET_OR_CREATE_CONVERSATION, &upsert)
             .await?;
         Ok(())
     }
@@ -131,8 +131,4 @@ fn details(contact: &Contact, at: &str) -> Map<String, Value> {
     details.insert("verified".into(), json!(false));
     details.insert("at".into(), json!(at));
     details
-}
-
-fn to_value(input: &impl serde::Serialize) -> Result<Value, ApiError> {
-    serde_json::to_value(input).map_err(|e| ApiError::internal(e.to_string()))
 }

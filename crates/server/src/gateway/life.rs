@@ -155,8 +155,7 @@ impl Gateway {
             metadata: metadata.as_object().cloned(),
             ..Default::default()
         };
-        let input = serde_json::to_value(&input).map_err(|e| ApiError::internal(e.to_string()))?;
-        self.call_upstream(procedure::UPDATE_CONVERSATION, input)
+        self.call_upstream_with(procedure::UPDATE_CONVERSATION, &input)
             .await
             .map(drop)
     }
@@ -245,8 +244,9 @@ impl Gateway {
             channel_identifier: Some(claims.channel.clone()),
             ..Default::default()
         };
-        let input = serde_json::to_value(&input).map_err(|e| ApiError::internal(e.to_string()))?;
-        self.call_upstream(procedure::SEND, input).await.map(drop)
+        self.call_upstream_with(procedure::SEND, &input)
+            .await
+            .map(drop)
     }
 
     /// After a visitor's message in `conversation`: an ended chat is open again.

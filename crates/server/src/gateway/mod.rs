@@ -109,6 +109,16 @@ impl Gateway {
         self.upstream.call(path, input).await
     }
 
+    /// [`Gateway::call_upstream`] with a typed input (a wire shape of the model).
+    pub async fn call_upstream_with(
+        &self,
+        path: &str,
+        input: &impl serde::Serialize,
+    ) -> Result<Value, ApiError> {
+        let input = serde_json::to_value(input).map_err(|e| ApiError::internal(e.to_string()))?;
+        self.upstream.call(path, input).await
+    }
+
     /// Runs `body` against the gateway's own records.
     pub async fn records<T: Send + 'static>(
         &self,

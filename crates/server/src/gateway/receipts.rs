@@ -75,8 +75,7 @@ impl Gateway {
             metadata: Some(metadata),
             ..Default::default()
         };
-        let input = serde_json::to_value(&input).map_err(|e| ApiError::internal(e.to_string()))?;
-        self.call_upstream(procedure::UPDATE_CONVERSATION, input)
+        self.call_upstream_with(procedure::UPDATE_CONVERSATION, &input)
             .await?;
         Ok(())
     }

@@ -310,6 +310,28 @@ pub async fn open_session(server: &TestServer, body: Value, origin: Option<&str>
     )
 }
 
+/// A JSON `POST` to the gateway's route `/api/widget/{route}`, with a visitor token or none:
+/// (status, body).
+pub async fn widget_post(
+    server: &TestServer,
+    token: Option<&str>,
+    route: &str,
+    body: Value,
+) -> (u16, Value) {
+    let mut request = server
+        .client
+        .post(format!("{}/api/widget/{route}", server.base))
+        .json(&body);
+    if let Some(token) = token {
+        request = request.bearer_auth(token);
+    }
+    let response = request.send().await.unwrap();
+    (
+        response.status().as_u16(),
+        response.json().await.unwrap_or(Value::Null),
+    )
+}
+
 /// A tRPC call with a visitor token: (status, body).
 pub async fn as_visitor(
     server: &TestServer,
