@@ -1,31 +1,18 @@
 // The merchant's opening hours (`--config`, `[availability]`), decided by the server and shown
 // by the widget's header in the visitor's language and time zone (#17).
-import { test, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { collectErrors, launchChromium, repoRoot, startServer, startServerWithSettings } from './support.mjs';
+import { collectErrors, repoRoot, useServersWithSettings } from './support.mjs';
 
 const DAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'];
-const running = [];
-let browser;
-
-after(async () => {
-  await browser?.close();
-  await Promise.all(running.map((server) => server.stop()));
-});
-
-/** A server reading `settings` (TOML text) with --config. */
-async function serverWith(settings) {
-  const server = await startServerWithSettings(settings);
-  running.push(server);
-  browser ??= await launchChromium();
-  return server;
-}
+const live = useServersWithSettings();
+const serverWith = (settings) => live.serverWith(settings);
 
 /** Opens the panel as a first-time visitor: resolves to the header's status line. */
 async function header(server, contextOptions) {
-  const context = await browser.newContext(contextOptions);
+  const context = await live.browser.newContext(contextOptions);
   const page = await context.newPage();
   const errors = collectErrors(page);
   await page.goto(server.url);
@@ -90,9 +77,7 @@ test('online: the header says so with the usual reply time, and the dot is on sc
 });
 
 test('without a settings file the header says what it always did', async () => {
-  const server = await startServer({ args: ['--no-demo-bot'] });
-  running.push(server);
-  browser ??= await launchChromium();
+  const server = await live.plainServer();
   const en = await header(server, { locale: 'en-US' });
   assert.equal(await en.presence.innerText(), 'We usually reply in a few minutes');
   assert.deepEqual(await en.presence.evaluate((p) => [...p.classList]), ['c360-presence']);

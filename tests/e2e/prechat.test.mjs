@@ -3,26 +3,14 @@
 // errors are linked to their fields and focused, nothing typed is lost, and what is accepted
 // reaches the conversation for the team; away, an e-mail is asked for and the message is
 // still taken, flagged `offline`.
-import { test, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { callAsMerchant, collectErrors, conversationOf, eventually, launchChromium, repoRoot, startServerWithSettings } from './support.mjs';
+import { callAsMerchant, collectErrors, conversationOf, eventually, repoRoot, useServersWithSettings } from './support.mjs';
 
-const running = [];
-let browser;
-
-after(async () => {
-  await browser?.close();
-  await Promise.all(running.map((server) => server.stop()));
-});
-
-async function serverWith(settings) {
-  const server = await startServerWithSettings(settings);
-  running.push(server);
-  browser ??= await launchChromium();
-  return server;
-}
+const live = useServersWithSettings();
+const serverWith = (settings) => live.serverWith(settings);
 
 /** The conversation's metadata, as the agent console reads it. */
 async function metadataOf(server, conversationId) {
@@ -33,7 +21,7 @@ async function metadataOf(server, conversationId) {
 }
 
 async function openPanel(server, contextOptions = {}) {
-  const context = await browser.newContext(contextOptions);
+  const context = await live.browser.newContext(contextOptions);
   const page = await context.newPage();
   const errors = collectErrors(page);
   await page.goto(server.url);

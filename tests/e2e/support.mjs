@@ -168,6 +168,35 @@ export async function startServerWithSettings(toml) {
 }
 
 /**
+ * For a test file whose tests each want a server of their own settings: `live.serverWith(toml)`
+ * starts one (`live.browser` is there once one has started); all stop after the file's last
+ * test.
+ */
+export function useServersWithSettings() {
+  const running = [];
+  const live = {
+    browser: null,
+    async serverWith(toml) {
+      const server = await startServerWithSettings(toml);
+      running.push(server);
+      live.browser ??= await launchChromium();
+      return server;
+    },
+    async plainServer() {
+      const server = await startServer({ args: ['--no-demo-bot'] });
+      running.push(server);
+      live.browser ??= await launchChromium();
+      return server;
+    },
+  };
+  after(async () => {
+    await live.browser?.close();
+    await Promise.all(running.map((server) => server.stop()));
+  });
+  return live;
+}
+
+/**
  * One real server (`startServer(serverOptions)`) and one Chromium for the whole test file:
  * started before its first test, stopped after its last. Read them as `live.server` and
  * `live.browser` inside tests.
