@@ -1136,3 +1136,57 @@ async fn an_ended_chat_asks_for_a_rating_named_in_words_and_a_choice_first() {
         .starts_with("Değerlendirmeniz için teşekkürler!"));
     drop(mounted.handle);
 }
+
+#[wasm_bindgen_test]
+async fn an_email_typed_while_away_does_not_block_the_form_once_the_team_is_back() {
+    use connect360_model::contact::{Ask, PrechatForm, When};
+    use connect360_model::wire::Availability;
+    use leptos::prelude::Set;
+    let (_host, shadow, mounted) = mounted_with(config(Lang::En, &unique_channel()));
+    let availability = |online| Availability {
+        online,
+        reply_minutes: None,
+        changes_at: None,
+    };
+    mounted.chat.prechat.set(Some(PrechatForm {
+        when: When::Always,
+        name: Ask::Required,
+        email: Ask::Off,
+        phone: Ask::Off,
+        consent_url: None,
+    }));
+    mounted.chat.availability.set(Some(availability(false)));
+    mounted.chat.set_open(true);
+    tick().await;
+    // Away: an e-mail is asked for too, and typed.
+    fill_input(&find(&shadow, "#c360-contact-email"), "later@example.com");
+    fill_input(&find(&shadow, "#c360-contact-name"), "Ada");
+    // The team is back: the form no longer shows the e-mail, and what was typed there is not
+    // held against it (no error the visitor could not see).
+    mounted.chat.availability.set(Some(availability(true)));
+    tick().await;
+    assert!(shadow
+        .query_selector("#c360-contact-email")
+        .unwrap()
+        .is_none());
+    submit_form(&shadow, ".c360-contact form");
+    tick().await;
+    assert!(texts(&shadow, ".c360-field-error:not([hidden])").is_empty());
+    // The form went to the (unreachable) server: its failure says so, the values stay.
+    for _ in 0..100 {
+        if find(&shadow, ".c360-contact [role=alert]")
+            .text_content()
+            .unwrap_or_default()
+            .is_empty()
+        {
+            sleep(50).await;
+        }
+    }
+    assert_eq!(
+        find(&shadow, ".c360-contact [role=alert]")
+            .text_content()
+            .as_deref(),
+        Some("Your details could not be saved. Please try again.")
+    );
+    drop(mounted.handle);
+}

@@ -193,11 +193,9 @@ impl Chat {
         let mut transcript = Transcript::default();
         transcript.set_pending(outbox.items().iter().map(pending_of).collect());
         let resume = session.is_some() || !outbox.is_empty();
-        // What a stored session says of the team, unless it no longer holds.
-        let availability = session
-            .as_ref()
-            .filter(|s| s.fresh_at(js_sys::Date::now()))
-            .and_then(|s| s.availability.clone());
+        // What a stored session says of the team (the availability loop corrects it if it
+        // changed since).
+        let availability = session.as_ref().and_then(|s| s.availability.clone());
         let prechat = session.as_ref().and_then(|s| s.prechat.clone());
         let contact_given = session.as_ref().is_some_and(|s| s.contact_given);
         let life = session.as_ref().map(|s| s.conversation).unwrap_or_default();

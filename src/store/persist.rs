@@ -61,17 +61,14 @@ impl StoredSession {
         expires_at - (60_000.0f64).min((expires_at - now) / 4.0)
     }
 
-    /// Whether the session can still be used at `now` without renewing it: its token is
-    /// not about to expire, and what it says of the team's availability still holds.
+    /// Whether the token can still be used at `now` without renewing it.
     pub fn fresh_at(&self, now: f64) -> bool {
         let renew_at = if self.renew_at > 0.0 {
             self.renew_at
         } else {
             self.expires_at - 60_000.0
         };
-        let availability_holds =
-            self.availability_changes_at <= 0.0 || now < self.availability_changes_at;
-        now < renew_at && availability_holds
+        now < renew_at
     }
 }
 
@@ -186,10 +183,5 @@ mod tests {
         assert!(!session.fresh_at(840_000.0));
         session.renew_at = 15_000.0;
         assert!(!session.fresh_at(15_000.0));
-        // The team opens or closes before the token's renewal: renewed then.
-        session.renew_at = 840_000.0;
-        session.availability_changes_at = 600_000.0;
-        assert!(session.fresh_at(599_999.0));
-        assert!(!session.fresh_at(600_000.0));
     }
 }

@@ -258,6 +258,15 @@ impl Chat {
             ]),
         );
         self.poll_unless_live();
+        // The gateway opens an ended chat written in; the stream would not say so if it had
+        // not seen it end.
+        let life = self.life.try_get_untracked().unwrap_or_default();
+        if life.ended {
+            self.conversation_changed(connect360_model::wire::ConversationState {
+                ended: false,
+                rated: life.rated,
+            });
+        }
         let drained = inner.outbox.borrow().next().is_none();
         if item.answers.is_none() && !item.text.is_empty() && !opening && drained {
             let chat = *self;

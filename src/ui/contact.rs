@@ -35,15 +35,18 @@ impl ContactValues {
         }
     }
 
-    fn input(&self) -> ContactInput {
-        let text =
-            |value: RwSignal<String>| Some(value.get_untracked()).filter(|v| !v.trim().is_empty());
+    /// What the form as it asks now holds: a value typed into a field it no longer shows (the
+    /// team came back, and the e-mail asked for while away went) is left out.
+    fn input(&self, asked: &Asked) -> ContactInput {
+        let text = |ask: Ask, value: RwSignal<String>| {
+            Some(value.get_untracked()).filter(|v| ask != Ask::Off && !v.trim().is_empty())
+        };
         ContactInput {
             conversation_id: String::new(),
-            name: text(self.name),
-            email: text(self.email),
-            phone: text(self.phone),
-            consent: self.consent.get_untracked(),
+            name: text(asked.name, self.name),
+            email: text(asked.email, self.email),
+            phone: text(asked.phone, self.phone),
+            consent: asked.consent && self.consent.get_untracked(),
         }
     }
 }
@@ -91,7 +94,7 @@ pub fn ContactForm(
         if busy.get_untracked() {
             return;
         }
-        let input = values.input();
+        let input = values.input(&asked);
         match check(&asked, &input) {
             Err(found) => {
                 let first = found[0].0;
@@ -242,6 +245,7 @@ fn consent_field(chat: &Chat, consent: RwSignal<bool>, problems: Problems, lang:
             <input
                 id=id.clone()
                 type="checkbox"
+                aria-required="true"
                 aria-invalid=move || problem().then_some("true")
                 aria-describedby={
                     let error_id = error_id.clone();

@@ -160,6 +160,9 @@ pub fn EndMenu(ui: EndUi) -> impl IntoView {
                 role="menu"
                 aria-label=Text::MoreOptions.get(lang)
                 hidden=move || !ui.menu_open.get()
+                // Browsers that do not focus a pressed button (Safari, Firefox on macOS) would
+                // move focus out of the menu on the press and close it before the click.
+                on:mousedown=move |event: leptos::ev::MouseEvent| event.prevent_default()
                 on:keydown=move |event: leptos::ev::KeyboardEvent| {
                     let key = event.key();
                     if key == "ArrowDown" || key == "ArrowUp" {
@@ -246,12 +249,15 @@ pub fn EndPanel(ui: EndUi) -> impl IntoView {
         }
         busy.set(true);
         failed.set(false);
+        let root = confirm.get_untracked().map(|b| b.get_root_node());
         spawn_local(async move {
             let result = chat.end_chat().await;
             busy.try_set(false);
             match result {
                 Ok(()) => {
                     ui.confirming.try_set(false);
+                    // The confirmation's button is gone: focus goes to the rating.
+                    request_animation_frame(move || focus_in(root, ".c360-rating input"));
                 }
                 Err(_) => {
                     failed.try_set(true);
@@ -306,6 +312,7 @@ fn Rating() -> impl IntoView {
     let chat = expect_context::<Chat>();
     let lang = chat.lang();
     let chosen = RwSignal::new(None::<u8>);
+    let form: NodeRef<html::Form> = NodeRef::new();
     let comment = RwSignal::new(String::new());
     let busy = RwSignal::new(false);
     let problem = RwSignal::new(None::<Text>);
@@ -321,9 +328,14 @@ fn Rating() -> impl IntoView {
         let comment = Some(text.trim().to_owned()).filter(|c| !c.is_empty());
         busy.set(true);
         problem.set(None);
+        let root = form.get_untracked().map(|f| f.get_root_node());
         spawn_local(async move {
             let result = chat.rate_chat(rating, comment).await;
             busy.try_set(false);
+            if result.is_ok() {
+                // The form is gone: focus goes back to the composer (writing opens the chat).
+                request_animation_frame(move || focus_in(root, "textarea.c360-input"));
+            }
             if result.is_err() && !chat.life.get_untracked().rated {
                 problem.try_set(Some(Text::RatingFailed));
             }
@@ -342,6 +354,7 @@ fn Rating() -> impl IntoView {
             >
                 <form
                     novalidate
+                    node_ref=form
                     on:submit=move |event: leptos::ev::SubmitEvent| {
                         event.prevent_default();
                         submit();
@@ -377,6 +390,17 @@ fn Rating() -> impl IntoView {
                 </form>
             </Show>
         </section>
+    }
+}
+
+/// Focuses the first element matching `selector` in `root` (the widget's shadow root).
+fn focus_in(root: Option<web_sys::Node>, selector: &str) {
+    use wasm_bindgen::JsCast;
+    let found = root
+        .and_then(|r| r.dyn_into::<web_sys::ShadowRoot>().ok())
+        .and_then(|r| r.query_selector(selector).ok().flatten());
+    if let Some(element) = found {
+        let _ = element.unchecked_into::<web_sys::HtmlElement>().focus();
     }
 }
 

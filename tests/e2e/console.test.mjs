@@ -131,6 +131,8 @@ test('conversations are named, empty ones hidden, rich content readable with its
   assert.ok(titles.includes(`Guest ${anonymous.visitorId.slice(-6)}`), `${titles}`);
   assert.ok(!titles.includes('Idle Ivy'), 'a conversation without a message is not listed');
   assert.ok(idle.conversationId);
+  // A guest's name is only their word.
+  assert.ok(titles.includes('Pia Picture (unverified)'), `${titles}`);
   const pia = page.locator('#conversations button', { hasText: 'Pia Picture' });
   assert.match(await pia.innerText(), /Asked for a person/);
 

@@ -54,6 +54,9 @@ test('an agent resolves the chat in the console: the widget asks for a rating, s
   await ended.getByLabel('Anything to add? (optional)').fill('Found it at the neighbour’s.');
   await ended.locator('button[type="submit"]').click();
   await ended.locator('[role="status"]', { hasText: 'Thank you for your rating!' }).waitFor({ timeout: 5000 });
+  await eventually(() => page.evaluate(() =>
+    document.querySelector('[data-connect360]').shadowRoot.activeElement?.matches('textarea.c360-input')),
+  'focus back in the composer');
   // The rating's message is in the transcript, as the visitor's.
   await root.locator('.c360-row--mine .c360-bubble', { hasText: '★★★★☆ (4/5)' }).waitFor({ timeout: 5000 });
 
@@ -121,6 +124,10 @@ test('the visitor ends the chat from the menu after a confirmation; writing agai
   await root.getByRole('menuitem', { name: 'End chat' }).click();
   await root.locator('.c360-confirm').getByRole('button', { name: 'End chat' }).click();
   await root.locator('.c360-ended').waitFor({ timeout: 5000 });
+  // The confirmation's button is gone: focus is on the rating's first choice, not lost.
+  await eventually(() => page.evaluate(() =>
+    document.querySelector('[data-connect360]').shadowRoot.activeElement?.matches('.c360-rating input[type=radio]')),
+  'focus on the rating');
   const metadata = await metadataOf(conversationId);
   assert.deepEqual([metadata.status, metadata.resolvedBy], ['resolved', 'visitor']);
   await menuButton.click();

@@ -200,7 +200,7 @@ function showVisitor() {
   if (wantsPerson(meta)) line.append(el('span', 'badge badge-person', 'Asked for a person'));
   const resolved = meta.status === 'resolved';
   line.append(el('span', `badge ${resolved ? 'badge-resolved' : 'badge-open'}`, resolved ? 'Resolved' : 'Open'));
-  if (Number.isInteger(meta.rating)) {
+  if (Number.isInteger(meta.rating) && meta.rating >= 1 && meta.rating <= 5) {
     const stars = '★'.repeat(meta.rating) + '☆'.repeat(5 - meta.rating);
     line.append(el('span', 'rating', `Rated ${stars} (${meta.rating}/5)${meta.ratingComment ? `: “${meta.ratingComment}”` : ''}`));
   }

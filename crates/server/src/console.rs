@@ -97,14 +97,22 @@ async fn list_conversations(
     Ok(Json(listed?))
 }
 
-/// How the console names a conversation: the customer's name or e-mail, else what the visitor
-/// told about themselves (marked unverified), else "Guest" and the end of their id.
+/// How the console names a conversation: a signed-in customer's name or e-mail; else what
+/// the visitor said about themselves (their session's name, the pre-chat form), marked
+/// unverified; else "Guest" and the end of their id. A guest's name is only their own word.
 fn title(
     conversation: &connect360_model::wire::Conversation,
     customer: Option<&customers::CustomerRow>,
 ) -> String {
-    let known = customer.and_then(|c| c.name.clone().or_else(|| c.email.clone()));
-    if let Some(known) = known {
+    let guest = customer.is_none_or(|c| {
+        c.external_id
+            .as_deref()
+            .is_none_or(|x| x.starts_with("guest_"))
+    });
+    if let Some(known) = customer
+        .filter(|_| !guest)
+        .and_then(|c| c.name.clone().or_else(|| c.email.clone()))
+    {
         return known;
     }
     let said = |contact: Option<&Value>| {
@@ -112,16 +120,17 @@ fn title(
         ["name", "email"]
             .iter()
             .find_map(|key| contact.get(*key).and_then(Value::as_str))
-            .map(|said| format!("{said} (unverified)"))
+            .map(str::to_owned)
     };
     let told = said(
         conversation
             .metadata
             .get(crate::gateway::contact::CONTACT_KEY),
     )
+    .or_else(|| customer.and_then(|c| c.name.clone()))
     .or_else(|| said(customer.and_then(|c| c.metadata.get("unverifiedContact"))));
     if let Some(told) = told {
-        return told;
+        return format!("{told} (unverified)");
     }
     let id = customer
         .and_then(|c| c.external_id.as_deref())

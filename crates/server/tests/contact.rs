@@ -225,6 +225,7 @@ async fn the_first_message_written_while_the_team_is_away_is_flagged_offline() {
     }
     let messages = server.all_messages(conversation).await;
     let flags: Vec<Value> = messages.iter().map(|m| m["flags"].clone()).collect();
+    // (The e-mail is on the conversation even had no message followed: see below.)
     assert_eq!(flags, [json!(["offline"]), json!([])], "{messages:?}");
     // A visitor still may not set flags themselves.
     let (status, _) = as_visitor(
@@ -249,5 +250,34 @@ async fn the_first_message_written_while_the_team_is_away_is_flagged_offline() {
     assert_eq!(
         open_server.all_messages(&conversation).await[0]["flags"],
         json!([])
+    );
+}
+
+#[tokio::test]
+async fn details_left_without_a_message_are_not_swept_away_with_empty_chats() {
+    let (server, _dir) = TestServer::start_with_settings(settings(
+        "[availability]\ntimezone = \"UTC\"\nmon = \"closed\"\n[prechat]\nwhen = \"offline\"\n",
+    ))
+    .await;
+    let (token, _, conversation) = visitor(&server).await;
+    let (_, _, empty) = visitor(&server).await;
+    let (status, body) = submit(
+        &server,
+        Some(&token),
+        json!({"conversationId": conversation, "email": "later@example.com"}),
+    )
+    .await;
+    assert_eq!(status, 204, "{body}");
+    let days_later = connect360_server::clock::now_millis() + 3 * 24 * 3_600_000;
+    server.gateway.sweep(days_later).await.unwrap();
+    assert_eq!(
+        conversation_metadata(&server, &conversation).await["visitorContact"]["email"],
+        "later@example.com",
+        "the team still has the e-mail it asked for"
+    );
+    assert_eq!(
+        conversation_metadata(&server, &empty).await,
+        Value::Null,
+        "an empty chat is swept"
     );
 }

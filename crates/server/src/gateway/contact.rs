@@ -112,6 +112,10 @@ impl Gateway {
         };
         self.call_upstream_with(procedure::GET_OR_CREATE_CONVERSATION, &upsert)
             .await?;
+        // Details given and no message yet (the team is away): the empty-chat sweep keeps it.
+        let conversation = input.conversation_id.clone();
+        self.records(move |tx| crate::store::grants::keep_conversation(tx, &conversation))
+            .await?;
         Ok(())
     }
 }

@@ -51,6 +51,10 @@ impl Gateway {
         let forget = now - super::quota::WINDOW_MILLIS;
         self.records(move |tx| super::quota::forget_before(tx, forget))
             .await?;
+        // Away stretches a month over: no message can fall in them any more.
+        let ended = now - 30 * 24 * 3_600_000;
+        self.records(move |tx| grants::forget_away_stretches_before(tx, ended))
+            .await?;
         let before = now - UNATTACHED_FILE_TTL.as_millis() as i64;
         let files = self
             .records(move |tx| grants::unattached_uploads(tx, before, BATCH))

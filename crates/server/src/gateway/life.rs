@@ -118,7 +118,11 @@ pub async fn state(
     let Query(query) = query
         .map_err(|e| ApiError::bad_request(format!("The query is not valid: {}", e.body_text())))?;
     check_id(&query.conversation_id)?;
-    gateway.count_life_change(&claims)?;
+    // Its own bucket: a widget polling the state never uses up the visitor's ends and ratings.
+    gateway.limiter.check(
+        &format!("life-read:{}", claims.external_id),
+        gateway.config.rate_limits.life_changes_per_visitor,
+    )?;
     gateway
         .require_own_conversation(&claims, &query.conversation_id)
         .await?;
@@ -223,6 +227,29 @@ impl Gateway {
             metadata[life::RATING_COMMENT] = json!(comment);
         }
         self.merge_metadata(conversation, metadata).await?;
+        if let Err(error) = self
+            .send_rating_message(claims, conversation, rating, comment, lang)
+            .await
+        {
+            // Not half-written: the metadata goes too, so the visitor's retry can rate.
+            let undo =
+                json!({life::RATING: null, life::RATING_COMMENT: null, life::RATED_AT: null});
+            if let Err(undo) = self.merge_metadata(conversation, undo).await {
+                tracing::warn!(%undo, "a rating whose message failed could not be taken back");
+            }
+            return Err(error);
+        }
+        Ok(())
+    }
+
+    async fn send_rating_message(
+        &self,
+        claims: &VisitorClaims,
+        conversation: &str,
+        rating: u8,
+        comment: Option<&str>,
+        lang: Lang,
+    ) -> Result<(), ApiError> {
         let stars: String = (1..=5)
             .map(|i| if i <= rating { '★' } else { '☆' })
             .collect();

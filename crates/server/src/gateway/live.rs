@@ -296,7 +296,8 @@ pub async fn events(
         Some(after) => gateway.messages_after(&conversation, Some(after)).await?,
         None => Vec::new(),
     };
-    let state = gateway.conversation_state(&conversation).await?;
+    // Not fatal: without it the stream still carries messages (the watch says the state).
+    let state = gateway.conversation_state(&conversation).await.ok();
     let (frames, body) = mpsc::channel::<String>(STREAM_QUEUE);
     // Sent at once, so the widget knows the stream is up before anything happens.
     let _ = frames.try_send(": connected\n\n".into());
@@ -333,7 +334,7 @@ impl Stream {
         self,
         mut receiver: broadcast::Receiver<Arc<WatchEvent>>,
         missed: Vec<Message>,
-        state: ConversationState,
+        state: Option<ConversationState>,
     ) {
         let sent: HashSet<String> = missed.iter().map(|m| m.id.clone()).collect();
         let left = self.claims.expires_at.saturating_sub(now_millis()).max(0) as u64;
@@ -346,10 +347,13 @@ impl Stream {
                 }
             }
             // What follows is new, not catching up.
-            self.deliver(state_frame(&state)).await
-                && self
-                    .deliver(format!("event: {READY_EVENT}\ndata: {{}}\n\n"))
-                    .await
+            let said = match &state {
+                Some(state) => self.deliver(state_frame(state)).await,
+                None => true,
+            };
+            said && self
+                .deliver(format!("event: {READY_EVENT}\ndata: {{}}\n\n"))
+                .await
         };
         let mut open = tokio::select! {
             caught_up = catch_up => caught_up,

@@ -61,9 +61,11 @@ pub struct GatewayConfig {
 }
 
 impl GatewayConfig {
-    /// Whether the team is away now (never, without opening hours); when so, the instant it
-    /// is back (Unix milliseconds; 0 when not within two weeks).
+    /// Whether the team is away now (never, without opening hours); when so, a name for that
+    /// away stretch: the instant it is back (Unix milliseconds), or, with no return within two
+    /// weeks, the two-week period it is in (negative, so it never meets a return instant).
     pub fn away_until(&self) -> Option<i64> {
+        const TWO_WEEKS: i64 = 14 * 24 * 3_600_000;
         let now = crate::clock::now_millis();
         let availability = self.availability.as_ref()?.at(now);
         (!availability.online).then(|| {
@@ -71,7 +73,7 @@ impl GatewayConfig {
                 .changes_at
                 .as_deref()
                 .and_then(crate::clock::parse_millis)
-                .unwrap_or(0)
+                .unwrap_or(-(now / TWO_WEEKS) - 1)
         })
     }
 }

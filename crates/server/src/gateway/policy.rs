@@ -255,8 +255,12 @@ impl Gateway {
                 return Err(error);
             }
         };
-        // Writing in an ended chat opens it again (its rating stays).
-        self.reopen_if_ended(&reopened).await?;
+        // Writing in an ended chat opens it again (its rating stays). The message is stored
+        // already: a failure here is logged, never answered as a failed send (a retry would
+        // store it twice).
+        if let Err(error) = self.reopen_if_ended(&reopened).await {
+            tracing::warn!(%error, "an ended chat written in could not be opened again");
+        }
         if !attached.is_empty() {
             // Attached files are kept; the clean-up takes only files no message names.
             let external = claims.external_id.clone();

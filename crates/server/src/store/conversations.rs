@@ -212,15 +212,17 @@ fn claim_sql() -> String {
     )
 }
 
-/// The conversations that hold a message, newest activity first (the console: a visitor who
-/// only opened the panel is not a conversation for the team yet).
+/// The conversations that hold a message or the visitor's contact details, newest activity
+/// first (the console: a visitor who only opened the panel is not a conversation for the team
+/// yet; one who left an e-mail while the team was away is).
 pub fn list_recent(tx: &Tx<'_>, limit: usize) -> Result<Vec<Conversation>, ApiError> {
     let columns = qualified_columns("c");
     let sql = format!(
         "SELECT {columns} FROM conversations c
-         JOIN (SELECT conversation_id, MAX(seq) AS last FROM messages GROUP BY conversation_id) m
+         LEFT JOIN (SELECT conversation_id, MAX(seq) AS last FROM messages GROUP BY conversation_id) m
            ON m.conversation_id = c.id
-         ORDER BY m.last DESC, c.seq DESC LIMIT ?1"
+         WHERE m.last IS NOT NULL OR json_extract(c.metadata, '$.visitorContact') IS NOT NULL
+         ORDER BY COALESCE(m.last, 0) DESC, c.seq DESC LIMIT ?1"
     );
     let mut statement = tx.sql.prepare(&sql)?;
     let rows = statement.query_map([limit as i64], from_row)?;

@@ -54,6 +54,18 @@ pub fn give_back_rating(tx: &Tx<'_>, conversation_id: &str) -> Result<(), ApiErr
     Ok(())
 }
 
+/// Forgets the away stretches that ended before `before` (Unix milliseconds), and those named
+/// by a two-week period (negative) long past.
+pub fn forget_away_stretches_before(tx: &Tx<'_>, before: i64) -> Result<(), ApiError> {
+    const TWO_WEEKS: i64 = 14 * 24 * 3_600_000;
+    tx.sql.execute(
+        "DELETE FROM gateway_offline_flags
+         WHERE (back_at >= 0 AND back_at < ?1) OR (back_at < 0 AND -back_at - 1 < ?1 / ?2 - 2)",
+        params![before, TWO_WEEKS],
+    )?;
+    Ok(())
+}
+
 /// Undoes [`first_while_away`] for a message that was not stored after all.
 pub fn forget_away(tx: &Tx<'_>, conversation_id: &str, back_at: i64) -> Result<(), ApiError> {
     tx.sql.execute(
