@@ -82,6 +82,8 @@ impl Chat {
     }
 
     pub(super) async fn poll_loop(self) {
+        /// Polls (1.5 s apart while the panel is open) per read of the chat's state.
+        const STATE_EVERY_POLLS: u32 = 4;
         let Ok(alarm) = self.alive().map(|i| i.poll_alarm.clone()) else {
             return;
         };
@@ -90,6 +92,8 @@ impl Chat {
         // What a poll brings is new (it may chime) once a poll has caught up since the
         // history loaded, a failure, or a (re)connect of the stream.
         let mut caught_up = false;
+        // Polls since the chat's state was last asked along.
+        let mut since_state = 0u32;
         while let Ok(inner) = self.alive() {
             if !inner.engaged.get() {
                 // Logged out: nothing is asked until the visitor engages again.
@@ -123,9 +127,13 @@ impl Chat {
                     }
                     failures = 0;
                     // Without the stream, how the chat stands (an agent may have ended it)
-                    // is asked along, while the visitor looks.
+                    // is asked along every few polls while the visitor looks: with a remote
+                    // Connect360 each read is an upstream call.
                     if !self.stream_up() && self.open.try_get_untracked().unwrap_or_default() {
-                        self.refresh_life().await;
+                        if since_state.is_multiple_of(STATE_EVERY_POLLS) {
+                            self.refresh_life().await;
+                        }
+                        since_state = since_state.wrapping_add(1);
                     }
                     if let Ok(inner) = self.alive() {
                         if inner.live_waiting.get() {
