@@ -36,6 +36,13 @@ use crate::store::grants;
 
 const MAX_ID_CHARS: usize = 200;
 
+/// A checked rating: 1–5, the comment, the visitor's language (for its message).
+struct Rating<'a> {
+    stars: u8,
+    comment: Option<&'a str>,
+    lang: Lang,
+}
+
 /// `?conversationId=` of the state route.
 #[derive(serde::Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -62,7 +69,7 @@ pub async fn end(
 ) -> Result<StatusCode, ApiError> {
     let Json(request) = request.map_err(|e| ApiError::rejected_body("The request", &e))?;
     check_id(&request.conversation_id)?;
-    gateway.count_life_change(&claims)?;
+    gateway.count_life(&claims, "life")?;
     gateway.end(&claims, &request.conversation_id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -98,15 +105,14 @@ pub async fn rate(
             .find(|l| l.code() == code)
             .ok_or_else(|| ApiError::bad_request("lang: one of en, ar, tr."))?,
     };
-    gateway.count_life_change(&claims)?;
+    gateway.count_life(&claims, "life")?;
+    let rating = Rating {
+        stars: request.rating,
+        comment,
+        lang,
+    };
     gateway
-        .rate(
-            &claims,
-            &request.conversation_id,
-            request.rating,
-            comment,
-            lang,
-        )
+        .rate(&claims, &request.conversation_id, &rating)
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -119,10 +125,7 @@ pub async fn state(
         .map_err(|e| ApiError::bad_request(format!("The query is not valid: {}", e.body_text())))?;
     check_id(&query.conversation_id)?;
     // Its own bucket: a widget polling the state never uses up the visitor's ends and ratings.
-    gateway.limiter.check(
-        &format!("life-read:{}", claims.external_id),
-        gateway.config.rate_limits.life_changes_per_visitor,
-    )?;
+    gateway.count_life(&claims, "life-read")?;
     gateway
         .require_own_conversation(&claims, &query.conversation_id)
         .await?;
@@ -132,9 +135,10 @@ pub async fn state(
 }
 
 impl Gateway {
-    fn count_life_change(&self, claims: &VisitorClaims) -> Result<(), ApiError> {
+    /// Counts a visitor's end, rating (bucket `life`) or state read (`life-read`).
+    fn count_life(&self, claims: &VisitorClaims, bucket: &str) -> Result<(), ApiError> {
         self.limiter.check(
-            &format!("life:{}", claims.external_id),
+            &format!("{bucket}:{}", claims.external_id),
             self.config.rate_limits.life_changes_per_visitor,
         )
     }
@@ -182,9 +186,7 @@ impl Gateway {
         &self,
         claims: &VisitorClaims,
         conversation: &str,
-        rating: u8,
-        comment: Option<&str>,
-        lang: Lang,
+        rating: &Rating<'_>,
     ) -> Result<(), ApiError> {
         self.require_own_conversation(claims, conversation).await?;
         let state = ConversationState::of(&self.metadata_of(conversation).await?);
@@ -200,9 +202,7 @@ impl Gateway {
         if state.rated || !taken {
             return Err(conflict("This chat has already been rated."));
         }
-        let written = self
-            .write_rating(claims, conversation, rating, comment, lang)
-            .await;
+        let written = self.write_rating(claims, conversation, rating).await;
         if written.is_err() {
             let owned = conversation.to_owned();
             self.records(move |tx| grants::give_back_rating(tx, &owned))
@@ -217,20 +217,15 @@ impl Gateway {
         &self,
         claims: &VisitorClaims,
         conversation: &str,
-        rating: u8,
-        comment: Option<&str>,
-        lang: Lang,
+        rating: &Rating<'_>,
     ) -> Result<(), ApiError> {
         let at = format_millis(now_millis());
-        let mut metadata = json!({life::RATING: rating, life::RATED_AT: at});
-        if let Some(comment) = comment {
+        let mut metadata = json!({life::RATING: rating.stars, life::RATED_AT: at});
+        if let Some(comment) = rating.comment {
             metadata[life::RATING_COMMENT] = json!(comment);
         }
         self.merge_metadata(conversation, metadata).await?;
-        if let Err(error) = self
-            .send_rating_message(claims, conversation, rating, comment, lang)
-            .await
-        {
+        if let Err(error) = self.send_rating_message(claims, conversation, rating).await {
             // Not half-written: the metadata goes too, so the visitor's retry can rate.
             let undo =
                 json!({life::RATING: null, life::RATING_COMMENT: null, life::RATED_AT: null});
@@ -246,19 +241,16 @@ impl Gateway {
         &self,
         claims: &VisitorClaims,
         conversation: &str,
-        rating: u8,
-        comment: Option<&str>,
-        lang: Lang,
+        rating: &Rating<'_>,
     ) -> Result<(), ApiError> {
-        let stars: String = (1..=5)
-            .map(|i| if i <= rating { '★' } else { '☆' })
-            .collect();
-        let text = match comment {
-            Some(comment) => format!("{stars} ({rating}/5)\n{comment}"),
-            None => format!("{stars} ({rating}/5)"),
+        let n = rating.stars;
+        let stars: String = (1..=5).map(|i| if i <= n { '★' } else { '☆' }).collect();
+        let text = match rating.comment {
+            Some(comment) => format!("{stars} ({n}/5)\n{comment}"),
+            None => format!("{stars} ({n}/5)"),
         };
         let mut content = serde_json::Map::new();
-        content.insert(lang.code().into(), json!(text));
+        content.insert(rating.lang.code().into(), json!(text));
         let input = SendInput {
             conversation_id: conversation.to_owned(),
             content: Some(content),

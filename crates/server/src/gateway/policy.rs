@@ -223,11 +223,12 @@ impl Gateway {
         }
         // The first message of a conversation while the team is away is flagged, so agents
         // see it was written out of hours.
+        let conversation = input.conversation_id.clone();
         let mut away_stretch = None;
         if let Some(back_at) = self.config.away_until() {
-            let conversation = input.conversation_id.clone();
+            let id = conversation.clone();
             let first = self
-                .records(move |tx| grants::first_while_away(tx, &conversation, back_at))
+                .records(move |tx| grants::first_while_away(tx, &id, back_at))
                 .await?;
             if first {
                 input.flags = Some(vec![OFFLINE_FLAG.to_owned()]);
@@ -241,15 +242,14 @@ impl Gateway {
         });
         input.channel_identifier = Some(claims.channel.clone());
         let attached = input.attachment_ids.clone().unwrap_or_default();
-        let conversation = input.conversation_id.clone();
-        let reopened = conversation.clone();
         let input = serde_json::to_value(&input).map_err(|e| ApiError::internal(e.to_string()))?;
         let sent = match self.call_upstream(procedure::SEND, input).await {
             Ok(sent) => sent,
             Err(error) => {
                 if let Some(back_at) = away_stretch {
                     // Not stored: the flag goes on the next message (this one's retry).
-                    self.records(move |tx| grants::forget_away(tx, &conversation, back_at))
+                    let id = conversation.clone();
+                    self.records(move |tx| grants::forget_away(tx, &id, back_at))
                         .await?;
                 }
                 return Err(error);
@@ -258,7 +258,7 @@ impl Gateway {
         // Writing in an ended chat opens it again (its rating stays). The message is stored
         // already: a failure here is logged, never answered as a failed send (a retry would
         // store it twice).
-        if let Err(error) = self.reopen_if_ended(&reopened).await {
+        if let Err(error) = self.reopen_if_ended(&conversation).await {
             tracing::warn!(%error, "an ended chat written in could not be opened again");
         }
         if !attached.is_empty() {
