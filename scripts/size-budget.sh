@@ -13,10 +13,12 @@ set -euo pipefail
 # its views and the model's contact rules): 228 258 B brotli, 281 613 B gzip; then the end of a
 # chat and its rating (+11.3 KB: the menu, the confirmation, the rating form, the state's
 # reads): 239 582 B brotli, 297 190 B gzip; the transcript download and the menu's keyboard
-# (+2.0 KB): 241 720 B brotli, 299 851 B gzip. History
+# (+2.0 KB): 241 720 B brotli, 299 851 B gzip; new chats and the earlier ones, listed and read
+# (+12.0 KB: the list, the read-only view, the new-chat action): 253 716 B brotli, 316 760 B
+# gzip. History
 # (gzip): skeleton 49 935; conversation 189 923; rich content 241 422; attachments 265 560.
-BUDGET_BROTLI_BYTES=${BUDGET_BROTLI_BYTES:-246770}
-BUDGET_GZIP_BYTES=${BUDGET_GZIP_BYTES:-306106}
+BUDGET_BROTLI_BYTES=${BUDGET_BROTLI_BYTES:-261327}
+BUDGET_GZIP_BYTES=${BUDGET_GZIP_BYTES:-326263}
 # The embed loader is what every page of a merchant's site loads.
 LOADER_BUDGET_BROTLI_BYTES=${LOADER_BUDGET_BROTLI_BYTES:-4096}
 # Before interaction: loader.js + widget.css, brotli bodies. #14 allows 6 KB on the wire in

@@ -128,10 +128,24 @@ pub enum Text {
     /// The transcript file's first line, after the title.
     TranscriptFile,
     TranscriptFailed,
+    /// After an end: a new conversation for the same visitor.
+    StartNewChat,
+    NewChatFailed,
+    /// The menu item, and the heading of the list of the visitor's chats.
+    EarlierChats,
+    BackToChat,
+    AllChats,
+    CurrentChat,
+    NoEarlierChats,
+    NoMessages,
+    /// Above an earlier chat's messages.
+    ReadOnlyChat,
+    ChatsFailed,
+    LoadingChats,
 }
 
 impl Text {
-    pub const ALL: [Text; 90] = [
+    pub const ALL: [Text; 101] = [
         Text::OpenChat,
         Text::CloseChat,
         Text::Title,
@@ -222,6 +236,17 @@ impl Text {
         Text::DownloadTranscript,
         Text::TranscriptFile,
         Text::TranscriptFailed,
+        Text::StartNewChat,
+        Text::NewChatFailed,
+        Text::EarlierChats,
+        Text::BackToChat,
+        Text::AllChats,
+        Text::CurrentChat,
+        Text::NoEarlierChats,
+        Text::NoMessages,
+        Text::ReadOnlyChat,
+        Text::ChatsFailed,
+        Text::LoadingChats,
     ];
 
     pub fn get(self, lang: Lang) -> &'static str {
@@ -500,6 +525,39 @@ impl Text {
             (TranscriptFailed, En) => "The transcript could not be prepared. Please try again.",
             (TranscriptFailed, Ar) => "تعذّر تجهيز نص المحادثة. يرجى المحاولة مرة أخرى.",
             (TranscriptFailed, Tr) => "Sohbet dökümü hazırlanamadı. Lütfen tekrar deneyin.",
+            (StartNewChat, En) => "Start a new chat",
+            (StartNewChat, Ar) => "بدء محادثة جديدة",
+            (StartNewChat, Tr) => "Yeni sohbet başlat",
+            (NewChatFailed, En) => "A new chat could not be started. Please try again.",
+            (NewChatFailed, Ar) => "تعذّر بدء محادثة جديدة. يرجى المحاولة مرة أخرى.",
+            (NewChatFailed, Tr) => "Yeni sohbet başlatılamadı. Lütfen tekrar deneyin.",
+            (EarlierChats, En) => "Earlier chats",
+            (EarlierChats, Ar) => "المحادثات السابقة",
+            (EarlierChats, Tr) => "Önceki sohbetler",
+            (BackToChat, En) => "Back to the chat",
+            (BackToChat, Ar) => "العودة إلى المحادثة",
+            (BackToChat, Tr) => "Sohbete dön",
+            (AllChats, En) => "All chats",
+            (AllChats, Ar) => "كل المحادثات",
+            (AllChats, Tr) => "Tüm sohbetler",
+            (CurrentChat, En) => "Current chat",
+            (CurrentChat, Ar) => "المحادثة الحالية",
+            (CurrentChat, Tr) => "Şu anki sohbet",
+            (NoEarlierChats, En) => "No earlier chats yet.",
+            (NoEarlierChats, Ar) => "لا توجد محادثات سابقة بعد.",
+            (NoEarlierChats, Tr) => "Henüz önceki sohbet yok.",
+            (NoMessages, En) => "No messages",
+            (NoMessages, Ar) => "لا توجد رسائل",
+            (NoMessages, Tr) => "Mesaj yok",
+            (ReadOnlyChat, En) => "This chat can be read, not written in.",
+            (ReadOnlyChat, Ar) => "يمكن قراءة هذه المحادثة دون الكتابة فيها.",
+            (ReadOnlyChat, Tr) => "Bu sohbet okunabilir, ona yazılamaz.",
+            (ChatsFailed, En) => "The chats could not be loaded. Please try again.",
+            (ChatsFailed, Ar) => "تعذّر تحميل المحادثات. يرجى المحاولة مرة أخرى.",
+            (ChatsFailed, Tr) => "Sohbetler yüklenemedi. Lütfen tekrar deneyin.",
+            (LoadingChats, En) => "Loading…",
+            (LoadingChats, Ar) => "جارٍ التحميل…",
+            (LoadingChats, Tr) => "Yükleniyor…",
         }
     }
 }

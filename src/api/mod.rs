@@ -268,6 +268,25 @@ impl Api {
         self.get_json(&url, token).await
     }
 
+    /// `POST /api/widget/chats`: after the chat has ended, a new one; the session for it.
+    pub async fn new_chat(
+        &self,
+        token: &str,
+        conversation_id: &str,
+    ) -> Result<SessionResponse, ApiError> {
+        let request = connect360_model::wire::NewChatRequest {
+            conversation_id: conversation_id.to_owned(),
+        };
+        self.post_rest("/api/widget/chats", Some(token), &request)
+            .await
+    }
+
+    /// `GET /api/widget/chats`: the visitor's chats, newest first.
+    pub async fn chats(&self, token: &str) -> Result<connect360_model::wire::ChatList, ApiError> {
+        let url = format!("{}/api/widget/chats", self.endpoint);
+        self.get_json(&url, token).await
+    }
+
     /// A `GET` of one of the gateway's own routes with the visitor's token, its JSON reply
     /// read as `T`, else the error its REST body names.
     async fn get_json<T: DeserializeOwned>(&self, url: &str, token: &str) -> Result<T, ApiError> {

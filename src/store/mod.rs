@@ -8,6 +8,7 @@
 //! | `availability`  | the team's opening hours in the header, true to the clock           |
 //! | `contact`       | the merchant's contact form: when it is asked, sending it           |
 //! | `life`          | the chat's end (the visitor's or an agent's) and its rating         |
+//! | `chats`         | a new chat after an end; the earlier chats, listed and read         |
 //! | `history`       | the newest page at once, older pages as the visitor scrolls back    |
 //! | `poller`        | loads the history once, then polls; shows what arrives              |
 //! | `live`          | the gateway's event stream; the poller sleeps while it is up        |
@@ -33,6 +34,7 @@ pub mod announce;
 pub mod attachments;
 pub mod attention;
 mod availability;
+mod chats;
 mod contact;
 pub mod delivery;
 mod history;

@@ -113,6 +113,18 @@ impl Chat {
             ..Default::default()
         };
         let opened = inner.api.open_session(&request).await?;
+        Ok(self.adopt_session(inner, current, opened))
+    }
+
+    /// Keeps the session the gateway `opened` (replacing `current`): a session for another
+    /// conversation (the visitor was forgotten server-side, signed in, or started a new chat)
+    /// starts the transcript over.
+    pub(super) fn adopt_session(
+        &self,
+        inner: &Inner,
+        current: Option<&StoredSession>,
+        opened: connect360_model::wire::SessionResponse,
+    ) -> StoredSession {
         let expires_at = js_sys::Date::parse(&opened.expires_at);
         let session = StoredSession {
             renew_at: StoredSession::renewal_time(js_sys::Date::now(), expires_at),
@@ -137,7 +149,6 @@ impl Chat {
             conversation: opened.conversation,
         };
         if current.is_some_and(|c| c.conversation_id != session.conversation_id) {
-            // Another conversation (the visitor was forgotten server-side): start over.
             self.transcript.try_update(Transcript::clear_history);
             self.drop_stream();
         }
@@ -147,7 +158,7 @@ impl Chat {
         self.prechat.try_set(session.prechat.clone());
         self.contact_given.try_set(session.contact_given);
         self.life.try_set(session.conversation);
-        Ok(session)
+        session
     }
 
     /// Runs `call` with a fresh token, renewing the session once on a 401.

@@ -28,6 +28,26 @@ pub fn transcript_text(messages: &[Message], title: &str, now: f64, lang: Lang) 
             last_day = Some(day_key(millis));
             text.push_str(&format!("\n{}\n", day(millis, lang)));
         }
+        let line = MessageLine::of(message, now, lang);
+        text.push_str(&format!("[{}] {}: {}\n", line.time, line.name, line.text));
+        for file in &message.attachments {
+            text.push_str(&format!("    📎 {}\n", file.name));
+        }
+    }
+    text
+}
+
+/// A message as one line of a transcript: when, who, what it shows.
+pub struct MessageLine {
+    pub time: String,
+    pub name: String,
+    pub text: String,
+}
+
+impl MessageLine {
+    /// `message`'s line (`now` stands in for a time it lacks).
+    pub fn of(message: &Message, now: f64, lang: Lang) -> MessageLine {
+        let millis = parse_millis(&message.created_at).unwrap_or(now);
         let view = view_message(
             &message.content,
             side_of(message),
@@ -40,13 +60,12 @@ pub fn transcript_text(messages: &[Message], title: &str, now: f64, lang: Lang) 
             SenderType::Customer => Text::You.get(lang).to_owned(),
             _ => shown_name(message, &view, lang),
         };
-        let shown = shown_text(&view, lang);
-        text.push_str(&format!("[{}] {name}: {shown}\n", clock(millis, lang)));
-        for file in &message.attachments {
-            text.push_str(&format!("    📎 {}\n", file.name));
+        MessageLine {
+            time: clock(millis, lang),
+            name,
+            text: shown_text(&view, lang),
         }
     }
-    text
 }
 
 /// Saves `text` as `file_name` (a text file the browser downloads).

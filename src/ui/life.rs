@@ -8,6 +8,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use super::download::{save_text_file, transcript_text};
+use super::earlier::Earlier;
 use super::time::day_key;
 use crate::i18n::Text;
 use crate::store::Chat;
@@ -19,6 +20,8 @@ pub struct EndUi {
     confirming: RwSignal<bool>,
     /// The transcript file could not be made (an earlier page did not come).
     download_failed: RwSignal<bool>,
+    /// The visitor's chats, when they look at them instead of the current one.
+    pub earlier: RwSignal<Earlier>,
     button: NodeRef<html::Button>,
 }
 
@@ -28,8 +31,28 @@ impl EndUi {
             menu_open: RwSignal::new(false),
             confirming: RwSignal::new(false),
             download_failed: RwSignal::new(false),
+            earlier: RwSignal::new(Earlier::Closed),
             button: NodeRef::new(),
         }
+    }
+
+    /// Back from the chats to the current one: at its newest message, focus on the menu's
+    /// button (where the visitor went there from).
+    pub fn close_earlier(&self) {
+        self.earlier.set(Earlier::Closed);
+        let button = self.button;
+        request_animation_frame(move || {
+            let Some(button) = button.get_untracked() else {
+                return;
+            };
+            let log = wasm_bindgen::JsCast::dyn_into::<web_sys::ShadowRoot>(button.get_root_node())
+                .ok()
+                .and_then(|root| root.query_selector(".c360-transcript").ok().flatten());
+            if let Some(log) = log {
+                log.set_scroll_top(log.scroll_height());
+            }
+            let _ = button.focus();
+        });
     }
 
     fn back_to_menu_button(&self) {
@@ -208,6 +231,17 @@ pub fn EndMenu(ui: EndUi) -> impl IntoView {
                     type="button"
                     role="menuitem"
                     class="c360-menu-item"
+                    on:click=move |_| {
+                        ui.menu_open.set(false);
+                        ui.earlier.set(Earlier::List);
+                    }
+                >
+                    {Text::EarlierChats.get(lang)}
+                </button>
+                <button
+                    type="button"
+                    role="menuitem"
+                    class="c360-menu-item"
                     hidden=move || chat.life.get().ended
                     on:click=move |_| {
                         ui.menu_open.set(false);
@@ -341,9 +375,48 @@ fn Rating() -> impl IntoView {
             }
         });
     };
+    let starting = RwSignal::new(false);
+    let start_failed = RwSignal::new(false);
+    let start_new = move |root: Option<web_sys::Node>| {
+        if starting.get_untracked() {
+            return;
+        }
+        starting.set(true);
+        start_failed.set(false);
+        spawn_local(async move {
+            let result = chat.new_chat().await;
+            starting.try_set(false);
+            match result {
+                // This notice is gone with the ended chat: the composer is where to go on.
+                Ok(()) => request_animation_frame(move || focus_in(root, "textarea.c360-input")),
+                Err(_) => {
+                    start_failed.try_set(true);
+                }
+            }
+        });
+    };
     view! {
         <section class="c360-ended" aria-labelledby="c360-ended-title">
             <h3 class="c360-contact-title" id="c360-ended-title">{Text::ChatEnded.get(lang)}</h3>
+            <div class="c360-confirm-actions">
+                <button
+                    type="button"
+                    class="c360-link-button c360-new-chat"
+                    aria-disabled=move || starting.get().then_some("true")
+                    on:click=move |event: leptos::ev::MouseEvent| {
+                        let root = event
+                            .target()
+                            .and_then(|t| wasm_bindgen::JsCast::dyn_into::<web_sys::Node>(t).ok())
+                            .map(|n| n.get_root_node());
+                        start_new(root);
+                    }
+                >
+                    {Text::StartNewChat.get(lang)}
+                </button>
+            </div>
+            <p class="c360-notice" role="alert">
+                {move || start_failed.get().then(|| Text::NewChatFailed.get(lang))}
+            </p>
             <Show
                 when=move || !chat.life.get().rated
                 fallback=move || view! {

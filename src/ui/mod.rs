@@ -6,6 +6,7 @@ pub mod attachments;
 pub mod composer;
 pub mod contact;
 pub mod download;
+pub mod earlier;
 pub mod launcher;
 pub mod life;
 pub mod message;

@@ -8,6 +8,7 @@ use connect360_model::Lang;
 
 use super::composer::Composer;
 use super::contact::{ContactForm, ContactValues};
+use super::earlier::{Earlier, EarlierChats};
 use super::life::{EndMenu, EndPanel, EndUi};
 use super::time;
 use super::transcript::TranscriptView;
@@ -74,6 +75,7 @@ pub fn Panel(state: PanelState) -> impl IntoView {
         <section
             id=PANEL_ID
             class="c360-panel"
+            class:c360-panel--chats=move || end_ui.earlier.get() != Earlier::Closed
             role="dialog"
             aria-labelledby=title_id
             hidden=move || !chat.open.get()
@@ -111,6 +113,7 @@ pub fn Panel(state: PanelState) -> impl IntoView {
                     </svg>
                 </button>
             </header>
+            <EarlierChats ui=end_ui/>
             <TranscriptView/>
             {move || contact_form.get().map(|asked| view! {
                 <ContactForm asked=asked values=contact_values composer=state.composer/>

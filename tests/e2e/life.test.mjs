@@ -2,7 +2,8 @@
 // agent resolves the chat in the console and the visitor's widget asks for a rating, stored
 // once in the conversation's metadata and as a flagged message; the visitor ends a chat from
 // the header's menu with a confirmation; writing again opens it; without the event stream the
-// poll brings the end.
+// poll brings the end; after an end a new chat starts, and the earlier one is listed and
+// readable, not writable.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdir, readFile } from 'node:fs/promises';
@@ -49,7 +50,7 @@ test('an agent resolves the chat in the console: the widget asks for a rating, s
     ['1 Very poor', '2 Poor', '3 Okay', '4 Good', '5 Excellent']);
   // Sending without a choice says so.
   await ended.locator('button[type="submit"]').click();
-  assert.equal(await ended.locator('[role="alert"]').innerText(), 'Choose a rating first.');
+  assert.equal(await ended.locator('#c360-rating-problem').innerText(), 'Choose a rating first.');
   await ended.getByRole('radio', { name: '4 Good' }).check();
   await ended.getByLabel('Anything to add? (optional)').fill('Found it at the neighbour’s.');
   await ended.locator('button[type="submit"]').click();
@@ -102,6 +103,8 @@ test('the visitor ends the chat from the menu after a confirmation; writing agai
   await eventually(async () => (await focused(page)) === 'Download transcript', 'focus on the first item');
   assert.equal(await menuButton.getAttribute('aria-expanded'), 'true');
   await page.keyboard.press('ArrowDown');
+  assert.equal(await focused(page), 'Earlier chats');
+  await page.keyboard.press('ArrowDown');
   assert.equal(await focused(page), 'End chat');
   await page.keyboard.press('ArrowDown');
   assert.equal(await focused(page), 'Download transcript');
@@ -139,6 +142,88 @@ test('the visitor ends the chat from the menu after a confirmation; writing agai
   await root.locator('textarea.c360-input').press('Enter');
   await eventually(async () => (await metadataOf(conversationId)).status === 'open', 'the chat open again');
   await root.locator('.c360-ended').waitFor({ state: 'detached', timeout: 5000 });
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('after an end the visitor starts a new chat; the earlier one is listed and readable, not writable', async () => {
+  const context = await live.browser.newContext({ locale: 'en-US' });
+  const page = await context.newPage();
+  const errors = collectErrors(page);
+  const root = await openChatAndSay(page, live.server, 'Where is my parcel?');
+  const first = await eventually(() => conversationOf(page), 'a conversation');
+  await callAsMerchant(live.server, 'v1.connect.updateConversation',
+    { id: first, metadata: { status: 'resolved' } });
+  const ended = root.locator('.c360-ended');
+  await ended.waitFor({ timeout: 5000 });
+
+  await ended.getByRole('button', { name: 'Start a new chat' }).click();
+  const second = await eventually(async () => {
+    const id = await conversationOf(page);
+    return id !== first && id;
+  }, 'a new conversation');
+  await ended.waitFor({ state: 'detached', timeout: 5000 });
+  await eventually(() => page.evaluate(() =>
+    document.querySelector('[data-connect360]').shadowRoot.activeElement?.matches('textarea.c360-input')),
+  'focus in the composer');
+  assert.equal(await root.locator('.c360-bubble', { hasText: 'Where is my parcel?' }).count(), 0,
+    'the new chat starts empty');
+  // Under the visitor's top-level conversation, for the same customer.
+  const stored = await callAsMerchant(live.server, 'v1.connect.updateConversation', { id: second });
+  const before = await callAsMerchant(live.server, 'v1.connect.updateConversation', { id: first });
+  assert.equal(stored.parentId, first);
+  assert.equal(stored.customerId, before.customerId);
+
+  await root.locator('textarea.c360-input').fill('A second question');
+  await root.locator('textarea.c360-input').press('Enter');
+  await root.locator('.c360-row--mine .c360-bubble:not(.c360-bubble--pending)', { hasText: 'A second question' })
+    .waitFor({ timeout: 10000 });
+  const texts = async (id) => (await callAsMerchant(live.server, 'v1.connect.listMessages', { conversationId: id, limit: 50 }))
+    .items.map((m) => m.content.en);
+  assert.deepEqual(await texts(second), ['A second question']);
+  assert.deepEqual(await texts(first), ['Where is my parcel?']);
+
+  // The menu's "Earlier chats": the list, newest first, the current chat marked.
+  await root.getByRole('button', { name: 'More options' }).click();
+  await root.getByRole('menuitem', { name: 'Earlier chats' }).click();
+  const chats = root.locator('.c360-chats');
+  await chats.locator('.c360-chat-item').nth(1).waitFor({ timeout: 5000 });
+  await eventually(async () => (await focused(page)) === 'Earlier chats', 'focus on the heading');
+  const items = (await chats.locator('.c360-chat-item').allInnerTexts()).map((t) => t.replace(/\s+/g, ' '));
+  assert.equal(items.length, 2);
+  assert.match(items[0], /Current chat/);
+  assert.match(items[0], /You: A second question/);
+  assert.match(items[1], /You: Where is my parcel\?/);
+  assert.equal(await root.locator('textarea.c360-input').isVisible(), false, 'the composer waits');
+  const shots = join(repoRoot, 'target', 'e2e');
+  await mkdir(shots, { recursive: true });
+  await page.screenshot({ path: join(shots, 'earlier-chats.png') });
+  const panel = await root.locator('#c360-panel').boundingBox();
+  const box = await chats.boundingBox();
+  assert.ok(box.y >= panel.y && box.y + box.height <= panel.y + panel.height + 1, 'the list sits in the panel');
+
+  // The earlier chat, read-only.
+  await chats.locator('.c360-chat-item').nth(1).click();
+  await chats.locator('.c360-chats-line').first().waitFor({ timeout: 5000 });
+  assert.match(await chats.innerText(), /This chat can be read, not written in\./);
+  assert.deepEqual(await chats.locator('.c360-chats-text').allInnerTexts(), ['Where is my parcel?']);
+  assert.equal(await chats.locator('textarea, input, form').count(), 0, 'nothing to write in');
+  assert.equal(await chats.locator('.c360-chats-day').count(), 0, 'its one day is in the heading');
+  await page.screenshot({ path: join(shots, 'earlier-chat.png') });
+
+  // Escape steps back: to the list, then to the chat, focus on the menu's button.
+  await page.keyboard.press('Escape');
+  await chats.locator('.c360-chat-item').first().waitFor({ timeout: 5000 });
+  await page.keyboard.press('Escape');
+  await eventually(async () => (await focused(page)) === 'More options', 'focus back on the menu button');
+  assert.equal(await root.locator('textarea.c360-input').isVisible(), true);
+  assert.equal(await root.locator('#c360-panel').isVisible(), true);
+
+  // A reload opens the new chat.
+  await page.reload();
+  await root.locator('button.c360-launcher').click();
+  await root.locator('.c360-bubble', { hasText: 'A second question' }).waitFor({ timeout: 10000 });
+  assert.equal(await conversationOf(page), second);
   assert.deepEqual(errors, []);
   await context.close();
 });

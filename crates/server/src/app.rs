@@ -9,7 +9,7 @@ use axum::Router;
 use connect360_model::wire::ErrorCode;
 
 use crate::error::ApiError;
-use crate::gateway::{contact, history, life, live, oauth, receipts, session, Gateway};
+use crate::gateway::{chats, contact, history, life, live, oauth, receipts, session, Gateway};
 use crate::local::LocalConnect;
 use crate::{rest, site, trpc};
 
@@ -81,6 +81,10 @@ pub fn router_with_widget(
         .route("/api/widget/end", post(life::end).layer(small_body()))
         .route("/api/widget/rating", post(life::rate).layer(small_body()))
         .route("/api/widget/conversation", get(life::state))
+        .route(
+            "/api/widget/chats",
+            get(chats::list).post(chats::start).layer(small_body()),
+        )
         // Answers once it has read what the stream resumes after; the body then lasts as
         // long as the token (the timeout below bounds the answer, not the body).
         .route("/api/widget/events", get(live::events))

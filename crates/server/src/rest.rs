@@ -220,7 +220,7 @@ pub async fn ai_stream(
                 ));
             }
             gateway
-                .require_own_conversation(&claims, &input.conversation_id)
+                .require_current_conversation(&claims, &input.conversation_id)
                 .await?;
             // The gateway picks what the agent answers: the visitor's own latest message, not
             // whatever the visitor names (a team note, say).

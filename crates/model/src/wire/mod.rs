@@ -32,10 +32,10 @@ pub use message::{
 };
 pub use patch::Patch;
 pub use widget::{
-    life, Availability, ConversationState, EndRequest, EventsQuery, HistoryPage, HistoryQuery,
-    RatingRequest, SeenReport, SessionCustomer, SessionRequest, SessionResponse,
-    SignInStartRequest, SignInStartResponse, CONVERSATION_EVENT, DEFAULT_TRPC_PATH,
-    MAX_RATING_COMMENT_CHARS, MESSAGE_EVENT, READY_EVENT,
+    life, Availability, ChatList, ChatSummary, ConversationState, EndRequest, EventsQuery,
+    HistoryPage, HistoryQuery, NewChatRequest, RatingRequest, SeenReport, SessionCustomer,
+    SessionRequest, SessionResponse, SignInStartRequest, SignInStartResponse, CONVERSATION_EVENT,
+    DEFAULT_TRPC_PATH, MAX_LISTED_CHATS, MAX_RATING_COMMENT_CHARS, MESSAGE_EVENT, READY_EVENT,
 };
 
 /// A JSON object (`metadata`, `claimMetadata`, …).

@@ -218,3 +218,36 @@ pub struct HistoryPage {
     #[serde(default)]
     pub older_cursor: Option<String>,
 }
+
+/// `POST /api/widget/chats`: after the chat `conversationId` (the visitor's current one) has
+/// ended, start a new one. The answer is a session for the new chat.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct NewChatRequest {
+    pub conversation_id: String,
+}
+
+/// `GET /api/widget/chats`: the visitor's chats, newest first (at most [`MAX_LISTED_CHATS`]).
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ChatList {
+    #[serde(default)]
+    pub chats: Vec<ChatSummary>,
+}
+
+/// One of the visitor's chats: when it started and the newest message they are shown in it.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ChatSummary {
+    pub conversation_id: String,
+    /// ISO-8601.
+    pub started_at: String,
+    /// The chat the visitor writes in now (the others are read-only).
+    #[serde(default)]
+    pub current: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_message: Option<super::Message>,
+}
+
+/// How many chats the list names.
+pub const MAX_LISTED_CHATS: usize = 20;

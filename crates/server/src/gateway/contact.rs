@@ -68,7 +68,7 @@ impl Gateway {
                 "A signed-in customer's details come from the merchant's sign-in, not this form.",
             ));
         }
-        self.require_own_conversation(claims, &input.conversation_id)
+        self.require_current_conversation(claims, &input.conversation_id)
             .await?;
         // An offline form stays valid if the team comes back while it is filled in.
         let away = self.config.away_until().is_some()

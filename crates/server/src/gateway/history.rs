@@ -71,8 +71,16 @@ impl Gateway {
         &self,
         conversation: &str,
     ) -> Result<Option<String>, ApiError> {
+        Ok(self.newest_message(conversation).await?.map(|m| m.id))
+    }
+
+    /// The newest message a visitor sees in `conversation` (none when empty).
+    pub(super) async fn newest_message(
+        &self,
+        conversation: &str,
+    ) -> Result<Option<Message>, ApiError> {
         let page = self.newest_pages(conversation).await?;
-        Ok(page.items.last().map(|m| m.id.clone()))
+        Ok(page.items.into_iter().next_back())
     }
 
     async fn newest_pages(&self, conversation: &str) -> Result<HistoryPage, ApiError> {

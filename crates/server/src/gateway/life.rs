@@ -169,7 +169,8 @@ impl Gateway {
     }
 
     async fn end(&self, claims: &VisitorClaims, conversation: &str) -> Result<(), ApiError> {
-        self.require_own_conversation(claims, conversation).await?;
+        self.require_current_conversation(claims, conversation)
+            .await?;
         if ConversationState::of(&self.metadata_of(conversation).await?).ended {
             // Ended already (by the team, or in another tab): nothing changes.
             return Ok(());
@@ -188,7 +189,8 @@ impl Gateway {
         conversation: &str,
         rating: &Rating<'_>,
     ) -> Result<(), ApiError> {
-        self.require_own_conversation(claims, conversation).await?;
+        self.require_current_conversation(claims, conversation)
+            .await?;
         let state = ConversationState::of(&self.metadata_of(conversation).await?);
         if !state.ended {
             return Err(conflict(

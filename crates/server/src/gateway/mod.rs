@@ -5,6 +5,7 @@
 //! or a remote Connect360 (`--upstream https://…`); the gateway's own records (grants,
 //! idempotency keys, sign-in states) live in the data dir's SQLite file either way.
 
+pub mod chats;
 pub mod contact;
 pub mod history;
 pub mod housekeeping;

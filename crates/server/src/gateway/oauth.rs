@@ -184,7 +184,7 @@ async fn start_sign_in(
     let lang = Lang::from_code(&request.lang)
         .ok_or_else(|| ApiError::bad_request("lang must be en, ar or tr."))?;
     gateway
-        .require_own_conversation(&claims, &request.conversation_id)
+        .require_current_conversation(&claims, &request.conversation_id)
         .await?;
 
     // The message as stored: an inclusive cursor on its id returns it first.

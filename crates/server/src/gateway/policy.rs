@@ -90,6 +90,23 @@ impl Gateway {
         }
     }
 
+    /// [`Gateway::require_own_conversation`], and the chat the token was issued for: earlier
+    /// chats are read, never written in (nor ended, rated or asked about again).
+    pub async fn require_current_conversation(
+        &self,
+        claims: &VisitorClaims,
+        conversation_id: &str,
+    ) -> Result<(), ApiError> {
+        self.require_own_conversation(claims, conversation_id)
+            .await?;
+        if conversation_id != claims.conversation_id {
+            return Err(forbidden(
+                "Earlier chats can be read, not written in: write in the current chat.",
+            ));
+        }
+        Ok(())
+    }
+
     /// `send` at most once per visitor and `Idempotency-Key` within 24 h: a repeat gets the
     /// first result without a new upstream call (`connect360-api.md` §5.3).
     async fn idempotent_send(
@@ -164,7 +181,7 @@ impl Gateway {
         claims: &VisitorClaims,
         mut input: SendInput,
     ) -> Result<Value, ApiError> {
-        self.require_own_conversation(claims, &input.conversation_id)
+        self.require_current_conversation(claims, &input.conversation_id)
             .await?;
         if input.sender.is_some_and(|s| s != SendAs::Customer) {
             return Err(forbidden("A visitor sends as the customer only."));

@@ -17,7 +17,7 @@ use crate::caller::OnGateway;
 use crate::clock::{format_millis, now_millis, random_token};
 use crate::error::parse_input;
 use crate::error::ApiError;
-use crate::store::grants;
+use crate::store::{chats, grants};
 
 /// A guest id is `guest_` plus 16 to 64 letters and digits; anything else gets a new one.
 fn valid_visitor_id(id: &str) -> bool {
@@ -205,36 +205,77 @@ async fn open_session(
             .call_upstream(procedure::CLAIM_GUEST_CONVERSATIONS, to_input(&claim)?)
             .await?;
     }
-    let (guest, known, conversation_id) = (
+    let (guest, known, top) = (
         visitor_id.clone(),
         external_id.clone(),
         conversation.id.clone(),
     );
-    gateway
+    let current = gateway
         .records(move |tx| {
-            grants::grant_conversation(tx, &known, &conversation_id)?;
+            grants::grant_conversation(tx, &known, &top)?;
             if identified {
                 // What the guest could reach is now the known customer's alone: the guest's
                 // grants move, so a guest token of this browser loses them at once.
                 grants::merge_guest_into(tx, &guest, &known)?;
             }
-            Ok(())
+            chats::record(tx, &known, &top)?;
+            // A chat the visitor started after an end is where they write, while it is
+            // theirs; else their top-level conversation.
+            match chats::current(tx, &known)? {
+                Some(current) if current != top => {
+                    grants::grant_conversation(tx, &known, &current)?;
+                    Ok(Some(current))
+                }
+                _ => {
+                    chats::set_current(tx, &known, &top)?;
+                    Ok(None)
+                }
+            }
         })
         .await?;
+    let conversation = match current {
+        Some(current) => gateway.upstream.conversation(&current).await?,
+        None => conversation,
+    };
+    Ok(issue(
+        gateway,
+        Visitor {
+            visitor_id,
+            external_id,
+            customer_id,
+        },
+        &conversation,
+    ))
+}
 
+/// Who a session is for.
+pub(super) struct Visitor {
+    pub visitor_id: String,
+    pub external_id: String,
+    pub customer_id: String,
+}
+
+/// The session (and its token) for `visitor` writing in `conversation`.
+pub(super) fn issue(
+    gateway: &Gateway,
+    visitor: Visitor,
+    conversation: &Conversation,
+) -> SessionResponse {
+    // A guest is their visitor id; a known customer, the merchant's subject.
+    let identified = visitor.external_id != visitor.visitor_id;
     let expires_at = now_millis() + gateway.config.token_ttl.as_millis() as i64;
     let claims = VisitorClaims {
-        visitor_id: visitor_id.clone(),
-        external_id,
-        customer_id,
+        visitor_id: visitor.visitor_id.clone(),
+        external_id: visitor.external_id,
+        customer_id: visitor.customer_id,
         conversation_id: conversation.id.clone(),
         channel: gateway.config.channel.clone(),
         expires_at,
     };
-    Ok(SessionResponse {
+    SessionResponse {
         token: token::sign(&claims, &gateway.config.token_secret),
-        visitor_id,
-        conversation_id: conversation.id,
+        visitor_id: visitor.visitor_id,
+        conversation_id: conversation.id.clone(),
         expires_at: format_millis(expires_at),
         identified,
         sign_in_configured: gateway.config.oauth.is_some(),
@@ -250,7 +291,7 @@ async fn open_session(
             .metadata
             .contains_key(super::contact::CONTACT_KEY),
         conversation: connect360_model::wire::ConversationState::of(&conversation.metadata),
-    })
+    }
 }
 
 #[cfg(test)]

@@ -122,6 +122,7 @@ pub fn merge_guest_into(tx: &Tx<'_>, guest: &str, known: &str) -> Result<(), Api
             [guest],
         )?;
     }
+    super::chats::merge_guest_into(tx, guest, known)?;
     Ok(())
 }
 
@@ -133,6 +134,7 @@ pub fn revoke_conversations(tx: &Tx<'_>, conversation_ids: &[String]) -> Result<
             [id],
         )?;
         super::history_pages::forget(tx, id)?;
+        super::chats::forget(tx, id)?;
     }
     Ok(())
 }

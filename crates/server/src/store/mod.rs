@@ -5,6 +5,7 @@
 //! timestamps from a monotonic clock inside the lock, so insertion order and time order agree.
 
 pub mod channels;
+pub mod chats;
 pub mod conversations;
 pub mod customers;
 pub mod files;
@@ -31,6 +32,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/0006_history.sql"),
     include_str!("../../migrations/0007_offline.sql"),
     include_str!("../../migrations/0008_ratings.sql"),
+    include_str!("../../migrations/0009_chats.sql"),
 ];
 
 pub struct Store {

@@ -1,0 +1,259 @@
+//! The visitor's chats, from the header's menu: a list of them (each with its day and its
+//! newest message), and any earlier one read in full — as lines of text, the way its
+//! transcript file has them, since nothing in it can be answered or pressed any more.
+//! It takes the panel's body while open; the composer keeps what was typed.
+
+use connect360_model::wire::{ChatSummary, Message};
+use leptos::html;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+use super::download::MessageLine;
+use super::life::EndUi;
+use super::time::{clock, day, day_key, parse_millis};
+use crate::i18n::Text;
+use crate::store::Chat;
+use connect360_model::Lang;
+
+/// What the chats view shows.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub enum Earlier {
+    #[default]
+    Closed,
+    List,
+    /// An earlier chat: its id and when it started.
+    Chat {
+        id: String,
+        started_at: String,
+    },
+}
+
+/// A fetch's state.
+#[derive(Debug, Clone, PartialEq)]
+enum Load<T> {
+    Loading,
+    Failed,
+    Loaded(T),
+}
+
+/// The newest message of a chat, as its list entry says it.
+fn preview(message: Option<&Message>, lang: Lang) -> String {
+    match message {
+        Some(message) => {
+            let line = MessageLine::of(message, js_sys::Date::now(), lang);
+            format!("{}: {}", line.name, line.text)
+        }
+        None => Text::NoMessages.get(lang).to_owned(),
+    }
+}
+
+/// "Tuesday 3 December, 14:05": when a chat started.
+fn started(started_at: &str, lang: Lang) -> String {
+    let at = parse_millis(started_at).unwrap_or_else(js_sys::Date::now);
+    format!("{}, {}", day(at, lang), clock(at, lang))
+}
+
+#[component]
+pub fn EarlierChats(ui: EndUi) -> impl IntoView {
+    let chat = expect_context::<Chat>();
+    let lang = chat.lang();
+    let chats = RwSignal::new(Load::<Vec<ChatSummary>>::Loading);
+    let messages = RwSignal::new(Load::<Vec<Message>>::Loading);
+    let heading: NodeRef<html::H3> = NodeRef::new();
+    let focus_heading = move || {
+        request_animation_frame(move || {
+            if let Some(heading) = heading.get_untracked() {
+                let _ = heading.focus();
+            }
+        })
+    };
+    // Each view fetches what it shows when it opens.
+    Effect::new(move |_| match ui.earlier.get() {
+        Earlier::Closed => {}
+        Earlier::List => {
+            chats.set(Load::Loading);
+            focus_heading();
+            spawn_local(async move {
+                let loaded = chat.chats().await;
+                chats.try_set(loaded.map_or(Load::Failed, Load::Loaded));
+            });
+        }
+        Earlier::Chat { id, .. } => {
+            messages.set(Load::Loading);
+            focus_heading();
+            spawn_local(async move {
+                let loaded = chat.chat_messages(&id).await;
+                messages.try_set(loaded.map_or(Load::Failed, Load::Loaded));
+            });
+        }
+    });
+    let back = move || match ui.earlier.get_untracked() {
+        Earlier::Chat { .. } => ui.earlier.set(Earlier::List),
+        _ => ui.close_earlier(),
+    };
+    let open = move |summary: ChatSummary| {
+        if summary.current {
+            ui.close_earlier();
+        } else {
+            ui.earlier.set(Earlier::Chat {
+                id: summary.conversation_id,
+                started_at: summary.started_at,
+            });
+        }
+    };
+    let title = move || match ui.earlier.get() {
+        Earlier::Chat { started_at, .. } => started(&started_at, lang),
+        _ => Text::EarlierChats.get(lang).to_owned(),
+    };
+    view! {
+        <section
+            class="c360-chats"
+            aria-labelledby="c360-chats-title"
+            hidden=move || ui.earlier.get() == Earlier::Closed
+            on:keydown=move |event: leptos::ev::KeyboardEvent| {
+                // Escape steps back (to the list, then to the chat), not out of the panel.
+                if event.key() == "Escape" {
+                    event.stop_propagation();
+                    back();
+                }
+            }
+        >
+            <button type="button" class="c360-link-button c360-chats-back" on:click=move |_| back()>
+                {move || match ui.earlier.get() {
+                    Earlier::Chat { .. } => Text::AllChats.get(lang),
+                    _ => Text::BackToChat.get(lang),
+                }}
+            </button>
+            <h3 class="c360-contact-title" id="c360-chats-title" tabindex="-1" node_ref=heading>
+                {title}
+            </h3>
+            {move || match ui.earlier.get() {
+                Earlier::Closed => ().into_any(),
+                Earlier::List => chat_list(chats, open, lang),
+                Earlier::Chat { started_at, .. } => {
+                    let start = parse_millis(&started_at).map(day_key);
+                    chat_lines(messages, start, lang)
+                }
+            }}
+        </section>
+    }
+}
+
+/// The list of the visitor's chats, newest first; the current one leads back to it.
+fn chat_list(
+    chats: RwSignal<Load<Vec<ChatSummary>>>,
+    open: impl Fn(ChatSummary) + Copy + Send + Sync + 'static,
+    lang: Lang,
+) -> AnyView {
+    (move || match chats.get() {
+        Load::Loading => view! {
+            <p class="c360-contact-intro" role="status">{Text::LoadingChats.get(lang)}</p>
+        }
+        .into_any(),
+        Load::Failed => view! {
+            <p class="c360-notice" role="alert">{Text::ChatsFailed.get(lang)}</p>
+        }
+        .into_any(),
+        Load::Loaded(list) => {
+            let none_earlier = list.iter().all(|c| c.current);
+            view! {
+                {none_earlier.then(|| view! {
+                    <p class="c360-contact-intro">{Text::NoEarlierChats.get(lang)}</p>
+                })}
+                <ul class="c360-chat-list">
+                    {list
+                        .into_iter()
+                        .map(|summary| {
+                            let when = started(&summary.started_at, lang);
+                            let last = preview(summary.last_message.as_ref(), lang);
+                            let current = summary.current;
+                            view! {
+                                <li>
+                                    <button
+                                        type="button"
+                                        class="c360-chat-item"
+                                        on:click=move |_| open(summary.clone())
+                                    >
+                                        <span class="c360-chat-when">
+                                            {when}
+                                            {current.then(|| view! {
+                                                <span class="c360-chat-current">
+                                                    " · " {Text::CurrentChat.get(lang)}
+                                                </span>
+                                            })}
+                                        </span>
+                                        <span class="c360-chat-last" dir="auto">{last}</span>
+                                    </button>
+                                </li>
+                            }
+                        })
+                        .collect_view()}
+                </ul>
+            }
+            .into_any()
+        }
+    })
+    .into_any()
+}
+
+/// An earlier chat's messages, read-only: a line each (who, when, what), under its day (the
+/// day it started is in its heading already).
+fn chat_lines(
+    messages: RwSignal<Load<Vec<Message>>>,
+    start: Option<(u32, u32, u32)>,
+    lang: Lang,
+) -> AnyView {
+    (move || match messages.get() {
+        Load::Loading => view! {
+            <p class="c360-contact-intro" role="status">{Text::LoadingChats.get(lang)}</p>
+        }
+        .into_any(),
+        Load::Failed => view! {
+            <p class="c360-notice" role="alert">{Text::ChatsFailed.get(lang)}</p>
+        }
+        .into_any(),
+        Load::Loaded(list) => {
+            let now = js_sys::Date::now();
+            let mut last_day = start;
+            let mut items = Vec::with_capacity(list.len());
+            for message in &list {
+                let millis = parse_millis(&message.created_at).unwrap_or(now);
+                if last_day != Some(day_key(millis)) {
+                    last_day = Some(day_key(millis));
+                    items.push(
+                        view! { <li class="c360-chats-day">{day(millis, lang)}</li> }.into_any(),
+                    );
+                }
+                let line = MessageLine::of(message, now, lang);
+                let files = message
+                    .attachments
+                    .iter()
+                    .map(|f| view! { <p class="c360-chats-file" dir="auto">"📎 " {f.name.clone()}</p> })
+                    .collect_view();
+                items.push(
+                    view! {
+                        <li class="c360-chats-line">
+                            <p class="c360-chats-meta">
+                                <span class="c360-chats-name">{line.name}</span>
+                                " "
+                                <span>{line.time}</span>
+                            </p>
+                            <p class="c360-chats-text" dir="auto">{line.text}</p>
+                            {files}
+                        </li>
+                    }
+                    .into_any(),
+                );
+            }
+            view! {
+                <p class="c360-contact-intro">{Text::ReadOnlyChat.get(lang)}</p>
+                {list.is_empty().then(|| view! {
+                    <p class="c360-contact-intro">{Text::NoMessages.get(lang)}</p>
+                })}
+                <ol class="c360-chats-lines">{items}</ol>
+            }
+            .into_any()
+        }
+    })
+    .into_any()
+}
