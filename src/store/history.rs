@@ -35,7 +35,12 @@ impl Chat {
     /// Loads the newest page; the poller goes on from its newest message. Messages of the
     /// visitor's own still in the outbox that it shows stored are delivered.
     pub(super) async fn load_history(&self) -> Result<(), ApiError> {
+        let asked_of = self.conversation_id();
         let page = self.history_page(None).await?;
+        if self.conversation_id() != asked_of {
+            // The visitor moved to another chat meanwhile: the next round loads that one.
+            return Ok(());
+        }
         let added = self
             .transcript
             .try_update(|t| t.load_newest(page.items, page.older_cursor))
@@ -85,7 +90,12 @@ impl Chat {
             return 0;
         }
         self.older_load.try_set(OlderLoad::Loading);
+        let asked_of = self.conversation_id();
         match self.history_page(Some(cursor.clone())).await {
+            Ok(_) if self.conversation_id() != asked_of => {
+                self.older_load.try_set(OlderLoad::Idle);
+                0
+            }
             Ok(page) => {
                 self.older_load.try_set(OlderLoad::Idle);
                 self.transcript

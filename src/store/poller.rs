@@ -179,8 +179,13 @@ impl Chat {
             .transcript
             .try_with_untracked(|t| t.poll_cursor().map(str::to_owned))
             .flatten();
+        let asked_of = self.conversation_id();
         loop {
             let page = self.list_page(cursor.clone()).await?;
+            if self.conversation_id() != asked_of {
+                // The visitor moved to another chat meanwhile: this page is the last one's.
+                return Ok(());
+            }
             self.receive(page.items, live);
             match page.next_cursor {
                 Some(next) => cursor = Some(next),

@@ -69,6 +69,13 @@ impl Chat {
         self.set_open(false);
     }
 
+    /// The conversation the visitor writes in, as the session held now names it.
+    pub(super) fn conversation_id(&self) -> Option<String> {
+        let inner = self.alive().ok()?;
+        let session = inner.session.borrow();
+        session.as_ref().map(|s| s.conversation_id.clone())
+    }
+
     /// A usable session: the stored one while its token is fresh, else a new or resumed one.
     pub(super) async fn session(&self, renew: Renew) -> Result<StoredSession, ApiError> {
         // One session request at a time: the poller and the sender often need one at once,

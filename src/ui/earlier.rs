@@ -59,6 +59,9 @@ pub fn EarlierChats(ui: EndUi) -> impl IntoView {
     let lang = chat.lang();
     let chats = RwSignal::new(Load::<Vec<ChatSummary>>::Loading);
     let messages = RwSignal::new(Load::<Vec<Message>>::Loading);
+    // The chat last opened from the list: going back to the list gives it focus again.
+    let opened = RwSignal::new(None::<String>);
+    let section: NodeRef<html::Section> = NodeRef::new();
     let heading: NodeRef<html::H3> = NodeRef::new();
     let focus_heading = move || {
         request_animation_frame(move || {
@@ -67,23 +70,41 @@ pub fn EarlierChats(ui: EndUi) -> impl IntoView {
             }
         })
     };
-    // Each view fetches what it shows when it opens.
+    // Each view fetches what it shows when it opens; a reply for a view left meanwhile (the
+    // visitor went on to another chat) is dropped.
     Effect::new(move |_| match ui.earlier.get() {
-        Earlier::Closed => {}
+        Earlier::Closed => opened.set(None),
         Earlier::List => {
             chats.set(Load::Loading);
-            focus_heading();
+            if opened.get_untracked().is_none() {
+                focus_heading();
+            }
             spawn_local(async move {
                 let loaded = chat.chats().await;
+                if ui.earlier.try_get_untracked() != Some(Earlier::List) {
+                    return;
+                }
                 chats.try_set(loaded.map_or(Load::Failed, Load::Loaded));
+                if let Some(id) = opened.try_get_untracked().flatten() {
+                    request_animation_frame(move || focus_chat_item(section, &id));
+                }
             });
         }
         Earlier::Chat { id, .. } => {
             messages.set(Load::Loading);
+            opened.set(Some(id.clone()));
             focus_heading();
             spawn_local(async move {
                 let loaded = chat.chat_messages(&id).await;
-                messages.try_set(loaded.map_or(Load::Failed, Load::Loaded));
+                let still_shown = ui
+                    .earlier
+                    .try_with_untracked(
+                        |e| matches!(e, Earlier::Chat { id: shown, .. } if *shown == id),
+                    )
+                    .unwrap_or(false);
+                if still_shown {
+                    messages.try_set(loaded.map_or(Load::Failed, Load::Loaded));
+                }
             });
         }
     });
@@ -105,10 +126,22 @@ pub fn EarlierChats(ui: EndUi) -> impl IntoView {
         Earlier::Chat { started_at, .. } => started(&started_at, lang),
         _ => Text::EarlierChats.get(lang).to_owned(),
     };
+    // One status and one alert for both views, there before their text (so it is read out).
+    let loading = move || match ui.earlier.get() {
+        Earlier::List => chats.with(|c| matches!(c, Load::Loading)),
+        Earlier::Chat { .. } => messages.with(|m| matches!(m, Load::Loading)),
+        Earlier::Closed => false,
+    };
+    let failed = move || match ui.earlier.get() {
+        Earlier::List => chats.with(|c| matches!(c, Load::Failed)),
+        Earlier::Chat { .. } => messages.with(|m| matches!(m, Load::Failed)),
+        Earlier::Closed => false,
+    };
     view! {
         <section
             class="c360-chats"
             aria-labelledby="c360-chats-title"
+            node_ref=section
             hidden=move || ui.earlier.get() == Earlier::Closed
             on:keydown=move |event: leptos::ev::KeyboardEvent| {
                 // Escape steps back (to the list, then to the chat), not out of the panel.
@@ -127,6 +160,12 @@ pub fn EarlierChats(ui: EndUi) -> impl IntoView {
             <h3 class="c360-contact-title" id="c360-chats-title" tabindex="-1" node_ref=heading>
                 {title}
             </h3>
+            <p class="c360-contact-intro" role="status">
+                {move || loading().then(|| Text::LoadingChats.get(lang))}
+            </p>
+            <p class="c360-notice" role="alert">
+                {move || failed().then(|| Text::ChatsFailed.get(lang))}
+            </p>
             {move || match ui.earlier.get() {
                 Earlier::Closed => ().into_any(),
                 Earlier::List => chat_list(chats, open, lang),
@@ -139,98 +178,105 @@ pub fn EarlierChats(ui: EndUi) -> impl IntoView {
     }
 }
 
+/// Focuses the list's entry for chat `id`.
+fn focus_chat_item(section: NodeRef<html::Section>, id: &str) {
+    let Some(section) = section.get_untracked() else {
+        return;
+    };
+    if let Ok(items) = section.query_selector_all(".c360-chat-item") {
+        for i in 0..items.length() {
+            let Some(item) = items.get(i) else { continue };
+            let item: web_sys::HtmlElement = wasm_bindgen::JsCast::unchecked_into(item);
+            if item.get_attribute("data-chat").as_deref() == Some(id) {
+                let _ = item.focus();
+            }
+        }
+    }
+}
+
 /// The list of the visitor's chats, newest first; the current one leads back to it.
 fn chat_list(
     chats: RwSignal<Load<Vec<ChatSummary>>>,
     open: impl Fn(ChatSummary) + Copy + Send + Sync + 'static,
     lang: Lang,
 ) -> AnyView {
-    (move || match chats.get() {
-        Load::Loading => view! {
-            <p class="c360-contact-intro" role="status">{Text::LoadingChats.get(lang)}</p>
+    (move || {
+        let Load::Loaded(list) = chats.get() else {
+            return ().into_any();
+        };
+        let none_earlier = list.iter().all(|c| c.current);
+        view! {
+            {none_earlier.then(|| view! {
+                <p class="c360-contact-intro">{Text::NoEarlierChats.get(lang)}</p>
+            })}
+            <ul class="c360-chat-list">
+                {list
+                    .into_iter()
+                    .map(|summary| {
+                        let when = started(&summary.started_at, lang);
+                        let last = preview(summary.last_message.as_ref(), lang);
+                        let current = summary.current;
+                        let id = summary.conversation_id.clone();
+                        view! {
+                            <li>
+                                <button
+                                    type="button"
+                                    class="c360-chat-item"
+                                    data-chat=id
+                                    on:click=move |_| open(summary.clone())
+                                >
+                                    <span class="c360-chat-when">
+                                        {when}
+                                        {current.then(|| view! {
+                                            <span class="c360-chat-current">
+                                                " · " {Text::CurrentChat.get(lang)}
+                                            </span>
+                                        })}
+                                    </span>
+                                    <span class="c360-chat-last" dir="auto">{last}</span>
+                                </button>
+                            </li>
+                        }
+                    })
+                    .collect_view()}
+            </ul>
         }
-        .into_any(),
-        Load::Failed => view! {
-            <p class="c360-notice" role="alert">{Text::ChatsFailed.get(lang)}</p>
-        }
-        .into_any(),
-        Load::Loaded(list) => {
-            let none_earlier = list.iter().all(|c| c.current);
-            view! {
-                {none_earlier.then(|| view! {
-                    <p class="c360-contact-intro">{Text::NoEarlierChats.get(lang)}</p>
-                })}
-                <ul class="c360-chat-list">
-                    {list
-                        .into_iter()
-                        .map(|summary| {
-                            let when = started(&summary.started_at, lang);
-                            let last = preview(summary.last_message.as_ref(), lang);
-                            let current = summary.current;
-                            view! {
-                                <li>
-                                    <button
-                                        type="button"
-                                        class="c360-chat-item"
-                                        on:click=move |_| open(summary.clone())
-                                    >
-                                        <span class="c360-chat-when">
-                                            {when}
-                                            {current.then(|| view! {
-                                                <span class="c360-chat-current">
-                                                    " · " {Text::CurrentChat.get(lang)}
-                                                </span>
-                                            })}
-                                        </span>
-                                        <span class="c360-chat-last" dir="auto">{last}</span>
-                                    </button>
-                                </li>
-                            }
-                        })
-                        .collect_view()}
-                </ul>
-            }
-            .into_any()
-        }
+        .into_any()
     })
     .into_any()
 }
 
-/// An earlier chat's messages, read-only: a line each (who, when, what), under its day (the
+/// An earlier chat's messages, read-only: a line each (who, when, what), grouped by day (the
 /// day it started is in its heading already).
 fn chat_lines(
     messages: RwSignal<Load<Vec<Message>>>,
     start: Option<(u32, u32, u32)>,
     lang: Lang,
 ) -> AnyView {
-    (move || match messages.get() {
-        Load::Loading => view! {
-            <p class="c360-contact-intro" role="status">{Text::LoadingChats.get(lang)}</p>
-        }
-        .into_any(),
-        Load::Failed => view! {
-            <p class="c360-notice" role="alert">{Text::ChatsFailed.get(lang)}</p>
-        }
-        .into_any(),
-        Load::Loaded(list) => {
-            let now = js_sys::Date::now();
-            let mut last_day = start;
-            let mut items = Vec::with_capacity(list.len());
-            for message in &list {
-                let millis = parse_millis(&message.created_at).unwrap_or(now);
-                if last_day != Some(day_key(millis)) {
-                    last_day = Some(day_key(millis));
-                    items.push(
-                        view! { <li class="c360-chats-day">{day(millis, lang)}</li> }.into_any(),
-                    );
-                }
-                let line = MessageLine::of(message, now, lang);
-                let files = message
-                    .attachments
-                    .iter()
-                    .map(|f| view! { <p class="c360-chats-file" dir="auto">"📎 " {f.name.clone()}</p> })
-                    .collect_view();
-                items.push(
+    (move || {
+        let Load::Loaded(list) = messages.get() else {
+            return ().into_any();
+        };
+        let now = js_sys::Date::now();
+        // (the day's heading, unless it is the start's; its lines)
+        let mut days: Vec<(Option<String>, Vec<AnyView>)> = Vec::new();
+        let mut last_day = None;
+        for message in &list {
+            let millis = parse_millis(&message.created_at).unwrap_or(now);
+            let key = day_key(millis);
+            if days.is_empty() || last_day != Some(key) {
+                let heading = (Some(key) != start).then(|| day(millis, lang));
+                days.push((heading, Vec::new()));
+                last_day = Some(key);
+            }
+            let line = MessageLine::of(message, now, lang);
+            let files = message
+                .attachments
+                .iter()
+                .map(|f| view! { <p class="c360-chats-file" dir="auto">"📎 " {f.name.clone()}</p> })
+                .collect_view();
+            if let Some((_, lines)) = days.last_mut() {
+                lines.push(
                     view! {
                         <li class="c360-chats-line">
                             <p class="c360-chats-meta">
@@ -245,15 +291,21 @@ fn chat_lines(
                     .into_any(),
                 );
             }
-            view! {
-                <p class="c360-contact-intro">{Text::ReadOnlyChat.get(lang)}</p>
-                {list.is_empty().then(|| view! {
-                    <p class="c360-contact-intro">{Text::NoMessages.get(lang)}</p>
-                })}
-                <ol class="c360-chats-lines">{items}</ol>
-            }
-            .into_any()
         }
+        view! {
+            <p class="c360-contact-intro">{Text::ReadOnlyChat.get(lang)}</p>
+            {list.is_empty().then(|| view! {
+                <p class="c360-contact-intro">{Text::NoMessages.get(lang)}</p>
+            })}
+            {days
+                .into_iter()
+                .map(|(heading, lines)| view! {
+                    {heading.map(|h| view! { <h4 class="c360-chats-day">{h}</h4> })}
+                    <ol class="c360-chats-lines">{lines}</ol>
+                })
+                .collect_view()}
+        }
+        .into_any()
     })
     .into_any()
 }

@@ -221,6 +221,8 @@ pub fn EndMenu(ui: EndUi) -> impl IntoView {
                     class="c360-menu-item"
                     node_ref=item
                     on:click=move |_| {
+                        // Of the current chat, which shows again (its notice shows there).
+                        ui.earlier.set(Earlier::Closed);
                         close(true);
                         download_transcript(chat, ui.download_failed);
                     }
@@ -244,6 +246,8 @@ pub fn EndMenu(ui: EndUi) -> impl IntoView {
                     class="c360-menu-item"
                     hidden=move || chat.life.get().ended
                     on:click=move |_| {
+                        // The confirmation sits above the current chat's composer.
+                        ui.earlier.set(Earlier::Closed);
                         ui.menu_open.set(false);
                         ui.confirming.set(true);
                     }

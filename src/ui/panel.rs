@@ -61,6 +61,14 @@ pub fn Panel(state: PanelState) -> impl IntoView {
     let contact_form = Memo::new(move |_| chat.contact_form());
     let contact_values = ContactValues::new();
     let end_ui = EndUi::new();
+    // The chats view belongs to this visitor and this look at the panel: closing the panel, a
+    // logout, a sign-in or a new chat (the history loads again) closes it.
+    Effect::new(move |_| {
+        let shown = chat.open.get() && chat.loaded.get();
+        if !shown && end_ui.earlier.get_untracked() != Earlier::Closed {
+            end_ui.earlier.set(Earlier::Closed);
+        }
+    });
     // The dot before the team's state, once connected.
     let team = move |online: bool| {
         move || {
@@ -81,6 +89,10 @@ pub fn Panel(state: PanelState) -> impl IntoView {
             hidden=move || !chat.open.get()
             on:dragover=move |event: leptos::ev::DragEvent| event.prevent_default()
             on:drop=move |event: leptos::ev::DragEvent| {
+                // Not into a chat the visitor cannot see (the chats view is open).
+                if end_ui.earlier.get_untracked() != Earlier::Closed {
+                    return;
+                }
                 let files = super::attachments::files_of(event.data_transfer().and_then(|d| d.files()));
                 if !files.is_empty() {
                     event.prevent_default();

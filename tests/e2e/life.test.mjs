@@ -214,6 +214,8 @@ test('after an end the visitor starts a new chat; the earlier one is listed and 
   // Escape steps back: to the list, then to the chat, focus on the menu's button.
   await page.keyboard.press('Escape');
   await chats.locator('.c360-chat-item').first().waitFor({ timeout: 5000 });
+  await eventually(async () => (await focused(page)).includes('Where is my parcel?'),
+    'focus back on the chat that was open');
   await page.keyboard.press('Escape');
   await eventually(async () => (await focused(page)) === 'More options', 'focus back on the menu button');
   assert.equal(await root.locator('textarea.c360-input').isVisible(), true);

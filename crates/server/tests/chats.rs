@@ -176,9 +176,33 @@ async fn a_new_chat_follows_an_ended_one_and_the_earlier_stays_readable() {
         as_visitor(&server, token, "v1.connect.send", say(second, "Hi again")).await;
     assert_eq!(status, 200, "{body}");
 
-    // The first chat's token cannot start another: a newer one exists, and none is made.
+    // The first chat's token no longer writes anywhere: its chat was followed by a newer one
+    // (another tab, say), so it is sent for a new session (401), and nothing is stored.
+    let before = server.all_messages(&first).await.len();
+    let (status, body) = as_visitor(
+        &server,
+        &first_token,
+        "v1.connect.send",
+        say(&first, "old tab"),
+    )
+    .await;
+    assert_eq!(status, 401, "{body}");
+    assert!(body.to_string().contains("newer chat"), "{body}");
+    for (path, body) in [
+        ("rating", json!({"conversationId": first, "rating": 2})),
+        (
+            "seen",
+            json!({"conversationId": first, "messageId": "msg_x"}),
+        ),
+    ] {
+        let (status, reply) = post(&server, Some(&first_token), path, body).await;
+        assert_eq!(status, 401, "{path}: {reply}");
+    }
+    assert_eq!(server.all_messages(&first).await.len(), before);
+
+    // Nor start another chat: none is made.
     let (status, body) = post(&server, Some(&first_token), "chats", start).await;
-    assert_eq!(status, 409, "{body}");
+    assert_eq!(status, 401, "{body}");
     assert!(field(&body, "message").contains("newer chat"), "{body}");
     assert_eq!(
         list(&server, Some(token)).await.1["chats"]
@@ -264,10 +288,10 @@ async fn a_sign_in_takes_the_guests_chats_along() {
     assert_eq!(current, [own]);
     let (status, _) = visitor_reads(&server, known_token, &second).await;
     assert_eq!(status, 200);
-    // The guest's tokens lost them all.
+    // The guest's tokens lost them all: their session is over.
     let (status, listed) = list(&server, Some(&guest_token)).await;
-    assert_eq!(status, 200);
-    assert_eq!(listed["chats"], json!([]), "{listed}");
+    assert_eq!(status, 401, "{listed}");
+    assert!(listed.get("chats").is_none(), "{listed}");
 }
 
 #[tokio::test]
@@ -336,4 +360,49 @@ async fn a_bad_new_chat_request_is_refused_with_its_reason() {
     // Nothing was made.
     let (_, listed) = list(&server, Some(&token)).await;
     assert_eq!(listed["chats"].as_array().unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn the_empty_chat_sweep_keeps_a_parent_of_chats_and_a_deleted_chat_falls_back() {
+    let (server, _dir) = TestServer::start().await;
+    // A guest ends their first chat without writing, and writes in the new one.
+    let (token, visitor_id, first) = visitor(&server).await;
+    end(&server, &token, &first).await;
+    let (_, opened) = post(
+        &server,
+        Some(&token),
+        "chats",
+        json!({"conversationId": first}),
+    )
+    .await;
+    let second = field(&opened, "conversationId").to_owned();
+    let (status, _) = as_visitor(
+        &server,
+        field(&opened, "token"),
+        "v1.connect.send",
+        say(&second, "kept, please"),
+    )
+    .await;
+    assert_eq!(status, 200);
+    // Days later the sweep deletes empty guest conversations, but not the parent of chats
+    // (deleting it would delete the new chat and its messages).
+    let days_later = connect360_server::clock::now_millis() + 3 * 24 * 3_600_000;
+    server.gateway.sweep(days_later).await.unwrap();
+    assert_eq!(server.all_messages(&second).await.len(), 1);
+    assert!(!conversation_metadata(&server, &first).await.is_null());
+
+    // The merchant deletes the new chat: the next session opens the top-level one.
+    server
+        .ok("v1.connect.deleteConversation", json!({"id": second}))
+        .await;
+    let resumed = session(
+        &server,
+        json!({"channelIdentifier": CHANNEL, "visitorId": visitor_id}),
+    )
+    .await;
+    assert_eq!(field(&resumed, "conversationId"), first);
+    let (status, listed) = list(&server, Some(field(&resumed, "token"))).await;
+    assert_eq!(status, 200, "{listed}");
+    assert_eq!(listed["chats"].as_array().unwrap().len(), 1, "{listed}");
+    assert_eq!(listed["chats"][0]["current"], true);
 }

@@ -16,6 +16,7 @@ use connect360_model::wire::{
     CreateSubConversationInput, CustomerInput, DeleteConversationInput, ErrorCode,
     GetOrCreateConversationInput, NewChatRequest, SessionResponse, MAX_LISTED_CHATS,
 };
+use futures_util::StreamExt;
 use serde_json::{json, Value};
 
 use super::session::{issue, Visitor as SessionVisitor};
@@ -26,6 +27,9 @@ use crate::error::ApiError;
 use crate::store::{chats, grants};
 
 const MAX_ID_CHARS: usize = 200;
+
+/// Chats whose newest message is read at once when listing.
+const LIST_CONCURRENCY: usize = 4;
 
 pub async fn start(
     Visitor { gateway, claims }: Visitor,
@@ -38,10 +42,7 @@ pub async fn start(
             "conversationId is an id of 1 to 200 characters.",
         ));
     }
-    gateway.limiter.check(
-        &format!("life:{}", claims.external_id),
-        gateway.config.rate_limits.life_changes_per_visitor,
-    )?;
+    gateway.count_life(&claims, "life")?;
     Ok(Json(gateway.new_chat(&claims, id).await?))
 }
 
@@ -105,7 +106,7 @@ impl Gateway {
             .upstream_reply(
                 procedure::CREATE_SUB_CONVERSATION,
                 &CreateSubConversationInput {
-                    parent_id: top.id,
+                    parent_id: top.id.clone(),
                     kind: Some(ConversationType::Direct),
                     customer: Some(customer),
                     channel_identifier: Some(claims.channel.clone()),
@@ -114,10 +115,12 @@ impl Gateway {
                 },
             )
             .await?;
-        let (external, from, to) = (
+        let (external, from, to, started_at, parent) = (
             claims.external_id.clone(),
             ended.to_owned(),
             chat.id.clone(),
+            chat.created_at.clone(),
+            top.id.clone(),
         );
         let moved = self
             .records(move |tx| {
@@ -125,7 +128,10 @@ impl Gateway {
                     return Ok(false);
                 }
                 grants::grant_conversation(tx, &external, &to)?;
-                chats::record(tx, &external, &to)?;
+                chats::record(tx, &external, &to, &started_at)?;
+                // Deleting a conversation deletes its sub-conversations (§3.4): the empty-chat
+                // sweep leaves a parent of chats alone, even one with no message of its own.
+                grants::keep_conversation(tx, &parent)?;
                 Ok(true)
             })
             .await?;
@@ -156,6 +162,10 @@ impl Gateway {
     }
 
     async fn chats_of(&self, claims: &VisitorClaims) -> Result<ChatList, ApiError> {
+        // A token whose chat was merged or deleted away is over (401): its widget renews it
+        // rather than showing an empty list.
+        self.require_own_conversation(claims, &claims.conversation_id)
+            .await?;
         let external = claims.external_id.clone();
         let (listed, current) = self
             .records(move |tx| {
@@ -165,16 +175,24 @@ impl Gateway {
                 ))
             })
             .await?;
-        let mut chats = Vec::with_capacity(listed.len());
-        for (conversation_id, started_at) in listed {
-            let last_message = self.newest_message(&conversation_id).await?;
-            chats.push(ChatSummary {
-                current: current.as_deref() == Some(conversation_id.as_str()),
-                conversation_id,
-                started_at,
-                last_message,
-            });
-        }
+        // A few at a time; a chat whose newest message cannot be read now (its index still
+        // being built, deleted upstream) is listed without it rather than failing the list.
+        let chats = futures_util::stream::iter(listed)
+            .map(|(conversation_id, started_at)| {
+                let current = current.as_deref() == Some(conversation_id.as_str());
+                async move {
+                    let last_message = self.newest_message(&conversation_id).await.ok().flatten();
+                    ChatSummary {
+                        conversation_id,
+                        started_at,
+                        current,
+                        last_message,
+                    }
+                }
+            })
+            .buffered(LIST_CONCURRENCY)
+            .collect()
+            .await;
         Ok(ChatList { chats })
     }
 

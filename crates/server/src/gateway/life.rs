@@ -136,7 +136,7 @@ pub async fn state(
 
 impl Gateway {
     /// Counts a visitor's end, rating (bucket `life`) or state read (`life-read`).
-    fn count_life(&self, claims: &VisitorClaims, bucket: &str) -> Result<(), ApiError> {
+    pub(super) fn count_life(&self, claims: &VisitorClaims, bucket: &str) -> Result<(), ApiError> {
         self.limiter.check(
             &format!("{bucket}:{}", claims.external_id),
             self.config.rate_limits.life_changes_per_visitor,

@@ -15,6 +15,7 @@ use super::token::VisitorClaims;
 use super::Gateway;
 use crate::error::parse_input;
 use crate::error::ApiError;
+use crate::store::chats;
 use crate::store::grants::{self, Idempotency};
 use connect360_model::wire::limits::MAX_IDEMPOTENCY_KEY_CHARS;
 
@@ -90,18 +91,37 @@ impl Gateway {
         }
     }
 
-    /// [`Gateway::require_own_conversation`], and the chat the token was issued for: earlier
-    /// chats are read, never written in (nor ended, rated or asked about again).
+    /// [`Gateway::require_own_conversation`], and the chat the visitor writes in: the one the
+    /// token was issued for, while no newer chat has followed it. Earlier chats are read, never
+    /// written in (nor ended, rated, asked about again, or marked seen). A token whose chat was
+    /// followed by a newer one (another tab started it) gets 401, so its widget opens a session
+    /// and moves to the newer chat.
     pub async fn require_current_conversation(
         &self,
         claims: &VisitorClaims,
         conversation_id: &str,
     ) -> Result<(), ApiError> {
-        self.require_own_conversation(claims, conversation_id)
-            .await?;
         if conversation_id != claims.conversation_id {
+            self.require_own_conversation(claims, conversation_id)
+                .await?;
             return Err(forbidden(
                 "Earlier chats can be read, not written in: write in the current chat.",
+            ));
+        }
+        let (external, conversation) = (claims.external_id.clone(), conversation_id.to_owned());
+        let (granted, current) = self
+            .records(move |tx| {
+                Ok((
+                    grants::has_conversation(tx, &external, &conversation)?,
+                    chats::current(tx, &external)?,
+                ))
+            })
+            .await?;
+        // No current chat recorded yet (a token from before chats were kept): the token's.
+        if !granted || current.is_some_and(|c| c != conversation_id) {
+            return Err(ApiError::new(
+                ErrorCode::Unauthorized,
+                "This session's chat is no longer the current one (merged, deleted or followed by a newer chat); open a new session.",
             ));
         }
         Ok(())

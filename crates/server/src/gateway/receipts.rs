@@ -47,7 +47,7 @@ impl Gateway {
         claims: &VisitorClaims,
         report: &SeenReport,
     ) -> Result<(), ApiError> {
-        self.require_own_conversation(claims, &report.conversation_id)
+        self.require_current_conversation(claims, &report.conversation_id)
             .await?;
         // A message this visitor is shown (a team note's id is refused like an unknown one).
         let page = self

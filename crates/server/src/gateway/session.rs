@@ -205,10 +205,11 @@ async fn open_session(
             .call_upstream(procedure::CLAIM_GUEST_CONVERSATIONS, to_input(&claim)?)
             .await?;
     }
-    let (guest, known, top) = (
+    let (guest, known, top, started_at) = (
         visitor_id.clone(),
         external_id.clone(),
         conversation.id.clone(),
+        conversation.created_at.clone(),
     );
     let current = gateway
         .records(move |tx| {
@@ -218,7 +219,7 @@ async fn open_session(
                 // grants move, so a guest token of this browser loses them at once.
                 grants::merge_guest_into(tx, &guest, &known)?;
             }
-            chats::record(tx, &known, &top)?;
+            chats::record(tx, &known, &top, &started_at)?;
             // A chat the visitor started after an end is where they write, while it is
             // theirs; else their top-level conversation.
             match chats::current(tx, &known)? {
@@ -234,8 +235,22 @@ async fn open_session(
         })
         .await?;
     let conversation = match current {
-        Some(current) => gateway.upstream.conversation(&current).await?,
         None => conversation,
+        Some(current) => match gateway.upstream.conversation(&current).await {
+            Ok(chat) => chat,
+            // Deleted upstream behind the gateway's back: forgotten, the top-level one opens.
+            Err(error) if error.code == ErrorCode::NotFound => {
+                let (known, top) = (external_id.clone(), conversation.id.clone());
+                gateway
+                    .records(move |tx| {
+                        grants::revoke_conversations(tx, &[current])?;
+                        chats::set_current(tx, &known, &top)
+                    })
+                    .await?;
+                conversation
+            }
+            Err(error) => return Err(error),
+        },
     };
     Ok(issue(
         gateway,

@@ -6,12 +6,18 @@ use rusqlite::{params, OptionalExtension};
 use super::Tx;
 use crate::error::ApiError;
 
-/// Records `conversation_id` as one of the visitor's chats, started now (once).
-pub fn record(tx: &Tx<'_>, external_id: &str, conversation_id: &str) -> Result<(), ApiError> {
+/// Records `conversation_id` as one of the visitor's chats, started at `started_at` (the
+/// conversation's `createdAt`; once).
+pub fn record(
+    tx: &Tx<'_>,
+    external_id: &str,
+    conversation_id: &str,
+    started_at: &str,
+) -> Result<(), ApiError> {
     tx.sql.execute(
         "INSERT OR IGNORE INTO gateway_chats (external_id, conversation_id, started_at)
          VALUES (?1, ?2, ?3)",
-        params![external_id, conversation_id, tx.now()],
+        params![external_id, conversation_id, started_at],
     )?;
     Ok(())
 }
