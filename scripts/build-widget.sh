@@ -7,8 +7,10 @@
 # into `AnyView`: one build path per component instead of a monomorphised copy per nesting
 # (−9.5 KB brotli). `-Zfmt-debug=none` compiles `{:?}` formatting to nothing and
 # `-Zlocation-detail=none` drops panic locations (−4.6 KB brotli together): no widget
-# behaviour may rest on Debug output (list keys and error texts are built explicitly). A plain
-# `trunk build --release` still works, only larger.
+# behaviour may rest on Debug output (list keys and error texts are built explicitly).
+# `--cfg c360_split` with `--emit-relocs` makes the rarely shown views (`on_demand_view!`)
+# split points, which scripts/split-wasm.sh (run by the post_build hook) moves into modules
+# fetched when first shown. A plain `trunk build --release` still works, only larger.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 export PATH="$PWD/tools/node_modules/.bin:${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
@@ -27,7 +29,8 @@ RUSTC_BOOTSTRAP=1 \
   CARGO_TARGET_DIR="$PWD/target/widget-release" \
   CARGO_UNSTABLE_BUILD_STD=std,panic_abort \
   CARGO_UNSTABLE_BUILD_STD_FEATURES=optimize_for_size \
-  CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="-Zunstable-options -Cpanic=immediate-abort --cfg erase_components -Zfmt-debug=none -Zlocation-detail=none" \
+  CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="-Zunstable-options -Cpanic=immediate-abort --cfg erase_components -Zfmt-debug=none -Zlocation-detail=none --cfg c360_split -Clink-args=--emit-relocs" \
+  C360_SPLIT_INPUT="$PWD/target/widget-release/wasm32-unknown-unknown/release/connect360-widget.wasm" \
   trunk build --release --locked "$@"
 
 # Brotli and gzip copies beside each file, served by the gateway to browsers that accept them.

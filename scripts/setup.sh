@@ -9,11 +9,14 @@
 #     into cargo's bin so a new shell finds it
 #   - Debian chromium + chromium-driver (apt), for the browser and end-to-end tests
 #   - cargo-fuzz 0.13.2 (cargo install), for the bounded fuzzing run (scripts/fuzz.sh)
+#   - wasm-split-cli from wasm_split_cli_support 0.2.4 (cargo install), which splits the release
+#     widget's rarely shown views into modules of their own (scripts/split-wasm.sh)
 set -euo pipefail
 
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 TRUNK_VERSION="0.21.14"
 CARGO_FUZZ_VERSION="0.13.2"
+WASM_SPLIT_VERSION="0.2.4"
 
 say() { printf '\033[1m[setup]\033[0m %s\n' "$*"; }
 
@@ -104,6 +107,14 @@ setup_cargo_fuzz() {
   cargo install "cargo-fuzz@$CARGO_FUZZ_VERSION" --locked
 }
 
+setup_wasm_split() {
+  if cargo install --list | grep -qF "wasm_split_cli_support v$WASM_SPLIT_VERSION:"; then
+    return
+  fi
+  say "installing wasm-split-cli $WASM_SPLIT_VERSION (about a minute, once)"
+  cargo install "wasm_split_cli_support@$WASM_SPLIT_VERSION" --features build-binary --locked
+}
+
 setup_rust
 setup_trunk
 setup_wasm_bindgen
@@ -111,6 +122,7 @@ setup_npm_tools
 setup_wasm_opt_link
 setup_chromium
 setup_cargo_fuzz
+setup_wasm_split
 
 export CHROMEDRIVER="${CHROMEDRIVER:-$(command -v chromedriver)}"
 export CHROMIUM="${CHROMIUM:-$(command -v chromium)}"

@@ -21,6 +21,11 @@ only() { # the one file matching a glob, or fail
   printf '%s' "${matches[0]}"
 }
 
+# The split release build first moves the rarely shown views into modules of their own.
+if [[ -n "${C360_SPLIT_INPUT:-}" ]]; then
+  bash "$repo/scripts/split-wasm.sh"
+fi
+
 js=$(only 'connect360-widget-*[0-9a-f].js')
 wasm=$(only 'connect360-widget-*_bg.wasm')
 # The stylesheets ship minified (csso, from tools/, with no restructuring: the rules stay in

@@ -142,10 +142,12 @@ pub enum Text {
     ReadOnlyChat,
     ChatsFailed,
     LoadingChats,
+    /// A view of the split build whose module could not be fetched.
+    PartFailed,
 }
 
 impl Text {
-    pub const ALL: [Text; 101] = [
+    pub const ALL: [Text; 102] = [
         Text::OpenChat,
         Text::CloseChat,
         Text::Title,
@@ -247,6 +249,7 @@ impl Text {
         Text::ReadOnlyChat,
         Text::ChatsFailed,
         Text::LoadingChats,
+        Text::PartFailed,
     ];
 
     pub fn get(self, lang: Lang) -> &'static str {
@@ -558,6 +561,9 @@ impl Text {
             (LoadingChats, En) => "Loading…",
             (LoadingChats, Ar) => "جارٍ التحميل…",
             (LoadingChats, Tr) => "Yükleniyor…",
+            (PartFailed, En) => "This part of the chat could not be loaded.",
+            (PartFailed, Ar) => "تعذّر تحميل هذا الجزء من المحادثة.",
+            (PartFailed, Tr) => "Sohbetin bu bölümü yüklenemedi.",
         }
     }
 }

@@ -37,7 +37,7 @@ impl Chat {
     pub(super) async fn load_history(&self) -> Result<(), ApiError> {
         let asked_of = self.conversation_id();
         let page = self.history_page(None).await?;
-        if self.conversation_id() != asked_of {
+        if self.moved_on_from(asked_of.as_deref()) {
             // The visitor moved to another chat meanwhile: the next round loads that one.
             return Ok(());
         }
@@ -92,7 +92,7 @@ impl Chat {
         self.older_load.try_set(OlderLoad::Loading);
         let asked_of = self.conversation_id();
         match self.history_page(Some(cursor.clone())).await {
-            Ok(_) if self.conversation_id() != asked_of => {
+            Ok(_) if self.moved_on_from(asked_of.as_deref()) => {
                 self.older_load.try_set(OlderLoad::Idle);
                 0
             }

@@ -182,7 +182,7 @@ impl Chat {
         let asked_of = self.conversation_id();
         loop {
             let page = self.list_page(cursor.clone()).await?;
-            if self.conversation_id() != asked_of {
+            if self.moved_on_from(asked_of.as_deref()) {
                 // The visitor moved to another chat meanwhile: this page is the last one's.
                 return Ok(());
             }

@@ -76,6 +76,13 @@ impl Chat {
         session.as_ref().map(|s| s.conversation_id.clone())
     }
 
+    /// The visitor writes in another chat than `asked_of` now (a request made for that one
+    /// answers for a chat left behind). A request made before any session is for the chat its
+    /// session opens.
+    pub(super) fn moved_on_from(&self, asked_of: Option<&str>) -> bool {
+        asked_of.is_some_and(|asked| self.conversation_id().as_deref() != Some(asked))
+    }
+
     /// A usable session: the stored one while its token is fresh, else a new or resumed one.
     pub(super) async fn session(&self, renew: Renew) -> Result<StoredSession, ApiError> {
         // One session request at a time: the poller and the sender often need one at once,

@@ -76,8 +76,15 @@ fn problem_text(field: Field, problem: Problem) -> Text {
 
 type Problems = RwSignal<Vec<(Field, Problem)>>;
 
+on_demand_view! {
+    /// The contact form, in a module of its own in the split build.
+    pub fn contact_form_view(asked: Asked, values: ContactValues, composer: NodeRef<html::Textarea>) {
+        view! { <ContactForm asked=asked values=values composer=composer/> }.into_any()
+    }
+}
+
 #[component]
-pub fn ContactForm(
+fn ContactForm(
     asked: Asked,
     values: ContactValues,
     composer: NodeRef<html::Textarea>,

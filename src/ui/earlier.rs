@@ -53,8 +53,15 @@ fn started(started_at: &str, lang: Lang) -> String {
     format!("{}, {}", day(at, lang), clock(at, lang))
 }
 
+on_demand_view! {
+    /// The chats view, in a module of its own in the split build.
+    pub fn earlier_chats_view(ui: EndUi) {
+        view! { <EarlierChats ui=ui/> }.into_any()
+    }
+}
+
 #[component]
-pub fn EarlierChats(ui: EndUi) -> impl IntoView {
+fn EarlierChats(ui: EndUi) -> impl IntoView {
     let chat = expect_context::<Chat>();
     let lang = chat.lang();
     let chats = RwSignal::new(Load::<Vec<ChatSummary>>::Loading);

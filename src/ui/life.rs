@@ -9,6 +9,7 @@ use leptos::task::spawn_local;
 
 use super::download::{save_text_file, transcript_text};
 use super::earlier::Earlier;
+use super::on_demand;
 use super::time::day_key;
 use crate::i18n::Text;
 use crate::store::Chat;
@@ -22,6 +23,8 @@ pub struct EndUi {
     download_failed: RwSignal<bool>,
     /// The visitor's chats, when they look at them instead of the current one.
     pub earlier: RwSignal<Earlier>,
+    /// The visitor just ended the chat: the rating takes focus once it is there.
+    focus_rating: RwSignal<bool>,
     button: NodeRef<html::Button>,
 }
 
@@ -32,6 +35,7 @@ impl EndUi {
             confirming: RwSignal::new(false),
             download_failed: RwSignal::new(false),
             earlier: RwSignal::new(Earlier::Closed),
+            focus_rating: RwSignal::new(false),
             button: NodeRef::new(),
         }
     }
@@ -287,15 +291,15 @@ pub fn EndPanel(ui: EndUi) -> impl IntoView {
         }
         busy.set(true);
         failed.set(false);
-        let root = confirm.get_untracked().map(|b| b.get_root_node());
         spawn_local(async move {
             let result = chat.end_chat().await;
             busy.try_set(false);
             match result {
                 Ok(()) => {
+                    // The confirmation's button is gone: focus goes to the rating (once it is
+                    // drawn: in the split build its module may still be on its way).
+                    ui.focus_rating.try_set(true);
                     ui.confirming.try_set(false);
-                    // The confirmation's button is gone: focus goes to the rating.
-                    request_animation_frame(move || focus_in(root, ".c360-rating input"));
                 }
                 Err(_) => {
                     failed.try_set(true);
@@ -339,18 +343,39 @@ pub fn EndPanel(ui: EndUi) -> impl IntoView {
             </div>
         </Show>
         <Show when=move || chat.life.get().ended>
-            <Rating/>
+            {on_demand(move || rating_view(ui))}
         </Show>
+    }
+}
+
+on_demand_view! {
+    /// The ended chat's notice and rating, in a module of its own in the split build.
+    fn rating_view(ui: EndUi) {
+        view! { <Rating ui=ui/> }.into_any()
     }
 }
 
 /// The ended chat's notice and its rating.
 #[component]
-fn Rating() -> impl IntoView {
+fn Rating(ui: EndUi) -> impl IntoView {
     let chat = expect_context::<Chat>();
     let lang = chat.lang();
     let chosen = RwSignal::new(None::<u8>);
     let form: NodeRef<html::Form> = NodeRef::new();
+    Effect::new(move |_| {
+        if ui.focus_rating.get_untracked() {
+            ui.focus_rating.set(false);
+            request_animation_frame(move || {
+                let first = form
+                    .get_untracked()
+                    .and_then(|f| f.query_selector(".c360-rating input").ok().flatten());
+                if let Some(input) = first {
+                    let _ =
+                        wasm_bindgen::JsCast::unchecked_into::<web_sys::HtmlElement>(input).focus();
+                }
+            });
+        }
+    });
     let comment = RwSignal::new(String::new());
     let busy = RwSignal::new(false);
     let problem = RwSignal::new(None::<Text>);

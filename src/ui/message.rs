@@ -9,7 +9,8 @@ use connect360_model::wire::{Message, SenderType};
 use leptos::prelude::*;
 
 use super::attachments::ReceivedFiles;
-use super::rich::{RichBody, ValueContext};
+use super::on_demand;
+use super::rich::{rich_body_view, ValueContext};
 use super::rich_text::plain;
 use crate::i18n::Text;
 use crate::store::delivery::Delivery;
@@ -46,7 +47,8 @@ pub fn MessageBody(message: Message, shown: MessageView) -> impl IntoView {
                 ui_lang: chat.lang(),
                 endpoint: chat.config().endpoint,
             };
-            view! { <RichBody content=*content value=value newest=newest/> }.into_any()
+            let content = *content;
+            on_demand(move || rich_body_view(content.clone(), value.clone(), newest)).into_any()
         }
         Shown::Customer(reply) => {
             view! { <div class="c360-bubble c360-text">{plain(&reply.text)}</div> }.into_any()

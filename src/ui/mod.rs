@@ -2,6 +2,26 @@
 //! [`transcript`], [`message`] bubbles with [`rich`] content, and [`composer`]. Components never call HTTP: they read
 //! the [`crate::store::Chat`] from context and call its actions.
 
+/// Declares a view the split release build (`--cfg c360_split`, scripts/build-widget.sh) keeps
+/// out of the main wasm: a module of its own, fetched the first time the view is shown (or
+/// preloaded). Everywhere else it is an ordinary function. Either way calling it gives a future
+/// of the view, or of [`LoadFailed`] when its module could not be fetched.
+macro_rules! on_demand_view {
+    ($(#[$meta:meta])* $vis:vis fn $name:ident($($arg:ident: $ty:ty),* $(,)?) $body:block) => {
+        #[cfg(c360_split)]
+        $(#[$meta])*
+        #[leptos::wasm_split::wasm_split($name, wasm_split_path = ::leptos::wasm_split, fallible)]
+        $vis fn $name($($arg: $ty),*) -> Result<leptos::prelude::AnyView, $crate::ui::LoadFailed> {
+            Ok($body)
+        }
+        #[cfg(not(c360_split))]
+        $(#[$meta])*
+        $vis async fn $name($($arg: $ty),*) -> Result<leptos::prelude::AnyView, $crate::ui::LoadFailed> {
+            Ok($body)
+        }
+    };
+}
+
 pub mod attachments;
 pub mod composer;
 pub mod contact;
@@ -106,5 +126,57 @@ pub fn App(panel: PanelState) -> impl IntoView {
             <Panel state=panel/>
             <Launcher state=panel/>
         </div>
+    }
+}
+
+/// A view's module could not be fetched (the split release build, a network failure).
+#[derive(Debug, Clone, Copy)]
+pub struct LoadFailed;
+
+#[cfg(c360_split)]
+impl From<leptos::wasm_split::SplitLoaderError> for LoadFailed {
+    fn from(_: leptos::wasm_split::SplitLoaderError) -> Self {
+        LoadFailed
+    }
+}
+
+/// Shows the view `load` makes, once it is there (at once outside the split build); if its
+/// module could not be fetched, a notice with a Retry that asks again.
+pub fn on_demand<F, Fut>(load: F) -> impl IntoView
+where
+    F: Fn() -> Fut + Send + Sync + 'static,
+    Fut: std::future::Future<Output = Result<AnyView, LoadFailed>> + 'static,
+{
+    let attempt = RwSignal::new(0u32);
+    move || {
+        attempt.track();
+        let loading = load();
+        // The browser has one thread: the future need not be `Send` (Leptos's own `#[lazy]`
+        // wraps it the same way).
+        Suspend::new(leptos::__reexports::send_wrapper::SendWrapper::new(
+            async move {
+                match loading.await {
+                    Ok(view) => view,
+                    Err(LoadFailed) => {
+                        let lang = expect_context::<Chat>().lang();
+                        view! {
+                            <div class="c360-notice-band">
+                                <p class="c360-notice" role="alert">
+                                    {crate::i18n::Text::PartFailed.get(lang)} " "
+                                    <button
+                                        type="button"
+                                        class="c360-link-button"
+                                        on:click=move |_| attempt.update(|n| *n += 1)
+                                    >
+                                        {crate::i18n::Text::Retry.get(lang)}
+                                    </button>
+                                </p>
+                            </div>
+                        }
+                        .into_any()
+                    }
+                }
+            },
+        ))
     }
 }

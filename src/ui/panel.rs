@@ -7,12 +7,12 @@ use connect360_model::wire::Availability;
 use connect360_model::Lang;
 
 use super::composer::Composer;
-use super::contact::{ContactForm, ContactValues};
-use super::earlier::{Earlier, EarlierChats};
+use super::contact::{contact_form_view, ContactValues};
+use super::earlier::{earlier_chats_view, Earlier};
 use super::life::{EndMenu, EndPanel, EndUi};
 use super::time;
 use super::transcript::TranscriptView;
-use super::PanelState;
+use super::{on_demand, PanelState};
 use crate::i18n::{self, Text};
 use crate::store::{Chat, Connection};
 
@@ -69,6 +69,8 @@ pub fn Panel(state: PanelState) -> impl IntoView {
             end_ui.earlier.set(Earlier::Closed);
         }
     });
+    // Drawn while the visitor looks at their chats (not again for each step in there).
+    let chats_open = Memo::new(move |_| end_ui.earlier.get() != Earlier::Closed);
     // The dot before the team's state, once connected.
     let team = move |online: bool| {
         move || {
@@ -83,7 +85,7 @@ pub fn Panel(state: PanelState) -> impl IntoView {
         <section
             id=PANEL_ID
             class="c360-panel"
-            class:c360-panel--chats=move || end_ui.earlier.get() != Earlier::Closed
+            class:c360-panel--chats=move || chats_open.get()
             role="dialog"
             aria-labelledby=title_id
             hidden=move || !chat.open.get()
@@ -125,10 +127,11 @@ pub fn Panel(state: PanelState) -> impl IntoView {
                     </svg>
                 </button>
             </header>
-            <EarlierChats ui=end_ui/>
+            {move || chats_open.get().then(|| on_demand(move || earlier_chats_view(end_ui)))}
             <TranscriptView/>
-            {move || contact_form.get().map(|asked| view! {
-                <ContactForm asked=asked values=contact_values composer=state.composer/>
+            {move || contact_form.get().map(|asked| {
+                let composer = state.composer;
+                on_demand(move || contact_form_view(asked, contact_values, composer))
             })}
             <EndPanel ui=end_ui/>
             <Composer input=state.composer/>

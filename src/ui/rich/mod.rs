@@ -29,8 +29,16 @@ pub struct ValueContext {
     pub endpoint: String,
 }
 
+on_demand_view! {
+    /// Rich content, in a module of its own in the split build: the first rich message brings
+    /// it, and every later one finds it there.
+    pub fn rich_body_view(content: AgentContent, value: ValueContext, newest: Signal<bool>) {
+        view! { <RichBody content=content value=value newest=newest/> }.into_any()
+    }
+}
+
 #[component]
-pub fn RichBody(
+fn RichBody(
     content: AgentContent,
     value: ValueContext,
     /// The message is the newest in the thread: its chips show.
