@@ -17,12 +17,14 @@ set -euo pipefail
 # (+13.9 KB: the list, the read-only view, the new-chat action, their review's mends): 255 592 B
 # brotli, 319 295 B gzip; the rare views (rich content, contact form, rating, earlier chats)
 # moved into modules fetched when first shown (scripts/split-wasm.sh): 225 535 B brotli,
-# 278 448 B gzip on the tap, 67 079 B brotli on demand. History
+# 278 448 B gzip on the tap, 67 079 B brotli on demand; then the attachments' views too, and one
+# body for every on-demand call site: 215 833 B brotli, 264 455 B gzip on the tap, 86 597 B
+# brotli on demand. History
 # (gzip): skeleton 49 935; conversation 189 923; rich content 241 422; attachments 265 560.
-BUDGET_BROTLI_BYTES=${BUDGET_BROTLI_BYTES:-232301}
-BUDGET_GZIP_BYTES=${BUDGET_GZIP_BYTES:-286801}
+BUDGET_BROTLI_BYTES=${BUDGET_BROTLI_BYTES:-222308}
+BUDGET_GZIP_BYTES=${BUDGET_GZIP_BYTES:-272389}
 # The modules fetched when a rare view is first shown, together.
-ON_DEMAND_BUDGET_BROTLI_BYTES=${ON_DEMAND_BUDGET_BROTLI_BYTES:-69091}
+ON_DEMAND_BUDGET_BROTLI_BYTES=${ON_DEMAND_BUDGET_BROTLI_BYTES:-89195}
 # The embed loader is what every page of a merchant's site loads.
 LOADER_BUDGET_BROTLI_BYTES=${LOADER_BUDGET_BROTLI_BYTES:-4096}
 # Before interaction: loader.js + widget.css, brotli bodies. #14 allows 6 KB on the wire in

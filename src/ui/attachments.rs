@@ -12,9 +12,23 @@ use crate::i18n::Text;
 use crate::store::attachments::{file_kind, human_size};
 use crate::store::{Chat, TrayState};
 
+on_demand_view! {
+    /// The tray, in a module of its own in the split build: drawn once a file is chosen.
+    pub fn tray_view() {
+        view! { <Tray/> }.into_any()
+    }
+}
+
+on_demand_view! {
+    /// A message's files, in a module of its own in the split build.
+    pub fn received_files_view(files: Vec<FileRef>) {
+        view! { <ReceivedFiles files=files/> }.into_any()
+    }
+}
+
 /// The files chosen for the next message.
 #[component]
-pub fn Tray() -> impl IntoView {
+fn Tray() -> impl IntoView {
     let chat = expect_context::<Chat>();
     let panel = use_context::<crate::ui::PanelState>();
     let lang = chat.lang();
@@ -74,7 +88,7 @@ pub fn Tray() -> impl IntoView {
 
 /// The files of a received message.
 #[component]
-pub fn ReceivedFiles(files: Vec<FileRef>) -> impl IntoView {
+fn ReceivedFiles(files: Vec<FileRef>) -> impl IntoView {
     files
         .into_iter()
         .map(|file| {

@@ -5,7 +5,8 @@
 use leptos::html;
 use leptos::prelude::*;
 
-use super::attachments::{files_of, Tray};
+use super::attachments::{files_of, tray_view};
+use super::on_demand;
 use crate::i18n::{characters_left, Text};
 use crate::store::{Chat, TrayState, MAX_MESSAGE_CHARS};
 
@@ -67,8 +68,12 @@ pub fn Composer(input: NodeRef<html::Textarea>) -> impl IntoView {
         }
     };
 
+    // The tray is drawn once a file was chosen (or refused), not for every change in it.
+    let tray_used = Memo::new(move |_| {
+        chat.tray.with(|t| !t.is_empty()) || chat.tray_notice.with(Option::is_some)
+    });
     view! {
-        <Tray/>
+        {move || tray_used.get().then(|| on_demand(tray_view))}
         <form
             class="c360-composer"
             on:submit=move |event: leptos::ev::SubmitEvent| {

@@ -8,7 +8,7 @@ use connect360_model::validate::{AgentValue, Side};
 use connect360_model::wire::{Message, SenderType};
 use leptos::prelude::*;
 
-use super::attachments::ReceivedFiles;
+use super::attachments::received_files_view;
 use super::on_demand;
 use super::rich::{rich_body_view, ValueContext};
 use super::rich_text::plain;
@@ -34,8 +34,10 @@ pub fn MessageBody(message: Message, shown: MessageView) -> impl IntoView {
     let newest: Signal<bool> =
         Memo::new(move |_| chat.transcript.with(|t| t.newest_is(&id))).into();
     let lang = shown.lang;
-    let files = (!message.attachments.is_empty())
-        .then(|| view! { <ReceivedFiles files=message.attachments.clone()/> });
+    let files = (!message.attachments.is_empty()).then(|| {
+        let files = message.attachments.clone();
+        on_demand(move || received_files_view(files.clone()))
+    });
     let content = match shown.shown {
         Shown::Agent(AgentValue::Plain(text)) => {
             view! { <div class="c360-bubble c360-text">{plain(&text)}</div> }.into_any()

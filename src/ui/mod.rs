@@ -140,15 +140,22 @@ impl From<leptos::wasm_split::SplitLoaderError> for LoadFailed {
     }
 }
 
+/// A view's future, boxed: one `on_demand` body serves every call site.
+type ViewFuture = std::pin::Pin<Box<dyn std::future::Future<Output = Result<AnyView, LoadFailed>>>>;
+
 /// Shows the view `load` makes, once it is there (at once outside the split build); if its
 /// module could not be fetched, a notice with a Retry that asks again.
-pub fn on_demand<F, Fut>(load: F) -> impl IntoView
+pub fn on_demand<F, Fut>(load: F) -> AnyView
 where
     F: Fn() -> Fut + Send + Sync + 'static,
     Fut: std::future::Future<Output = Result<AnyView, LoadFailed>> + 'static,
 {
+    on_demand_boxed(std::sync::Arc::new(move || Box::pin(load()) as ViewFuture))
+}
+
+fn on_demand_boxed(load: std::sync::Arc<dyn Fn() -> ViewFuture + Send + Sync>) -> AnyView {
     let attempt = RwSignal::new(0u32);
-    move || {
+    (move || {
         attempt.track();
         let loading = load();
         // The browser has one thread: the future need not be `Send` (Leptos's own `#[lazy]`
@@ -178,5 +185,6 @@ where
                 }
             },
         ))
-    }
+    })
+    .into_any()
 }
