@@ -294,8 +294,11 @@
     var retry = attempts++ ? '?retry=' + attempts : '';
     var styled = conversationStyles(retry);
     styled.catch(function () {}); // reported by the chain below, whichever fails first
+    // The wasm is fetched beside the glue, not one round trip after it.
+    var wasm = fetch(base + '/connect360-widget_bg.wasm');
+    wasm.catch(function () {});
     import(base + '/connect360-widget.js' + retry).then(function (mod) {
-      return mod.default({ module_or_path: base + '/connect360-widget_bg.wasm' }).then(function () {
+      return mod.default({ module_or_path: wasm }).then(function () {
         return styled;
       }).then(released).then(function () {
         widget = mod.start(host, emit);

@@ -19,12 +19,14 @@ set -euo pipefail
 # moved into modules fetched when first shown (scripts/split-wasm.sh): 225 535 B brotli,
 # 278 448 B gzip on the tap, 67 079 B brotli on demand; then the attachments' views too, and one
 # body for every on-demand call site: 215 833 B brotli, 264 455 B gzip on the tap, 86 597 B
-# brotli on demand. History
+# brotli on demand; after review the contact form is back in the main module (a merchant who sets
+# one shows it to every new visitor at once) and the link module is in the glue: 225 030 B
+# brotli, 276 809 B gzip on the tap, 68 373 B brotli on demand. History
 # (gzip): skeleton 49 935; conversation 189 923; rich content 241 422; attachments 265 560.
-BUDGET_BROTLI_BYTES=${BUDGET_BROTLI_BYTES:-222308}
-BUDGET_GZIP_BYTES=${BUDGET_GZIP_BYTES:-272389}
+BUDGET_BROTLI_BYTES=${BUDGET_BROTLI_BYTES:-231781}
+BUDGET_GZIP_BYTES=${BUDGET_GZIP_BYTES:-285113}
 # The modules fetched when a rare view is first shown, together.
-ON_DEMAND_BUDGET_BROTLI_BYTES=${ON_DEMAND_BUDGET_BROTLI_BYTES:-89195}
+ON_DEMAND_BUDGET_BROTLI_BYTES=${ON_DEMAND_BUDGET_BROTLI_BYTES:-70424}
 # The embed loader is what every page of a merchant's site loads.
 LOADER_BUDGET_BROTLI_BYTES=${LOADER_BUDGET_BROTLI_BYTES:-4096}
 # Before interaction: loader.js + widget.css, brotli bodies. #14 allows 6 KB on the wire in
@@ -45,12 +47,8 @@ if ((${#frame_css[@]} != 1 || ${#conversation_css[@]} != 1)) || [[ ! -e "${frame
   exit 1
 fi
 files+=("${frame_css[0]}" "${conversation_css[0]}")
-# The split build's link module comes with the glue (it imports it); the modules it fetches
-# are the rarely shown views, counted apart: nothing fetches them until one is shown.
-link=("$dist"/c360-split-*[0-9a-f].js)
-if [[ -e "${link[0]}" ]]; then
-  files+=("${link[0]}")
-fi
+# The split build's modules of the rarely shown views are counted apart: nothing fetches them
+# until one is shown.
 shopt -s nullglob
 on_demand=("$dist"/c360-*[0-9a-f].wasm)
 shopt -u nullglob
@@ -78,7 +76,9 @@ row "widget total" "$total_raw" "$total_gz" "$total_br" \
 if ((${#on_demand[@]} > 0)); then
   demand_raw=0 demand_gz=0 demand_br=0
   for f in "${on_demand[@]}"; do
-    raw=$(size_of "$f") gz=$(size_of "$f.gz") br=$(size_of "$f.br")
+    raw=$(size_of "$f")
+    gz=$(size_of "$f.gz")
+    br=$(size_of "$f.br")
     demand_raw=$((demand_raw + raw)) demand_gz=$((demand_gz + gz)) demand_br=$((demand_br + br))
     row "  on demand: $(basename "$f")" "$raw" "$gz" "$br" ""
   done

@@ -7,11 +7,9 @@
 # Trunk 0.21 cannot split, so this redoes its last steps on the linked wasm (built with
 # `--emit-relocs`): wasm-split-cli splits it, wasm-bindgen writes the glue for the main module
 # (keeping the exports the modules share), wasm-opt -Oz optimises every module as Trunk does.
-# The results replace Trunk's glue and wasm under the names Trunk gave them (a pure function of
-# the same build). The modules and their loader (the "link" module) are named after their
-# content. The link module takes the wasm's exports from the glue that started it instead of
-# importing the glue: the embed loader may import the glue a second time under another URL
-# after a failed attempt (`?retry=N`), and the link module must reach that instance.
+# The results replace Trunk's glue and wasm (scripts/version-assets.sh then names both after
+# their final content); the modules are named after theirs, and the small loader of them that
+# wasm-split-cli writes (the "link" module) goes into the glue.
 set -euo pipefail
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 raw="${C360_SPLIT_INPUT:?set by scripts/build-widget.sh}"
@@ -86,19 +84,37 @@ for module in "${modules[@]}"; do
   cp "$work/$stem.wasm" "$name"
   replace_once "$link" "\"./$stem.wasm\"" "\"./$name\""
 done
-replace_once "$link" 'import { initSync } from "./connect360-widget.js";' \
-  'let initSync; export function __c360_main(init) { initSync = init; }'
-terser "$link" --module --compress --mangle --comments false --output "$link"
-link_name="c360-split-$(hash16 "$link").js"
-cp "$link" "$link_name"
-
-# The glue imports the link module (the main module's imports; the wasm's import names stay),
-# and hands it its `initSync`.
-replace_once "$js" 'from "./__wasm_split.js"' "from \"./$link_name\"" all
-printf "\nimport { __c360_main } from './%s';\n__c360_main(initSync);\n" "$link_name" >>"$js"
+# The link module goes into the glue: no request of its own, and a retried glue (the embed
+# loader imports it under `?retry=N` after a failed attempt) brings its own. Its exports become
+# one object that stands for the module the main wasm imports them from, and it calls the
+# glue's own `initSync` (which, once the widget runs, returns the wasm's exports).
+node - "$link" "$js" <<'JS'
+const fs = require('fs');
+const [link, glue] = process.argv.slice(2);
+const fail = (why) => { console.error(`split-wasm: ${why}`); process.exit(1); };
+let code = fs.readFileSync(link, 'utf8');
+const own = 'import { initSync } from "./connect360-widget.js";';
+if (code.split(own).length !== 2) fail(`${link} must import initSync from the glue once`);
+code = code.replace(own, '');
+const names = [];
+code = code.replace(/^export const (\w+)/gm, (_, name) => { names.push(name); return `const ${name}`; });
+if (names.length === 0 || /^\s*(import|export)\b/m.test(code)) fail(`${link} has an unexpected shape`);
+let text = fs.readFileSync(glue, 'utf8');
+const imports = /^import \* as (\w+) from "\.\/__wasm_split\.js";?$/gm;
+const aliases = [...text.matchAll(imports)].map((m) => m[1]);
+if (aliases.length === 0) fail(`${glue} does not import the link module`);
+let first = true;
+text = text.replace(imports, (_, alias) => {
+  const line = `const ${alias} = __c360_split;`;
+  if (!first) return line;
+  first = false;
+  return `const __c360_split = (() => {\n${code}\nreturn { ${names.join(', ')} };\n})();\n${line}`;
+});
+fs.writeFileSync(glue, text);
+JS
 
 if [[ -f index.html ]]; then
   replace_once index.html "$old_wasm_sri" "$(sri "$wasm")"
   replace_once index.html "$old_js_sri" "$(sri "$js")"
 fi
-echo "split-wasm: $wasm $(wc -c <"$wasm") bytes; on demand: $(printf '%s ' c360-*.wasm)via $link_name"
+echo "split-wasm: $wasm $(wc -c <"$wasm") bytes; on demand: $(printf '%s ' c360-*.wasm)"

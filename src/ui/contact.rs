@@ -76,15 +76,10 @@ fn problem_text(field: Field, problem: Problem) -> Text {
 
 type Problems = RwSignal<Vec<(Field, Problem)>>;
 
-on_demand_view! {
-    /// The contact form, in a module of its own in the split build.
-    pub fn contact_form_view(asked: Asked, values: ContactValues, composer: NodeRef<html::Textarea>) {
-        view! { <ContactForm asked=asked values=values composer=composer/> }.into_any()
-    }
-}
-
+// Not on demand: a merchant who sets a form shows it to every new visitor at once, and the
+// composer's Enter submits it.
 #[component]
-fn ContactForm(
+pub fn ContactForm(
     asked: Asked,
     values: ContactValues,
     composer: NodeRef<html::Textarea>,

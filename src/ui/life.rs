@@ -238,7 +238,8 @@ pub fn EndMenu(ui: EndUi) -> impl IntoView {
                     role="menuitem"
                     class="c360-menu-item"
                     on:click=move |_| {
-                        ui.menu_open.set(false);
+                        // Focus waits on the menu's button until the list's heading takes it.
+                        close(true);
                         ui.earlier.set(Earlier::List);
                     }
                 >
@@ -362,8 +363,10 @@ fn Rating(ui: EndUi) -> impl IntoView {
     let lang = chat.lang();
     let chosen = RwSignal::new(None::<u8>);
     let form: NodeRef<html::Form> = NodeRef::new();
+    // Tracked: the visitor's end may be confirmed after the rating is drawn (a poll brought
+    // the end first).
     Effect::new(move |_| {
-        if ui.focus_rating.get_untracked() {
+        if ui.focus_rating.get() {
             ui.focus_rating.set(false);
             request_animation_frame(move || {
                 let first = form

@@ -109,6 +109,7 @@ pub fn App(panel: PanelState) -> impl IntoView {
     let chat = panel.chat;
     provide_context(chat);
     provide_context(panel);
+    provide_context(OnDemandRetry(RwSignal::new(0)));
     let lang = chat.lang();
     view! {
         <div
@@ -128,6 +129,10 @@ pub fn App(panel: PanelState) -> impl IntoView {
         </div>
     }
 }
+
+/// Asks every view whose module could not be fetched to fetch it again.
+#[derive(Clone, Copy)]
+pub struct OnDemandRetry(RwSignal<u32>);
 
 /// A view's module could not be fetched (the split release build, a network failure).
 #[derive(Debug, Clone, Copy)]
@@ -154,7 +159,11 @@ where
 }
 
 fn on_demand_boxed(load: std::sync::Arc<dyn Fn() -> ViewFuture + Send + Sync>) -> AnyView {
-    let attempt = RwSignal::new(0u32);
+    // One Retry for every view whose module failed (they likely failed together).
+    let attempt = use_context::<OnDemandRetry>()
+        .map(|r| r.0)
+        .unwrap_or_else(|| RwSignal::new(0));
+    let late = use_context::<transcript::LateContent>();
     (move || {
         attempt.track();
         let loading = load();
@@ -163,7 +172,12 @@ fn on_demand_boxed(load: std::sync::Arc<dyn Fn() -> ViewFuture + Send + Sync>) -
         Suspend::new(leptos::__reexports::send_wrapper::SendWrapper::new(
             async move {
                 match loading.await {
-                    Ok(view) => view,
+                    Ok(view) => {
+                        if let Some(late) = late {
+                            late.drawn();
+                        }
+                        view
+                    }
                     Err(LoadFailed) => {
                         let lang = expect_context::<Chat>().lang();
                         view! {

@@ -7,7 +7,7 @@ use connect360_model::wire::Availability;
 use connect360_model::Lang;
 
 use super::composer::Composer;
-use super::contact::{contact_form_view, ContactValues};
+use super::contact::{ContactForm, ContactValues};
 use super::earlier::{earlier_chats_view, Earlier};
 use super::life::{EndMenu, EndPanel, EndUi};
 use super::time;
@@ -127,11 +127,14 @@ pub fn Panel(state: PanelState) -> impl IntoView {
                     </svg>
                 </button>
             </header>
-            {move || chats_open.get().then(|| on_demand(move || earlier_chats_view(end_ui)))}
+            // A frame of its own: what it holds (the view, or the notice that its module could
+            // not be fetched) shows while the rest of the panel's body waits.
+            <div class="c360-chats-frame" hidden=move || !chats_open.get()>
+                {move || chats_open.get().then(|| on_demand(move || earlier_chats_view(end_ui)))}
+            </div>
             <TranscriptView/>
-            {move || contact_form.get().map(|asked| {
-                let composer = state.composer;
-                on_demand(move || contact_form_view(asked, contact_values, composer))
+            {move || contact_form.get().map(|asked| view! {
+                <ContactForm asked=asked values=contact_values composer=state.composer/>
             })}
             <EndPanel ui=end_ui/>
             <Composer input=state.composer/>

@@ -228,6 +228,28 @@ fn is_suggestion_answer(message: &Message) -> bool {
         .any(|v| connect360_model::content::answer::read(v).is_some())
 }
 
+/// A row's content drawn after the row (a view fetched on demand, `super::on_demand`): the
+/// transcript stays at its newest message if it was there (a scroll event never says the
+/// log grew below the view).
+#[derive(Clone, Copy)]
+pub struct LateContent {
+    log: NodeRef<html::Div>,
+    sticky: StoredValue<bool>,
+}
+
+impl LateContent {
+    pub fn drawn(&self) {
+        let (log, sticky) = (self.log, self.sticky);
+        request_animation_frame(move || {
+            if sticky.try_get_value().unwrap_or(false) {
+                if let Some(log) = log.try_get_untracked().flatten() {
+                    log.set_scroll_top(log.scroll_height());
+                }
+            }
+        });
+    }
+}
+
 #[component]
 pub fn TranscriptView() -> impl IntoView {
     let chat = expect_context::<Chat>();
@@ -236,6 +258,7 @@ pub fn TranscriptView() -> impl IntoView {
     let log: NodeRef<html::Div> = NodeRef::new();
     let window = RwSignal::new(WINDOW_STEP);
     let sticky = StoredValue::new(true);
+    provide_context(LateContent { log, sticky });
     // Messages came in below while the visitor was reading older ones.
     let unseen_below = RwSignal::new(false);
 

@@ -83,6 +83,8 @@ test('more than five files are refused with a message and nothing extra is uploa
   await root.locator('button.c360-launcher').click();
   const six = [1, 2, 3, 4, 5, 6].map((n) => file(`note-${n}.txt`, 'text/plain', `note ${n}`));
   await root.locator('input.c360-file-input').setInputFiles(six);
+  // The tray is drawn once a file is chosen (the release build fetches its module then).
+  await root.locator('.c360-tray-file').nth(4).waitFor({ timeout: 5000 });
   assert.equal(await root.locator('.c360-tray-file').count(), 5);
   assert.match(await root.locator('.c360-notice').innerText(), /up to 5 files/);
   await page.close();

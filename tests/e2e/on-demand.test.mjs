@@ -1,8 +1,8 @@
-// The split release build (scripts/split-wasm.sh): the rarely shown views — rich content, the
-// contact form, the rating, the earlier chats — live in wasm modules of their own. A visitor
-// who chats in text fetches none of them; each comes the first time its view is shown, once;
-// one that cannot be fetched shows a notice whose Retry fetches it again, and nothing else of
-// the widget stops working meanwhile.
+// The split release build (scripts/split-wasm.sh): the rarely shown views — rich content, a
+// message's files, the composer's tray, the rating, the earlier chats — live in wasm modules of
+// their own. A visitor who chats in text fetches none of them; each comes the first time its
+// view is shown, once; one that cannot be fetched shows a notice whose Retry fetches it again,
+// and the conversation goes on meanwhile.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
