@@ -61,28 +61,31 @@ size_of() {
   wc -c <"$1"
 }
 
-total_raw=0 total_gz=0 total_br=0
 row() { printf '%-58s %10s %10s %10s%s\n' "$@"; }
-row "file" "raw" "gzip -9" "brotli 11" ""
-for f in "${files[@]}"; do
-  raw=$(size_of "$f")
-  gz=$(size_of "$f.gz")
-  br=$(size_of "$f.br")
-  total_raw=$((total_raw + raw)) total_gz=$((total_gz + gz)) total_br=$((total_br + br))
-  row "$(basename "$f")" "$raw" "$gz" "$br" ""
-done
-row "widget total" "$total_raw" "$total_gz" "$total_br" \
-  "   (budget gzip $BUDGET_GZIP_BYTES, brotli $BUDGET_BROTLI_BYTES)"
-if ((${#on_demand[@]} > 0)); then
-  demand_raw=0 demand_gz=0 demand_br=0
-  for f in "${on_demand[@]}"; do
+# Prints a row for each of the files after the first argument (a label prefix) and leaves
+# their sums in sum_raw, sum_gz, sum_br.
+rows_of() {
+  local prefix=$1 f raw gz br
+  shift
+  sum_raw=0 sum_gz=0 sum_br=0
+  for f in "$@"; do
     raw=$(size_of "$f")
     gz=$(size_of "$f.gz")
     br=$(size_of "$f.br")
-    demand_raw=$((demand_raw + raw)) demand_gz=$((demand_gz + gz)) demand_br=$((demand_br + br))
-    row "  on demand: $(basename "$f")" "$raw" "$gz" "$br" ""
+    sum_raw=$((sum_raw + raw)) sum_gz=$((sum_gz + gz)) sum_br=$((sum_br + br))
+    row "$prefix$(basename "$f")" "$raw" "$gz" "$br" ""
   done
-  row "on demand total (fetched when first shown)" "$demand_raw" "$demand_gz" "$demand_br" \
+}
+row "file" "raw" "gzip -9" "brotli 11" ""
+rows_of "" "${files[@]}"
+total_raw=$sum_raw total_gz=$sum_gz total_br=$sum_br
+row "widget total" "$total_raw" "$total_gz" "$total_br" \
+  "   (budget gzip $BUDGET_GZIP_BYTES, brotli $BUDGET_BROTLI_BYTES)"
+demand_br=0
+if ((${#on_demand[@]} > 0)); then
+  rows_of "  on demand: " "${on_demand[@]}"
+  demand_br=$sum_br
+  row "on demand total (fetched when first shown)" "$sum_raw" "$sum_gz" "$sum_br" \
     "   (budget brotli $ON_DEMAND_BUDGET_BROTLI_BYTES)"
 fi
 loader_raw=$(size_of "$dist/loader.js")
@@ -106,7 +109,7 @@ if ((total_br > BUDGET_BROTLI_BYTES)); then
   echo "size budget exceeded: $total_br bytes brotli > $BUDGET_BROTLI_BYTES" >&2
   failed=1
 fi
-if ((${demand_br:-0} > ON_DEMAND_BUDGET_BROTLI_BYTES)); then
+if ((demand_br > ON_DEMAND_BUDGET_BROTLI_BYTES)); then
   echo "on-demand budget exceeded: $demand_br bytes brotli > $ON_DEMAND_BUDGET_BROTLI_BYTES" >&2
   failed=1
 fi

@@ -102,7 +102,8 @@ pub fn router_with_widget(
             "/api/v1/connect/ai-stream",
             post(rest::ai_stream).layer(small_body()),
         )
-        .route("/healthz", get(|| async { "ok" }))
+        .route("/healthz", get(crate::operator::healthz))
+        .route("/readyz", get(crate::operator::readyz))
         // Every route so far answers (or starts streaming) within this bound; uploads,
         // added below, may take longer but must keep their bytes coming.
         .route_layer(tower_http::timeout::TimeoutLayer::with_status_code(

@@ -7,6 +7,13 @@ use clap::Parser;
 
 use crate::clock::random_token;
 
+/// `--log-format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
 /// Connect360 Chat server: the visitor gateway, in front of a local, SQLite-backed Connect360
 /// (the default) or a remote Connect360.
 #[derive(Debug, Clone, Parser)]
@@ -83,6 +90,15 @@ pub struct Config {
     /// Checks a settings file, prints each problem with its key, and exits (2 when it has any).
     #[arg(long, value_name = "FILE")]
     pub check_config: Option<PathBuf>,
+    /// How the log reads: `text` for people, `json` (one object a line) for a log collector.
+    /// Logs never carry a token, a key or what a visitor or agent wrote.
+    #[arg(
+        long,
+        value_enum,
+        default_value = "text",
+        env = "CONNECT360_LOG_FORMAT"
+    )]
+    pub log_format: LogFormat,
     /// How long a visitor token lives, in seconds (10 to 86 400); the widget renews it.
     #[arg(long, default_value_t = 900, value_parser = clap::value_parser!(u64).range(10..=86_400))]
     pub token_ttl_seconds: u64,

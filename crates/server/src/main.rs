@@ -4,17 +4,18 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use connect360_server::compose::build;
-use connect360_server::config::{Config, Secrets};
+use connect360_server::config::{Config, LogFormat, Secrets};
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "connect360_server=info".into()),
-        )
-        .init();
     let config = Config::parse();
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| "connect360_server=info".into());
+    let logs = tracing_subscriber::fmt().with_env_filter(filter);
+    match config.log_format {
+        LogFormat::Text => logs.init(),
+        LogFormat::Json => logs.json().flatten_event(true).init(),
+    }
     if let Some(path) = &config.check_config {
         return check_settings(path);
     }
@@ -80,11 +81,29 @@ async fn run(config: Config, secrets: Secrets) -> Result<(), Box<dyn std::error:
         trusted_proxies: config.trusted_proxies.clone(),
         ..Default::default()
     };
-    connect360_server::serve::serve(listener, built.app.router, limits, async {
-        let _ = tokio::signal::ctrl_c().await;
+    let gateway = built.app.gateway.clone();
+    connect360_server::serve::serve(listener, built.app.router, limits, async move {
+        let signal = shutdown_signal().await;
+        // Streams end now (their widgets connect again, to another replica behind a load
+        // balancer); requests under way get the grace period to finish.
+        tracing::info!(signal, "shutting down");
+        gateway.live.close_all();
     })
     .await?;
     Ok(())
+}
+
+/// SIGTERM (an orchestrator stopping the process) or SIGINT (Ctrl+C): its name.
+async fn shutdown_signal() -> &'static str {
+    use tokio::signal::unix::{signal, SignalKind};
+    let Ok(mut terminate) = signal(SignalKind::terminate()) else {
+        let _ = tokio::signal::ctrl_c().await;
+        return "SIGINT";
+    };
+    tokio::select! {
+        _ = terminate.recv() => "SIGTERM",
+        _ = tokio::signal::ctrl_c() => "SIGINT",
+    }
 }
 
 /// `--check-config FILE`: every problem with its key on standard error and exit 2, or say the

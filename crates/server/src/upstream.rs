@@ -25,6 +25,8 @@ const UPLOAD_TIMEOUT: Duration = Duration::from_secs(300);
 /// A stream (asset body, AI reply) may pause this long between chunks.
 const READ_TIMEOUT: Duration = Duration::from_secs(60);
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+/// How long `/readyz` waits for the upstream.
+const PROBE_TIMEOUT: Duration = Duration::from_secs(3);
 
 pub enum Upstream {
     /// The in-process local Connect360, called with the gateway's key.
@@ -126,6 +128,17 @@ impl Upstream {
     }
 }
 
+impl Upstream {
+    /// Whether the upstream answers at all (for `/readyz`): the local one always does; a remote
+    /// one when any HTTP answer comes from its host within a few seconds (no key is sent).
+    pub async fn reachable(&self) -> Result<(), &'static str> {
+        match self {
+            Upstream::Local { .. } => Ok(()),
+            Upstream::Remote(remote) => remote.reachable().await,
+        }
+    }
+}
+
 /// A remote Connect360 (`https://api.plato.ae` in production).
 pub struct RemoteConnect {
     client: reqwest::Client,
@@ -199,6 +212,20 @@ impl RemoteConnect {
             trpc_mount: trpc_mount.trim_end_matches('/').to_owned(),
             api_key,
         })
+    }
+
+    async fn reachable(&self) -> Result<(), &'static str> {
+        match self
+            .client
+            .head(format!("{}/", self.base))
+            .timeout(PROBE_TIMEOUT)
+            .send()
+            .await
+        {
+            Ok(_) => Ok(()),
+            Err(error) if error.is_timeout() => Err("unreachable (timed out)"),
+            Err(_) => Err("unreachable (no connection)"),
+        }
     }
 
     async fn call(&self, path: &str, input: Value) -> Result<Value, ApiError> {

@@ -74,10 +74,22 @@ enum WatchEvent {
 const RETRY_SECONDS: u64 = 30;
 
 /// The gateway's open streams and the watches that feed them.
-#[derive(Default)]
 pub struct Live {
     watches: Mutex<HashMap<String, Arc<Watch>>>,
     open: Arc<Mutex<OpenStreams>>,
+    /// The process is shutting down: every stream ends (its widget connects again, to
+    /// another replica) and no new one opens.
+    closing: tokio::sync::watch::Sender<bool>,
+}
+
+impl Default for Live {
+    fn default() -> Self {
+        Live {
+            watches: Mutex::default(),
+            open: Arc::default(),
+            closing: tokio::sync::watch::Sender::new(false),
+        }
+    }
 }
 
 /// What one conversation's streams share.
@@ -107,6 +119,16 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 impl Live {
+    /// Ends every stream and refuses new ones (the process is shutting down).
+    pub fn close_all(&self) {
+        self.closing.send_replace(true);
+    }
+
+    /// Whether the process is shutting down.
+    pub fn is_closing(&self) -> bool {
+        *self.closing.borrow()
+    }
+
     /// Event streams open now.
     pub fn open_streams(&self) -> usize {
         lock(&self.open).total
@@ -130,6 +152,12 @@ impl Live {
             retry_after: Some(RETRY_SECONDS),
             ..ApiError::new(code, message)
         };
+        if *self.closing.borrow() {
+            return Err(refused(
+                ErrorCode::ServiceUnavailable,
+                "This chat server is shutting down; connect again.",
+            ));
+        }
         if open.total >= limits.total {
             return Err(refused(
                 ErrorCode::ServiceUnavailable,
@@ -306,6 +334,7 @@ pub async fn events(
         claims,
         conversation,
         frames,
+        closing: gateway.live.closing.subscribe(),
         _permit: permit,
         _looking: query.active.then(|| Looking::new(watch.clone())),
         watch,
@@ -325,6 +354,7 @@ struct Stream {
     conversation: String,
     frames: mpsc::Sender<String>,
     watch: Weak<Watch>,
+    closing: tokio::sync::watch::Receiver<bool>,
     _permit: StreamPermit,
     _looking: Option<Looking>,
 }
@@ -355,9 +385,15 @@ impl Stream {
                 .deliver(format!("event: {READY_EVENT}\ndata: {{}}\n\n"))
                 .await
         };
+        let mut closing = self.closing.clone();
+        let shutdown = async move {
+            let _ = closing.wait_for(|closing| *closing).await;
+        };
+        tokio::pin!(shutdown);
         let mut open = tokio::select! {
             caught_up = catch_up => caught_up,
             () = &mut expiry => false,
+            () = &mut shutdown => false,
         };
         let start = tokio::time::Instant::now() + PING_INTERVAL;
         let mut ping = tokio::time::interval_at(start, PING_INTERVAL);
@@ -380,6 +416,7 @@ impl Stream {
                         && self.deliver(": ping\n\n".into()).await
                 }
                 () = &mut expiry => false,
+                () = &mut shutdown => false,
                 () = self.frames.closed() => false,
             };
         }

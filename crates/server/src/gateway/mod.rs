@@ -93,6 +93,8 @@ pub struct Gateway {
     pub upload_reservations: quota::Reservations,
     /// Event streams and the watches that feed them.
     pub live: live::Live,
+    /// The last reachability probe of the upstream (`/readyz`).
+    pub upstream_probe: crate::operator::UpstreamProbe,
 }
 
 impl Gateway {
@@ -104,6 +106,7 @@ impl Gateway {
             limiter: RateLimiter::default(),
             upload_reservations: quota::Reservations::default(),
             live: live::Live::default(),
+            upstream_probe: Default::default(),
         }
     }
 
