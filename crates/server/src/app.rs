@@ -104,6 +104,7 @@ pub fn router_with_widget(
         )
         .route("/healthz", get(crate::operator::healthz))
         .route("/readyz", get(crate::operator::readyz))
+        .route("/metrics", get(crate::metrics::scrape))
         // Every route so far answers (or starts streaming) within this bound; uploads,
         // added below, may take longer but must keep their bytes coming.
         .route_layer(tower_http::timeout::TimeoutLayer::with_status_code(
@@ -125,6 +126,8 @@ pub fn router_with_widget(
             .route("/demo/sign-in", get(site::demo_sign_in)),
         None => app,
     }
+    // Counted by route pattern (known only once routed; the widget's files are not counted).
+    .route_layer(axum::middleware::from_fn(crate::metrics::track))
     .layer(api_compression())
     .layer(cors);
     let app = match widget_dir {

@@ -80,6 +80,7 @@ pub fn compose(
             Gateway::new(gateway, Upstream::Remote(remote), records),
         ),
     };
+    crate::metrics::install();
     let gateway = Arc::new(gateway);
     tokio::spawn(gateway.clone().run_housekeeping());
     tokio::spawn(gateway.clone().run_change_feed());
@@ -147,6 +148,7 @@ pub fn build(config: &Config, secrets: &Secrets) -> Result<Built, Box<dyn std::e
         oauth,
         token_ttl: std::time::Duration::from_secs(config.token_ttl_seconds),
         trpc_path: config.trpc_path.trim_end_matches('/').to_owned(),
+        metrics_token: secrets.metrics_token.clone(),
         rate_limits: RateLimits {
             open_streams: OpenStreamLimits {
                 // Streams beyond this are refused with a 503 the widget understands, before

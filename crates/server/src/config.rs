@@ -26,7 +26,8 @@ pub enum LogFormat {
     CONNECT360_LOCAL_API_KEY    the local Connect360's API key (generated and stored in the data dir if unset)\n  \
     PLATO_API_KEY               the API key for a remote --upstream (required then; never sent to browsers)\n  \
     CONNECT360_TOKEN_SECRET     signs visitor tokens (generated and stored in the data dir if unset)\n  \
-    CONNECT360_IDENTITY_SECRET  HS256 secret the merchant signs logged-in users' identity tokens with"
+    CONNECT360_IDENTITY_SECRET  HS256 secret the merchant signs logged-in users' identity tokens with\n  \
+    CONNECT360_METRICS_TOKEN    who may read /metrics on the main listener (a bearer token; unset: 404)"
 )]
 pub struct Config {
     /// Address to listen on.
@@ -87,6 +88,9 @@ pub struct Config {
     /// them. See the README for every key.
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
+    /// Serves `/metrics` without a token on this address too (keep it on a private network).
+    #[arg(long, value_name = "ADDR")]
+    pub metrics_listen: Option<SocketAddr>,
     /// Checks a settings file, prints each problem with its key, and exits (2 when it has any).
     #[arg(long, value_name = "FILE")]
     pub check_config: Option<PathBuf>,
@@ -116,6 +120,8 @@ pub struct Secrets {
     pub identity_secret: Option<String>,
     /// `PLATO_API_KEY`
     pub plato_api_key: Option<String>,
+    /// `CONNECT360_METRICS_TOKEN`
+    pub metrics_token: Option<String>,
 }
 
 /// HMAC keys shorter than this are refused at start-up: a short one can be guessed offline
@@ -149,6 +155,7 @@ impl Secrets {
             token_secret: var("CONNECT360_TOKEN_SECRET"),
             identity_secret: var("CONNECT360_IDENTITY_SECRET"),
             plato_api_key: var("PLATO_API_KEY"),
+            metrics_token: var("CONNECT360_METRICS_TOKEN"),
         }
     }
 }

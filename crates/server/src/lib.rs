@@ -22,6 +22,7 @@ pub mod error;
 pub mod gateway;
 pub mod local;
 pub mod media_type;
+pub mod metrics;
 pub mod operator;
 pub mod precompress;
 pub mod rest;

@@ -74,6 +74,19 @@ async fn run(config: Config, secrets: Secrets) -> Result<(), Box<dyn std::error:
         config.channel,
         config.browser_origins().join(", ")
     );
+    if let Some(address) = config.metrics_listen {
+        let metrics = tokio::net::TcpListener::bind(address).await?;
+        println!(
+            "Metrics (no token):   http://{}/metrics",
+            metrics.local_addr()?
+        );
+        let router = connect360_server::metrics::private_router(built.app.gateway.clone());
+        tokio::spawn(async move {
+            if let Err(error) = axum::serve(metrics, router).await {
+                tracing::warn!(%error, "the metrics listener stopped");
+            }
+        });
+    }
     // Tests and scripts wait for this line.
     println!("Listening on {}", listener.local_addr()?);
     let limits = connect360_server::serve::ServeLimits {

@@ -58,15 +58,27 @@ impl Upstream {
 
     /// Runs the tRPC procedure `path` upstream.
     pub async fn call(&self, path: &str, input: Value) -> Result<Value, ApiError> {
-        match self {
+        let result = match self {
             Upstream::Local { connect, key } => {
-                let (connect, key, path) = (connect.clone(), key.clone(), path.to_owned());
-                tokio::task::spawn_blocking(move || connect.call(&key, &path, input))
+                let (connect, key, owned) = (connect.clone(), key.clone(), path.to_owned());
+                tokio::task::spawn_blocking(move || connect.call(&key, &owned, input))
                     .await
                     .unwrap_or_else(|e| Err(ApiError::internal(format!("the call failed: {e}"))))
             }
             Upstream::Remote(remote) => remote.call(path, input).await,
-        }
+        };
+        let outcome = match &result {
+            Ok(_) => "ok".to_owned(),
+            Err(error) => error.code.http_status().to_string(),
+        };
+        // Only procedures of the API are labels (an unknown path would be a new series each).
+        let procedure = if is_query(path).is_some() {
+            path
+        } else {
+            "other"
+        };
+        crate::metrics::upstream_call(procedure, &outcome);
+        result
     }
 
     /// The conversation `id` as stored. The documented API has no read of one conversation:

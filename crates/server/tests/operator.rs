@@ -136,3 +136,107 @@ async fn sigterm_ends_the_streams_at_once_and_exits_0_with_json_logs() {
     let everything = output.join("\n");
     assert!(!everything.contains(&token) && !everything.contains(KEY));
 }
+
+/// The value of the series `name{labels}` in a Prometheus text page (0 when absent); every
+/// other line must be a comment or `series value`.
+fn series(page: &str, name_and_labels: &str) -> f64 {
+    let mut found = 0.0;
+    for line in page
+        .lines()
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+    {
+        let (series, value) = line
+            .rsplit_once(' ')
+            .unwrap_or_else(|| panic!("not Prometheus text: {line}"));
+        let value: f64 = value
+            .parse()
+            .unwrap_or_else(|_| panic!("not a number: {line}"));
+        if series == name_and_labels {
+            found = value;
+        }
+    }
+    found
+}
+
+#[tokio::test]
+async fn metrics_are_for_the_token_holder_and_move_with_the_traffic() {
+    let private = free_port();
+    let private_listen = format!("127.0.0.1:{private}");
+    let server = spawn(
+        &["--no-demo-bot", "--metrics-listen", &private_listen],
+        &[
+            ("CONNECT360_LOCAL_API_KEY", KEY),
+            ("CONNECT360_METRICS_TOKEN", "metrics-secret-token"),
+        ],
+    )
+    .await;
+    let client = client();
+    let url = format!("{}/metrics", server.base);
+    for token in [None, Some("wrong"), Some(KEY)] {
+        let mut request = client.get(&url);
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        let response = request.send().await.unwrap();
+        assert_eq!(response.status(), 401);
+        assert!(!response.text().await.unwrap().contains("connect360_"));
+    }
+    let scrape = || async {
+        let response = client
+            .get(&url)
+            .bearer_auth("metrics-secret-token")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200);
+        assert!(response.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/plain"));
+        response.text().await.unwrap()
+    };
+    let sessions = r#"connect360_http_requests_total{route="/api/widget/session",status="200"}"#;
+    let before = series(&scrape().await, sessions);
+    let mut token = String::new();
+    for _ in 0..3 {
+        let session: Value = client
+            .post(format!("{}/api/widget/session", server.base))
+            .header("origin", SHOP)
+            .json(&json!({"channelIdentifier": "example.com"}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        token = session["token"].as_str().unwrap().to_owned();
+    }
+    let page = scrape().await;
+    assert_eq!(series(&page, sessions) - before, 3.0, "{page}");
+    assert!(page
+        .contains("connect360_http_request_duration_seconds_bucket{route=\"/api/widget/session\""));
+    assert!(page.contains("connect360_event_streams_open"));
+    assert!(
+        series(
+            &page,
+            r#"connect360_upstream_calls_total{procedure="v1.connect.getOrCreateConversation",outcome="ok"}"#
+        ) >= 3.0
+    );
+    // No visitor, token or path with an id in any label.
+    assert!(!page.contains(&token) && !page.contains("guest_") && !page.contains("conv_"));
+
+    // The private listener needs no token; the main one without a token configured has none.
+    let response = client
+        .get(format!("http://{private_listen}/metrics"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let plain = spawn(&["--no-demo-bot"], &[("CONNECT360_LOCAL_API_KEY", KEY)]).await;
+    let response = client
+        .get(format!("{}/metrics", plain.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 404);
+}

@@ -59,6 +59,8 @@ pub struct GatewayConfig {
     pub availability: Option<crate::settings::Availability>,
     /// The contact form (`--config`'s `[prechat]`), told to guests with their session.
     pub prechat: Option<connect360_model::contact::PrechatForm>,
+    /// `CONNECT360_METRICS_TOKEN`: who may read `/metrics` on the main listener (none: 404).
+    pub metrics_token: Option<String>,
 }
 
 impl GatewayConfig {
@@ -113,6 +115,15 @@ impl Gateway {
     /// Calls a procedure upstream with the gateway's key.
     pub async fn call_upstream(&self, path: &str, input: Value) -> Result<Value, ApiError> {
         self.upstream.call(path, input).await
+    }
+
+    /// Conversations a remote upstream is polled for now (one poller each); none with the
+    /// local upstream, which tells the gateway of every change itself.
+    pub fn upstream_pollers(&self) -> usize {
+        match self.upstream {
+            Upstream::Remote(_) => self.live.watched_conversations(),
+            Upstream::Local { .. } => 0,
+        }
     }
 
     /// [`Gateway::call_upstream`] with a typed input (a wire shape of the model).

@@ -188,6 +188,8 @@ impl RateLimiter {
             return Ok(());
         }
         let wait = ((1.0 - bucket.tokens) * per_token).ceil().max(1.0) as u64;
+        // Labelled by the key's kind ("send", "read", …), never by whose it is.
+        crate::metrics::rate_limited(key.split(':').next().unwrap_or(""));
         Err(ApiError {
             retry_after: Some(wait),
             ..ApiError::new(

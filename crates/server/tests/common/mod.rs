@@ -173,6 +173,7 @@ impl TestServer {
                 trpc_path: "/api/trpc".into(),
                 availability: settings.availability,
                 prechat: settings.prechat,
+                metrics_token: None,
             },
             UpstreamParts::Local(LocalParts {
                 store: Arc::new(Store::open(&data_dir).unwrap()),
