@@ -91,6 +91,10 @@ pub struct Config {
     /// Serves `/metrics` without a token on this address too (keep it on a private network).
     #[arg(long, value_name = "ADDR")]
     pub metrics_listen: Option<SocketAddr>,
+    /// On SIGTERM, how long to keep accepting (with `/readyz` answering 503) before closing the
+    /// listener, so a load balancer sees the replica leave first (0 to 120; 5 behind one).
+    #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u64).range(0..=120))]
+    pub shutdown_delay_seconds: u64,
     /// Checks a settings file, prints each problem with its key, and exits (2 when it has any).
     #[arg(long, value_name = "FILE")]
     pub check_config: Option<PathBuf>,
@@ -134,6 +138,8 @@ impl Secrets {
         for (name, value) in [
             ("CONNECT360_TOKEN_SECRET", &self.token_secret),
             ("CONNECT360_IDENTITY_SECRET", &self.identity_secret),
+            // Guessable online otherwise: failed scrapes are not slowed down.
+            ("CONNECT360_METRICS_TOKEN", &self.metrics_token),
         ] {
             if let Some(value) = value {
                 if value.trim().len() < MIN_SECRET_BYTES {
@@ -155,7 +161,7 @@ impl Secrets {
             token_secret: var("CONNECT360_TOKEN_SECRET"),
             identity_secret: var("CONNECT360_IDENTITY_SECRET"),
             plato_api_key: var("PLATO_API_KEY"),
-            metrics_token: var("CONNECT360_METRICS_TOKEN"),
+            metrics_token: var("CONNECT360_METRICS_TOKEN").map(|t| t.trim().to_owned()),
         }
     }
 }
@@ -323,5 +329,13 @@ mod tests {
             ..Secrets::default()
         };
         assert!(long.check().is_ok());
+        let guessable = Secrets {
+            metrics_token: Some("letmein".into()),
+            ..Secrets::default()
+        };
+        assert!(guessable
+            .check()
+            .unwrap_err()
+            .contains("CONNECT360_METRICS_TOKEN"));
     }
 }

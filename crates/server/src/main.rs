@@ -30,6 +30,14 @@ async fn main() -> ExitCode {
 }
 
 async fn run(config: Config, secrets: Secrets) -> Result<(), Box<dyn std::error::Error>> {
+    // What the process says once at start: on standard output for people, on standard error
+    // with JSON logs (whose standard output is one JSON object a line).
+    let json_logs = config.log_format == LogFormat::Json;
+    macro_rules! say {
+        ($($arg:tt)*) => {
+            if json_logs { eprintln!($($arg)*) } else { println!($($arg)*) }
+        };
+    }
     let base = config.public_base();
     let built = build(&config, &secrets)?;
     let serves_console = built.app.local.is_some();
@@ -37,46 +45,46 @@ async fn run(config: Config, secrets: Secrets) -> Result<(), Box<dyn std::error:
         // The key itself is never printed: terminal scroll-back and CI logs keep it.
         let file = config.data_dir.join("local-api-key");
         if built.local_key_generated {
-            println!(
+            say!(
                 "Local API key: generated, stored in {} (readable by this user only)",
                 file.display()
             );
         } else {
-            println!(
+            say!(
                 "Local API key: from CONNECT360_LOCAL_API_KEY or {}",
                 file.display()
             );
         }
     }
     if let Some(origin) = &built.remote_origin {
-        println!(
+        say!(
             "Upstream Connect360:  {origin}{} (visitor tokens only)",
             config.trpc_path
         );
     }
     if !built.serves_widget {
-        println!(
+        say!(
             "No built widget in {} (run `trunk build --release`): the demo page is not served.",
             config.widget_dir.display()
         );
     }
     let listener = tokio::net::TcpListener::bind(config.listen).await?;
     if built.serves_widget {
-        println!("Demo shop:            {base}/");
-        println!("Widget files:         {base}/widget/");
+        say!("Demo shop:            {base}/");
+        say!("Widget files:         {base}/widget/");
     }
     if serves_console {
-        println!("Agent console:        {base}/console");
-        println!("Connect360 local API: {base}{}", config.trpc_path);
+        say!("Agent console:        {base}/console");
+        say!("Connect360 local API: {base}{}", config.trpc_path);
     }
-    println!(
+    say!(
         "Visitor sessions:     {base}/api/widget/session (channel {}, origins {})",
         config.channel,
         config.browser_origins().join(", ")
     );
     if let Some(address) = config.metrics_listen {
         let metrics = tokio::net::TcpListener::bind(address).await?;
-        println!(
+        say!(
             "Metrics (no token):   http://{}/metrics",
             metrics.local_addr()?
         );
@@ -88,19 +96,22 @@ async fn run(config: Config, secrets: Secrets) -> Result<(), Box<dyn std::error:
         });
     }
     // Tests and scripts wait for this line.
-    println!("Listening on {}", listener.local_addr()?);
+    say!("Listening on {}", listener.local_addr()?);
     let limits = connect360_server::serve::ServeLimits {
         max_connections: config.max_connections as usize,
         trusted_proxies: config.trusted_proxies.clone(),
         ..Default::default()
     };
     let gateway = built.app.gateway.clone();
+    let delay = std::time::Duration::from_secs(config.shutdown_delay_seconds);
     connect360_server::serve::serve(listener, built.app.router, limits, async move {
         let signal = shutdown_signal().await;
         // Streams end now (their widgets connect again, to another replica behind a load
-        // balancer); requests under way get the grace period to finish.
-        tracing::info!(signal, "shutting down");
+        // balancer) and `/readyz` says so; after the delay the listener closes, and requests
+        // under way get the grace period to finish.
+        tracing::info!(signal, delay_seconds = delay.as_secs(), "shutting down");
         gateway.live.close_all();
+        tokio::time::sleep(delay).await;
     })
     .await?;
     Ok(())

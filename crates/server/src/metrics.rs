@@ -37,9 +37,21 @@ fn handle() -> &'static PrometheusHandle {
     })
 }
 
-/// Starts recording (before the first request, so the first one counts).
+/// Starts recording (before the first request, so the first one counts), and the upkeep that
+/// folds recorded latencies into their histograms every few seconds: without it they pile up
+/// until a scrape, and nobody may ever scrape.
 pub fn install() {
-    handle();
+    static UPKEEP: OnceLock<()> = OnceLock::new();
+    let handle = handle();
+    UPKEEP.get_or_init(|| {
+        tokio::spawn(async move {
+            let mut every = tokio::time::interval(std::time::Duration::from_secs(5));
+            loop {
+                every.tick().await;
+                handle.run_upkeep();
+            }
+        });
+    });
 }
 
 /// Counts every request by its route (the pattern, never the path: no ids in labels) and
@@ -97,7 +109,9 @@ pub async fn scrape(State(state): State<AppState>, headers: HeaderMap) -> Respon
     let presented = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "));
+        .and_then(|v| v.split_once(' '))
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+        .map(|(_, token)| token.trim());
     let matches = presented.is_some_and(|p| crate::credentials::constant_time_eq(p, token));
     if !matches {
         return (

@@ -15,9 +15,36 @@ use crate::app::AppState;
 /// A remote upstream is probed at most this often, however often `/readyz` is asked.
 const PROBE_EVERY: Duration = Duration::from_secs(5);
 
-/// The last upstream probe: when, and what it found.
+/// The last probes of the upstream and of the database: when, and what they found. `/readyz`
+/// is public: however often it is asked, neither is asked more than every few seconds.
 #[derive(Default)]
-pub struct UpstreamProbe(tokio::sync::Mutex<Option<(Instant, Result<(), &'static str>)>>);
+pub struct Probes {
+    upstream: tokio::sync::Mutex<Option<(Instant, Result<(), &'static str>)>>,
+    database: tokio::sync::Mutex<Option<(Instant, Result<(), &'static str>)>>,
+}
+
+/// The database is asked at most this often.
+const DATABASE_EVERY: Duration = Duration::from_secs(2);
+
+/// `probe`'s last result while younger than `every`, else a new one.
+async fn cached<F>(
+    last: &tokio::sync::Mutex<Option<(Instant, Result<(), &'static str>)>>,
+    every: Duration,
+    probe: F,
+) -> Result<(), &'static str>
+where
+    F: std::future::Future<Output = Result<(), &'static str>>,
+{
+    let mut last = last.lock().await;
+    match *last {
+        Some((at, result)) if at.elapsed() < every => result,
+        _ => {
+            let result = probe.await;
+            *last = Some((Instant::now(), result));
+            result
+        }
+    }
+}
 
 pub async fn healthz() -> &'static str {
     "ok"
@@ -25,21 +52,19 @@ pub async fn healthz() -> &'static str {
 
 pub async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
     let gateway = &state.gateway;
-    let database = gateway
-        .records(|tx| Ok(tx.sql.query_row("SELECT 1", [], |_| Ok(()))?))
-        .await
-        .map_err(|_| "not answering");
-    let upstream = {
-        let mut last = gateway.upstream_probe.0.lock().await;
-        match *last {
-            Some((at, result)) if at.elapsed() < PROBE_EVERY => result,
-            _ => {
-                let result = gateway.upstream.reachable().await;
-                *last = Some((Instant::now(), result));
-                result
-            }
-        }
-    };
+    let database = cached(&gateway.upstream_probe.database, DATABASE_EVERY, async {
+        gateway
+            .records(|tx| Ok(tx.sql.query_row("SELECT 1", [], |_| Ok(()))?))
+            .await
+            .map_err(|_| "not answering")
+    })
+    .await;
+    let upstream = cached(
+        &gateway.upstream_probe.upstream,
+        PROBE_EVERY,
+        gateway.upstream.reachable(),
+    )
+    .await;
     let serving = if gateway.live.is_closing() {
         Err("shutting down")
     } else {

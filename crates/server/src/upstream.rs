@@ -85,7 +85,7 @@ impl Upstream {
     /// from a remote Connect360 it is an `updateConversation` that changes nothing (its reply
     /// is the conversation); the local one is read directly.
     pub async fn conversation(&self, id: &str) -> Result<Conversation, ApiError> {
-        match self {
+        let result = match self {
             Upstream::Local { connect, .. } => {
                 let (connect, id) = (connect.clone(), id.to_owned());
                 tokio::task::spawn_blocking(move || connect.conversation(&id))
@@ -102,23 +102,26 @@ impl Upstream {
                 serde_json::from_value(reply)
                     .map_err(|e| bad_gateway(format!("unexpected conversation: {e}")))
             }
-        }
+        };
+        counted("conversation", result)
     }
 
     /// Stores the files of a multipart upload request.
     pub async fn upload(&self, request: Request) -> Result<Vec<FileRef>, ApiError> {
-        match self {
+        let result = match self {
             Upstream::Local { connect, .. } => connect.upload_request(request).await,
             Upstream::Remote(remote) => remote.upload(request).await,
-        }
+        };
+        counted("upload", result)
     }
 
     /// The file stored under `s3_key`.
     pub async fn asset(&self, s3_key: &str) -> Result<Asset, ApiError> {
-        match self {
+        let result = match self {
             Upstream::Local { connect, .. } => connect.asset(s3_key).await,
             Upstream::Remote(remote) => remote.asset(s3_key).await,
-        }
+        };
+        counted("asset", result)
     }
 
     /// Deletes an uploaded file no message names. The local Connect360 removes it; the
@@ -133,16 +136,28 @@ impl Upstream {
 
     /// The AI reply as server-sent events, streamed as they come.
     pub async fn ai_stream(&self, input: AiStreamInput) -> Result<Body, ApiError> {
-        match self {
+        let result = match self {
             Upstream::Local { connect, .. } => Ok(connect.ai_stream_body(input)),
             Upstream::Remote(remote) => remote.ai_stream(&input).await,
-        }
+        };
+        counted("ai-stream", result)
     }
 }
 
+/// Counts a call upstream by what it was and how it went (`ok`, or the status it failed with).
+fn counted<T>(what: &str, result: Result<T, ApiError>) -> Result<T, ApiError> {
+    let outcome = match &result {
+        Ok(_) => "ok".to_owned(),
+        Err(error) => error.code.http_status().to_string(),
+    };
+    crate::metrics::upstream_call(what, &outcome);
+    result
+}
+
 impl Upstream {
-    /// Whether the upstream answers at all (for `/readyz`): the local one always does; a remote
-    /// one when any HTTP answer comes from its host within a few seconds (no key is sent).
+    /// Whether the upstream answers (for `/readyz`): the local one always does; a remote one
+    /// when its host answers within a few seconds other than with a server error (no key is
+    /// sent).
     pub async fn reachable(&self) -> Result<(), &'static str> {
         match self {
             Upstream::Local { .. } => Ok(()),
@@ -234,6 +249,7 @@ impl RemoteConnect {
             .send()
             .await
         {
+            Ok(response) if response.status().is_server_error() => Err("unhealthy (5xx)"),
             Ok(_) => Ok(()),
             Err(error) if error.is_timeout() => Err("unreachable (timed out)"),
             Err(_) => Err("unreachable (no connection)"),
@@ -424,6 +440,8 @@ fn unreachable(error: reqwest::Error) -> ApiError {
     } else {
         "failed"
     };
+    // Without its URL: a query's input (ids, cursors) or an asset's key is no log's business.
+    let error = error.without_url();
     tracing::warn!(%error, "upstream request {what}");
     bad_gateway(format!("Connect360 {what}; please try again."))
 }

@@ -12,6 +12,7 @@ use serde_json::{json, Value};
 use tokio::io::{AsyncBufReadExt, BufReader};
 
 const KEY: &str = "plato_operator_test_key";
+const METRICS_TOKEN: &str = "metrics-token-of-32-bytes-or-more-0123";
 
 fn client() -> reqwest::Client {
     connect360_server::upstream::install_tls_provider();
@@ -54,29 +55,45 @@ async fn readiness_names_what_is_not_ready() {
 }
 
 #[tokio::test]
-async fn sigterm_ends_the_streams_at_once_and_exits_0_with_json_logs() {
+async fn sigterm_ends_the_streams_at_once_says_so_and_exits_0_with_json_logs() {
     let data = tempfile::tempdir().unwrap();
     let listen = format!("127.0.0.1:{}", free_port());
     let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_connect360-server"))
         .args(["--listen", &listen, "--data-dir"])
         .arg(data.path())
         .args(["--widget-dir", "/nonexistent", "--allowed-origin", SHOP])
-        .args(["--no-demo-bot", "--log-format", "json"])
+        .args([
+            "--no-demo-bot",
+            "--log-format",
+            "json",
+            "--shutdown-delay-seconds",
+            "2",
+        ])
         .env("CONNECT360_LOCAL_API_KEY", KEY)
         .env("RUST_LOG", "connect360_server=info")
         .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
         .kill_on_drop(true)
         .spawn()
         .unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let mut output = Vec::new();
-    while let Some(line) = lines.next_line().await.unwrap() {
-        let listening = line.starts_with("Listening on");
-        output.push(line);
-        if listening {
+    // With JSON logs the start-up lines go to standard error.
+    let mut banner = BufReader::new(child.stderr.take().unwrap()).lines();
+    while let Some(line) = banner.next_line().await.unwrap() {
+        if line.starts_with("Listening on") {
             break;
         }
     }
+    tokio::spawn(async move { while let Ok(Some(_)) = banner.next_line().await {} });
+    let logs = tokio::spawn({
+        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+        async move {
+            let mut all = Vec::new();
+            while let Ok(Some(line)) = lines.next_line().await {
+                all.push(line);
+            }
+            all
+        }
+    });
     let base = format!("http://{listen}");
     let client = client();
     let session: Value = client
@@ -105,24 +122,30 @@ async fn sigterm_ends_the_streams_at_once_and_exits_0_with_json_logs() {
     let pid = child.id().unwrap() as libc::pid_t;
     // SAFETY: a signal to the child this test started.
     assert_eq!(unsafe { libc::kill(pid, libc::SIGTERM) }, 0);
-    // The stream ends at once (not after the shutdown's grace period).
+    // The stream ends at once (not after the delay or the grace period).
     let ended = tokio::time::timeout(Duration::from_secs(3), async {
         while let Ok(Some(_)) = stream.chunk().await {}
     })
     .await;
     assert!(ended.is_ok(), "the event stream was not ended");
-    let status = tokio::time::timeout(Duration::from_secs(12), child.wait())
+    // During the delay the replica still answers, and says it is leaving.
+    let (status, body) = get(format!("{base}/readyz")).await;
+    assert_eq!(status, 503, "{body}");
+    assert_eq!(
+        serde_json::from_str::<Value>(&body).unwrap()["checks"]["serving"],
+        "shutting down"
+    );
+    let status = tokio::time::timeout(Duration::from_secs(15), child.wait())
         .await
         .expect("the process did not exit")
         .unwrap();
     assert!(status.success(), "{status}");
 
-    while let Some(line) = lines.next_line().await.unwrap() {
-        output.push(line);
-    }
+    let output = logs.await.unwrap();
+    assert!(!output.is_empty());
+    // Standard output is one JSON object a line, every line.
     let logs: Vec<Value> = output
         .iter()
-        .filter(|line| line.starts_with('{'))
         .map(|line| serde_json::from_str(line).unwrap_or_else(|e| panic!("{line}: {e}")))
         .collect();
     assert!(
@@ -166,7 +189,7 @@ async fn metrics_are_for_the_token_holder_and_move_with_the_traffic() {
         &["--no-demo-bot", "--metrics-listen", &private_listen],
         &[
             ("CONNECT360_LOCAL_API_KEY", KEY),
-            ("CONNECT360_METRICS_TOKEN", "metrics-secret-token"),
+            ("CONNECT360_METRICS_TOKEN", METRICS_TOKEN),
         ],
     )
     .await;
@@ -184,7 +207,7 @@ async fn metrics_are_for_the_token_holder_and_move_with_the_traffic() {
     let scrape = || async {
         let response = client
             .get(&url)
-            .bearer_auth("metrics-secret-token")
+            .bearer_auth(METRICS_TOKEN)
             .send()
             .await
             .unwrap();

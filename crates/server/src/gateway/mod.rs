@@ -95,8 +95,8 @@ pub struct Gateway {
     pub upload_reservations: quota::Reservations,
     /// Event streams and the watches that feed them.
     pub live: live::Live,
-    /// The last reachability probe of the upstream (`/readyz`).
-    pub upstream_probe: crate::operator::UpstreamProbe,
+    /// The last probes of the upstream and the database (`/readyz`).
+    pub upstream_probe: crate::operator::Probes,
 }
 
 impl Gateway {

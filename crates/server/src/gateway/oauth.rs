@@ -418,7 +418,8 @@ async fn finish_sign_in(
         )
         .await
         .map_err(|error| {
-            tracing::warn!(%error, "posting a sign-in result failed");
+            // Its code only: an upstream's message may echo what was posted.
+            tracing::warn!(code = ?error.code, "posting a sign-in result failed");
             (StatusCode::BAD_GATEWAY, lang)
         })?;
     Ok((lang, outcome))
