@@ -1118,7 +1118,7 @@ async fn an_ended_chat_asks_for_a_rating_named_in_words_and_a_choice_first() {
     submit_form(&shadow, ".c360-ended form");
     tick().await;
     assert_eq!(
-        find(&shadow, ".c360-ended [role=alert]")
+        find(&shadow, "#c360-rating-problem")
             .text_content()
             .as_deref(),
         Some("Önce bir puan seçin.")
