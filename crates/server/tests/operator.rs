@@ -19,6 +19,22 @@ fn client() -> reqwest::Client {
     reqwest::Client::new()
 }
 
+/// A new visitor's session on the server at `base`: (token, conversation id).
+async fn new_visitor(client: &reqwest::Client, base: &str) -> (String, String) {
+    let session: Value = client
+        .post(format!("{base}/api/widget/session"))
+        .header("origin", SHOP)
+        .json(&json!({"channelIdentifier": "example.com"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let field = |name: &str| session[name].as_str().unwrap().to_owned();
+    (field("token"), field("conversationId"))
+}
+
 async fn get(url: String) -> (u16, String) {
     let response = client().get(url).send().await.unwrap();
     (response.status().as_u16(), response.text().await.unwrap())
@@ -96,18 +112,8 @@ async fn sigterm_ends_the_streams_at_once_says_so_and_exits_0_with_json_logs() {
     });
     let base = format!("http://{listen}");
     let client = client();
-    let session: Value = client
-        .post(format!("{base}/api/widget/session"))
-        .header("origin", SHOP)
-        .json(&json!({"channelIdentifier": "example.com"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let token = session["token"].as_str().unwrap().to_owned();
-    let conversation = session["conversationId"].as_str().unwrap();
+    let (token, conversation) = new_visitor(&client, &base).await;
+    let conversation = conversation.as_str();
     let mut stream = client
         .get(format!("{base}/api/widget/events"))
         .query(&[("conversationId", conversation)])
@@ -222,17 +228,7 @@ async fn metrics_are_for_the_token_holder_and_move_with_the_traffic() {
     let before = series(&scrape().await, sessions);
     let mut token = String::new();
     for _ in 0..3 {
-        let session: Value = client
-            .post(format!("{}/api/widget/session", server.base))
-            .header("origin", SHOP)
-            .json(&json!({"channelIdentifier": "example.com"}))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        token = session["token"].as_str().unwrap().to_owned();
+        token = new_visitor(&client, &server.base).await.0;
     }
     let page = scrape().await;
     assert_eq!(series(&page, sessions) - before, 3.0, "{page}");
