@@ -14,6 +14,9 @@ step() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
 log="$(mktemp)"
 trap 'rm -f "$log"' EXIT
 counted() { "$@" 2>&1 | tee -a "$log"; }
+# A failed step also says how full the disk was: a linker that runs out of room crashes rather
+# than saying so.
+trap 'df -h . >&2; du -sh target >&2 2>/dev/null || true' ERR
 
 step "cargo fmt --check"
 cargo fmt --all -- --check
