@@ -7,7 +7,8 @@
 #   - wasm-bindgen-cli, exactly the wasm-bindgen version in Cargo.lock
 #   - wasm-opt from npm binaryen@132.0.0, terser and csso (the loader and its stylesheet) and playwright-core (tools/, npm ci), wasm-opt linked
 #     into cargo's bin so a new shell finds it
-#   - Debian chromium + chromium-driver (apt), for the browser and end-to-end tests
+#   - Debian chromium + chromium-driver (apt), for the browser and end-to-end tests, and
+#     redis-server, for the scale-out tests (replicas sharing their state)
 #   - cargo-fuzz 0.13.2 (cargo install), for the bounded fuzzing run (scripts/fuzz.sh)
 #   - wasm-split-cli from wasm_split_cli_support 0.2.4 (cargo install), which splits the release
 #     widget's rarely shown views into modules of their own (scripts/split-wasm.sh)
@@ -88,15 +89,21 @@ setup_wasm_opt_link() {
   [[ "$(readlink "$bin" 2>/dev/null)" == "$target" ]] || ln -sfn "$target" "$bin"
 }
 
-setup_chromium() {
-  if command -v chromium >/dev/null && command -v chromedriver >/dev/null; then
+# Debian packages: chromium and chromium-driver (browser and end-to-end tests), redis-server
+# (the replicas' shared state in the scale-out tests; started by the tests themselves).
+setup_debian_packages() {
+  if command -v chromium >/dev/null && command -v chromedriver >/dev/null &&
+    command -v redis-server >/dev/null; then
     return
   fi
-  say "installing Debian chromium and chromium-driver"
+  say "installing Debian chromium, chromium-driver and redis-server"
   local sudo=""
   [[ "$(id -u)" == 0 ]] || sudo="sudo"
   $sudo apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium chromium-driver >/dev/null
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium chromium-driver \
+    redis-server >/dev/null
+  # The package's own service is not wanted: each test starts a server on a port of its own.
+  $sudo service redis-server stop >/dev/null 2>&1 || true
 }
 
 setup_cargo_fuzz() {
@@ -120,7 +127,7 @@ setup_trunk
 setup_wasm_bindgen
 setup_npm_tools
 setup_wasm_opt_link
-setup_chromium
+setup_debian_packages
 setup_cargo_fuzz
 setup_wasm_split
 

@@ -14,6 +14,7 @@ use crate::config::{load_or_create_secret, Config, Secrets};
 use crate::gateway::identity::IdentityVerifier;
 use crate::gateway::oauth::OAuthConfig;
 use crate::gateway::rate_limit::{OpenStreamLimits, RateLimits};
+use crate::gateway::records::{redis::RedisState, Records};
 use crate::gateway::{Gateway, GatewayConfig};
 use crate::local::auth::ApiKey;
 use crate::local::{ai, bot, AiAgent, LocalConnect, Member, Workspace};
@@ -42,7 +43,7 @@ pub enum UpstreamParts {
     /// A remote Connect360; the gateway keeps its records in `records`.
     Remote {
         remote: RemoteConnect,
-        records: Arc<Store>,
+        records: Records,
     },
 }
 
@@ -161,6 +162,17 @@ pub fn build(config: &Config, secrets: &Secrets) -> Result<Built, Box<dyn std::e
     };
     let mut local_key_generated = false;
     let mut remote_origin = None;
+    if let Some(url) = &config.state {
+        crate::config::check_state_url(url)?;
+    }
+    if config.state.is_some() && config.local_upstream() {
+        return Err(
+            "--state shares the gateway's records between replicas in front of a remote \
+                    Connect360 (--upstream https://…); the local Connect360 keeps everything in \
+                    its own SQLite file and runs as one process"
+                .into(),
+        );
+    }
     let upstream = if config.local_upstream() {
         let (api_key, generated) = load_or_create_secret(
             secrets.local_api_key.as_deref(),
@@ -199,9 +211,16 @@ pub fn build(config: &Config, secrets: &Secrets) -> Result<Built, Box<dyn std::e
             .clone()
             .ok_or("--upstream names a remote Connect360: set PLATO_API_KEY to its API key")?;
         remote_origin = Some(origin.clone());
+        let records = match &config.state {
+            // Shared by every replica; the data dir's SQLite file is not opened for records.
+            Some(url) => {
+                Records::Redis(RedisState::connect(url, secrets.state_password.as_deref())?)
+            }
+            None => Records::Sqlite(store),
+        };
         UpstreamParts::Remote {
             remote: RemoteConnect::new(origin, &config.trpc_path, key)?,
-            records: store,
+            records,
         }
     };
     let widget_dir = config

@@ -27,7 +27,9 @@ pub enum LogFormat {
     PLATO_API_KEY               the API key for a remote --upstream (required then; never sent to browsers)\n  \
     CONNECT360_TOKEN_SECRET     signs visitor tokens (generated and stored in the data dir if unset)\n  \
     CONNECT360_IDENTITY_SECRET  HS256 secret the merchant signs logged-in users' identity tokens with\n  \
-    CONNECT360_METRICS_TOKEN    who may read /metrics on the main listener (a bearer token; unset: 404)"
+    CONNECT360_METRICS_TOKEN    who may read /metrics on the main listener (a bearer token; unset: 404)\n  \
+    CONNECT360_STATE_URL        --state: the Redis the replicas share\n  \
+    CONNECT360_STATE_PASSWORD   that Redis's password (never in the URL)"
 )]
 pub struct Config {
     /// Address to listen on.
@@ -107,6 +109,11 @@ pub struct Config {
         env = "CONNECT360_LOG_FORMAT"
     )]
     pub log_format: LogFormat,
+    /// Where the gateway keeps its records and rate limits when several replicas serve one
+    /// site: `redis://HOST:PORT/DB` (`rediss://` for TLS). The password comes from
+    /// `CONNECT360_STATE_PASSWORD` only. Unset: the data dir's SQLite file (one node).
+    #[arg(long, value_name = "URL", env = "CONNECT360_STATE_URL")]
+    pub state: Option<String>,
     /// How long a visitor token lives, in seconds (10 to 86 400); the widget renews it.
     #[arg(long, default_value_t = 900, value_parser = clap::value_parser!(u64).range(10..=86_400))]
     pub token_ttl_seconds: u64,
@@ -126,6 +133,8 @@ pub struct Secrets {
     pub plato_api_key: Option<String>,
     /// `CONNECT360_METRICS_TOKEN`
     pub metrics_token: Option<String>,
+    /// `CONNECT360_STATE_PASSWORD`
+    pub state_password: Option<String>,
 }
 
 /// HMAC keys shorter than this are refused at start-up: a short one can be guessed offline
@@ -162,8 +171,27 @@ impl Secrets {
             identity_secret: var("CONNECT360_IDENTITY_SECRET"),
             plato_api_key: var("PLATO_API_KEY"),
             metrics_token: var("CONNECT360_METRICS_TOKEN").map(|t| t.trim().to_owned()),
+            state_password: var("CONNECT360_STATE_PASSWORD"),
         }
     }
+}
+
+/// `--state`: a Redis URL without credentials (a process listing shows the command line).
+/// Checked at start rather than by the argument parser, whose message would repeat the URL.
+pub fn check_state_url(raw: &str) -> Result<(), String> {
+    let url = url::Url::parse(raw).map_err(|e| format!("--state is not a URL: {e}"))?;
+    if url.password().is_some() || !url.username().is_empty() {
+        return Err(
+            "--state must not carry a user or password: set CONNECT360_STATE_PASSWORD instead"
+                .into(),
+        );
+    }
+    if !matches!(url.scheme(), "redis" | "rediss") || url.host_str().is_none() {
+        return Err(format!(
+            "--state {raw:?} is not a Redis URL such as redis://127.0.0.1:6379/0"
+        ));
+    }
+    Ok(())
 }
 
 /// A tRPC mount path: it goes into the router, a URL and the console's page as it is.

@@ -53,10 +53,7 @@ pub async fn healthz() -> &'static str {
 pub async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
     let gateway = &state.gateway;
     let database = cached(&gateway.upstream_probe.database, DATABASE_EVERY, async {
-        gateway
-            .records(|tx| Ok(tx.sql.query_row("SELECT 1", [], |_| Ok(()))?))
-            .await
-            .map_err(|_| "not answering")
+        gateway.records.ping().await.map_err(|_| "not answering")
     })
     .await;
     let upstream = cached(
@@ -79,7 +76,11 @@ pub async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
     };
     let body = json!({
         "ready": ready,
-        "checks": {"database": word(database), "upstream": word(upstream), "serving": word(serving)},
+        "checks": {
+            gateway.records.check_name(): word(database),
+            "upstream": word(upstream),
+            "serving": word(serving),
+        },
     });
     (status, Json(body))
 }

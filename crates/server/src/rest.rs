@@ -15,7 +15,6 @@ use crate::error::ApiError;
 use crate::gateway::token::VisitorClaims;
 use crate::gateway::{quota, rate_limit, Gateway};
 use crate::local::auth::Permission;
-use crate::store::grants;
 use crate::upstream::Asset;
 
 fn forbidden(message: &str) -> ApiError {
@@ -41,8 +40,8 @@ async fn visitor_upload(
 ) -> Result<Vec<FileRef>, ApiError> {
     let limit = gateway.config.rate_limits.uploads_per_visitor;
     gateway
-        .limiter
-        .check(&format!("upload:{}", claims.external_id), limit)?;
+        .rate_check(&format!("upload:{}", claims.external_id), limit)
+        .await?;
     // The quotas of this visitor and of their address: what is left of both, less what
     // other uploads under way hold.
     let peer = request
@@ -60,14 +59,9 @@ async fn visitor_upload(
         gateway.config.rate_limits.upload_bytes_per_day,
         gateway.config.rate_limits.upload_bytes_per_address_per_day,
     ];
-    let (owned, since) = (keys.clone(), now_millis() - quota::WINDOW_MILLIS);
     let spent = gateway
-        .records(move |tx| {
-            owned
-                .iter()
-                .map(|key| quota::spent_since(tx, key, since))
-                .collect::<Result<Vec<_>, _>>()
-        })
+        .records
+        .spent_since(keys.clone(), now_millis() - quota::WINDOW_MILLIS)
         .await?;
     let left = keys
         .iter()
@@ -105,16 +99,14 @@ async fn visitor_upload(
     };
     let files = uploaded?;
     // Only files a visitor uploaded may go into their messages and back to them.
-    let recorded = files.clone();
+    let recorded = files
+        .iter()
+        .enumerate()
+        .map(|(index, file)| (file.clone(), sizes.get(index).copied().unwrap_or(0)))
+        .collect();
     gateway
-        .records(move |tx| {
-            for (index, file) in recorded.iter().enumerate() {
-                let size = sizes.get(index).copied().unwrap_or(0);
-                grants::grant_upload(tx, &claims.external_id, file, size)?;
-                quota::spend(tx, &keys, size)?;
-            }
-            Ok(())
-        })
+        .records
+        .record_uploads(&claims.external_id, recorded, keys)
         .await?;
     Ok(files)
 }
@@ -142,11 +134,11 @@ async fn visitor_asset(
 ) -> Result<Asset, ApiError> {
     let limit = gateway.config.rate_limits.downloads_per_visitor;
     gateway
-        .limiter
-        .check(&format!("download:{}", claims.external_id), limit)?;
-    let checked = key.clone();
+        .rate_check(&format!("download:{}", claims.external_id), limit)
+        .await?;
     let allowed = gateway
-        .records(move |tx| grants::may_download(tx, &claims.external_id, &checked))
+        .records
+        .may_download(&claims.external_id, &key)
         .await?;
     if !allowed {
         return Err(ApiError::new(
@@ -205,8 +197,8 @@ pub async fn ai_stream(
         Caller::Visitor { gateway, claims } => {
             let limit = gateway.config.rate_limits.streams_per_visitor;
             gateway
-                .limiter
-                .check(&format!("stream:{}", claims.external_id), limit)?;
+                .rate_check(&format!("stream:{}", claims.external_id), limit)
+                .await?;
             if gateway.config.ai_agent.as_deref() != Some(input.agent_id.as_str()) {
                 return Err(forbidden("This AI agent is not enabled for visitors."));
             }

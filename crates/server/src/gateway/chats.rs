@@ -24,7 +24,6 @@ use super::token::VisitorClaims;
 use super::Gateway;
 use crate::caller::Visitor;
 use crate::error::ApiError;
-use crate::store::{chats, grants};
 
 const MAX_ID_CHARS: usize = 200;
 
@@ -42,15 +41,17 @@ pub async fn start(
             "conversationId is an id of 1 to 200 characters.",
         ));
     }
-    gateway.count_life(&claims, "life")?;
+    gateway.count_life(&claims, "life").await?;
     Ok(Json(gateway.new_chat(&claims, id).await?))
 }
 
 pub async fn list(Visitor { gateway, claims }: Visitor) -> Result<Json<ChatList>, ApiError> {
-    gateway.limiter.check(
-        &format!("read:{}", claims.external_id),
-        gateway.config.rate_limits.reads_per_visitor,
-    )?;
+    gateway
+        .rate_check(
+            &format!("read:{}", claims.external_id),
+            gateway.config.rate_limits.reads_per_visitor,
+        )
+        .await?;
     Ok(Json(gateway.chats_of(&claims).await?))
 }
 
@@ -65,10 +66,7 @@ impl Gateway {
         ended: &str,
     ) -> Result<SessionResponse, ApiError> {
         self.require_current_conversation(claims, ended).await?;
-        let external = claims.external_id.clone();
-        let current = self
-            .records(move |tx| chats::current(tx, &external))
-            .await?;
+        let current = self.records.current_chat(&claims.external_id).await?;
         if current.as_deref() != Some(ended) {
             return Err(conflict(
                 "A newer chat has been started already; open a session to join it.",
@@ -115,25 +113,15 @@ impl Gateway {
                 },
             )
             .await?;
-        let (external, from, to, started_at, parent) = (
-            claims.external_id.clone(),
-            ended.to_owned(),
-            chat.id.clone(),
-            chat.created_at.clone(),
-            top.id.clone(),
-        );
         let moved = self
-            .records(move |tx| {
-                if !chats::move_current(tx, &external, &from, &to)? {
-                    return Ok(false);
-                }
-                grants::grant_conversation(tx, &external, &to)?;
-                chats::record(tx, &external, &to, &started_at)?;
-                // Deleting a conversation deletes its sub-conversations (§3.4): the empty-chat
-                // sweep leaves a parent of chats alone, even one with no message of its own.
-                grants::keep_conversation(tx, &parent)?;
-                Ok(true)
-            })
+            .records
+            .start_chat(
+                &claims.external_id,
+                ended,
+                &chat.id,
+                &chat.created_at,
+                &top.id,
+            )
             .await?;
         if !moved {
             // Another tab started one first: this one is nobody's, and goes.
@@ -166,14 +154,9 @@ impl Gateway {
         // rather than showing an empty list.
         self.require_own_conversation(claims, &claims.conversation_id)
             .await?;
-        let external = claims.external_id.clone();
         let (listed, current) = self
-            .records(move |tx| {
-                Ok((
-                    chats::list(tx, &external, MAX_LISTED_CHATS)?,
-                    chats::current(tx, &external)?,
-                ))
-            })
+            .records
+            .chats(&claims.external_id, MAX_LISTED_CHATS)
             .await?;
         // A few at a time; a chat whose newest message cannot be read now (its index still
         // being built, deleted upstream) is listed without it rather than failing the list.

@@ -37,10 +37,12 @@ pub async fn contact(
             "conversationId is an id of 1 to 200 characters.",
         ));
     }
-    gateway.limiter.check(
-        &format!("contact:{}", claims.external_id),
-        gateway.config.rate_limits.contact_forms_per_visitor,
-    )?;
+    gateway
+        .rate_check(
+            &format!("contact:{}", claims.external_id),
+            gateway.config.rate_limits.contact_forms_per_visitor,
+        )
+        .await?;
     gateway.record_contact(&claims, &input).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -113,8 +115,8 @@ impl Gateway {
         self.call_upstream_with(procedure::GET_OR_CREATE_CONVERSATION, &upsert)
             .await?;
         // Details given and no message yet (the team is away): the empty-chat sweep keeps it.
-        let conversation = input.conversation_id.clone();
-        self.records(move |tx| crate::store::grants::keep_conversation(tx, &conversation))
+        self.records
+            .keep_conversation(&input.conversation_id)
             .await?;
         Ok(())
     }

@@ -16,7 +16,6 @@ use super::token::VisitorClaims;
 use super::Gateway;
 use crate::caller::Visitor;
 use crate::error::ApiError;
-use crate::store::history_pages;
 
 /// Visible messages per history page (the API's largest page).
 pub const HISTORY_PAGE: usize = connect360_model::wire::limits::LIST_LIMIT_MAX as usize;
@@ -42,8 +41,8 @@ pub async fn history(
     }
     let limit = gateway.config.rate_limits.reads_per_visitor;
     gateway
-        .limiter
-        .check(&format!("read:{}", claims.external_id), limit)?;
+        .rate_check(&format!("read:{}", claims.external_id), limit)
+        .await?;
     Ok(Json(gateway.visitor_history(&claims, query).await?))
 }
 
@@ -87,9 +86,7 @@ impl Gateway {
         let (starts, newest, before_newest) = match self.extend_index(conversation).await {
             // The upstream no longer knows a page's start: the index is built again.
             Err(e) if e.code == ErrorCode::BadRequest => {
-                let id = conversation.to_owned();
-                self.records(move |tx| history_pages::forget(tx, &id))
-                    .await?;
+                self.records.forget_pages(conversation).await?;
                 self.extend_index(conversation).await?
             }
             other => other?,
@@ -111,10 +108,7 @@ impl Gateway {
     }
 
     async fn page_before(&self, conversation: &str, before: &str) -> Result<HistoryPage, ApiError> {
-        let id = conversation.to_owned();
-        let starts = self
-            .records(move |tx| history_pages::page_starts(tx, &id))
-            .await?;
+        let starts = self.records.page_starts(conversation).await?;
         // `before` must start a page this index holds; the page before it is asked for.
         let Some(page) = starts.iter().position(|s| s == before) else {
             return Err(ApiError::bad_request("Invalid cursor."));
@@ -148,10 +142,7 @@ impl Gateway {
         &self,
         conversation: &str,
     ) -> Result<(Vec<String>, Vec<Message>, Option<Vec<Message>>), ApiError> {
-        let id = conversation.to_owned();
-        let mut starts = self
-            .records(move |tx| history_pages::page_starts(tx, &id))
-            .await?;
+        let mut starts = self.records.page_starts(conversation).await?;
         let mut previous = None;
         for _ in 0..MAX_INDEX_STEPS {
             let page = self
@@ -161,8 +152,8 @@ impl Gateway {
                 return Ok((starts, page.items, previous));
             };
             starts.push(next.clone());
-            let (id, number) = (conversation.to_owned(), starts.len());
-            self.records(move |tx| history_pages::record_page_start(tx, &id, number, &next))
+            self.records
+                .record_page_start(conversation, starts.len(), &next)
                 .await?;
             previous = Some(page.items);
         }
@@ -186,17 +177,9 @@ impl Gateway {
                     .map(|f| (f.id.clone(), f.s3_key.clone()))
             })
             .collect();
-        if shown.is_empty() {
-            return Ok(());
-        }
-        let external = claims.external_id.clone();
-        self.records(move |tx| {
-            for (id, key) in &shown {
-                crate::store::grants::grant_file(tx, &external, id, key, false)?;
-            }
-            Ok(())
-        })
-        .await
+        self.records
+            .grant_shown_files(&claims.external_id, shown)
+            .await
     }
 }
 

@@ -12,7 +12,6 @@ use serde_json::json;
 use super::Gateway;
 use crate::clock::now_millis;
 use crate::error::ApiError;
-use crate::store::grants;
 
 /// An upload not attached to a message within an hour was abandoned.
 pub const UNATTACHED_FILE_TTL: Duration = Duration::from_secs(3600);
@@ -48,32 +47,23 @@ impl Gateway {
     /// the next sweep; it never stops the others.
     pub async fn sweep(&self, now: i64) -> Result<Swept, ApiError> {
         let mut swept = Swept::default();
-        let forget = now - super::quota::WINDOW_MILLIS;
-        self.records(move |tx| super::quota::forget_before(tx, forget))
-            .await?;
         // Away stretches a month over: no message can fall in them any more.
-        let ended = now - 30 * 24 * 3_600_000;
-        self.records(move |tx| grants::forget_away_stretches_before(tx, ended))
+        self.records
+            .forget_old(now - super::quota::WINDOW_MILLIS, now - 30 * 24 * 3_600_000)
             .await?;
         let before = now - UNATTACHED_FILE_TTL.as_millis() as i64;
-        let files = self
-            .records(move |tx| grants::unattached_uploads(tx, before, BATCH))
-            .await?;
+        let files = self.records.unattached_uploads(before, BATCH).await?;
         for (file_id, _) in files {
             if let Err(error) = self.upstream.discard_file(&file_id).await {
                 tracing::warn!(%error, file_id, "could not discard an abandoned upload");
                 continue;
             }
-            let ids = vec![file_id];
-            self.records(move |tx| grants::revoke_files(tx, &ids))
-                .await?;
+            self.records.revoke_files(vec![file_id]).await?;
             swept.files += 1;
         }
 
         let before = now - EMPTY_CONVERSATION_TTL.as_millis() as i64;
-        let idle = self
-            .records(move |tx| grants::idle_guest_conversations(tx, before, BATCH))
-            .await?;
+        let idle = self.records.idle_guest_conversations(before, BATCH).await?;
         for conversation in idle {
             match self.remove_if_empty(&conversation).await {
                 Ok(true) => swept.conversations += 1,
@@ -88,7 +78,7 @@ impl Gateway {
 
     /// Deletes a guest conversation that holds no message (true), or marks it kept.
     async fn remove_if_empty(&self, conversation: &str) -> Result<bool, ApiError> {
-        let id = conversation.to_owned();
+        let id = [conversation.to_owned()];
         let listed = self
             .call_upstream(
                 procedure::LIST_MESSAGES,
@@ -100,15 +90,13 @@ impl Gateway {
                 .map_err(|e| ApiError::internal(format!("unexpected upstream reply: {e}")))?,
             // Deleted upstream already (by the merchant, say): only the grants are left.
             Err(error) if error.code == ErrorCode::NotFound => {
-                self.records(move |tx| grants::revoke_conversations(tx, &[id]))
-                    .await?;
+                self.records.revoke_conversations(&id).await?;
                 return Ok(false);
             }
             Err(error) => return Err(error),
         };
         if !page.items.is_empty() || page.next_cursor.is_some() {
-            self.records(move |tx| grants::keep_conversation(tx, &id))
-                .await?;
+            self.records.keep_conversation(conversation).await?;
             return Ok(false);
         }
         match self
@@ -119,8 +107,7 @@ impl Gateway {
             Err(error) if error.code == ErrorCode::NotFound => {}
             Err(error) => return Err(error),
         }
-        self.records(move |tx| grants::revoke_conversations(tx, &[id]))
-            .await?;
+        self.records.revoke_conversations(&id).await?;
         Ok(true)
     }
 }

@@ -32,7 +32,6 @@ use super::Gateway;
 use crate::caller::Visitor;
 use crate::clock::{format_millis, now_millis};
 use crate::error::ApiError;
-use crate::store::grants;
 
 const MAX_ID_CHARS: usize = 200;
 
@@ -69,7 +68,7 @@ pub async fn end(
 ) -> Result<StatusCode, ApiError> {
     let Json(request) = request.map_err(|e| ApiError::rejected_body("The request", &e))?;
     check_id(&request.conversation_id)?;
-    gateway.count_life(&claims, "life")?;
+    gateway.count_life(&claims, "life").await?;
     gateway.end(&claims, &request.conversation_id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -105,7 +104,7 @@ pub async fn rate(
             .find(|l| l.code() == code)
             .ok_or_else(|| ApiError::bad_request("lang: one of en, ar, tr."))?,
     };
-    gateway.count_life(&claims, "life")?;
+    gateway.count_life(&claims, "life").await?;
     let rating = Rating {
         stars: request.rating,
         comment,
@@ -125,7 +124,7 @@ pub async fn state(
         .map_err(|e| ApiError::bad_request(format!("The query is not valid: {}", e.body_text())))?;
     check_id(&query.conversation_id)?;
     // Its own bucket: a widget polling the state never uses up the visitor's ends and ratings.
-    gateway.count_life(&claims, "life-read")?;
+    gateway.count_life(&claims, "life-read").await?;
     gateway
         .require_own_conversation(&claims, &query.conversation_id)
         .await?;
@@ -136,11 +135,16 @@ pub async fn state(
 
 impl Gateway {
     /// Counts a visitor's end, rating (bucket `life`) or state read (`life-read`).
-    pub(super) fn count_life(&self, claims: &VisitorClaims, bucket: &str) -> Result<(), ApiError> {
-        self.limiter.check(
+    pub(super) async fn count_life(
+        &self,
+        claims: &VisitorClaims,
+        bucket: &str,
+    ) -> Result<(), ApiError> {
+        self.rate_check(
             &format!("{bucket}:{}", claims.external_id),
             self.config.rate_limits.life_changes_per_visitor,
         )
+        .await
     }
 
     async fn metadata_of(&self, conversation: &str) -> Result<Metadata, ApiError> {
@@ -197,18 +201,13 @@ impl Gateway {
                 "This chat has not ended; it can be rated once it has.",
             ));
         }
-        let owned = conversation.to_owned();
-        let taken = self
-            .records(move |tx| grants::take_rating(tx, &owned))
-            .await?;
+        let taken = self.records.take_rating(conversation).await?;
         if state.rated || !taken {
             return Err(conflict("This chat has already been rated."));
         }
         let written = self.write_rating(claims, conversation, rating).await;
         if written.is_err() {
-            let owned = conversation.to_owned();
-            self.records(move |tx| grants::give_back_rating(tx, &owned))
-                .await?;
+            self.records.give_back_rating(conversation).await?;
         }
         written
     }

@@ -300,10 +300,12 @@ pub async fn events(
         ));
     }
     let limits = gateway.config.rate_limits;
-    gateway.limiter.check(
-        &format!("events:{}", claims.external_id),
-        limits.event_streams_per_visitor,
-    )?;
+    gateway
+        .rate_check(
+            &format!("events:{}", claims.external_id),
+            limits.event_streams_per_visitor,
+        )
+        .await?;
     gateway
         .require_own_conversation(&claims, &query.conversation_id)
         .await?;

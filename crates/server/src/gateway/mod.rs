@@ -17,19 +17,19 @@ pub mod policy;
 pub mod quota;
 pub mod rate_limit;
 pub mod receipts;
+pub mod records;
 pub mod session;
 pub mod token;
 pub mod uploads;
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use serde_json::Value;
 
 use crate::error::ApiError;
-use crate::store::Store;
 use crate::upstream::Upstream;
-use rate_limit::{RateLimiter, RateLimits};
+use rate_limit::{Rate, RateLimiter, RateLimits};
+use records::Records;
 
 /// How the gateway is configured.
 #[derive(Debug, Clone)]
@@ -88,9 +88,10 @@ pub struct Gateway {
     pub config: GatewayConfig,
     /// Where visitors' calls go, with the API key added there.
     pub upstream: Upstream,
-    /// The gateway's own records.
-    records: Arc<Store>,
-    pub limiter: RateLimiter,
+    /// The gateway's own records: SQLite, or Redis shared by every replica.
+    pub records: Records,
+    /// Rate limits kept in memory, when the records are not shared.
+    limiter: RateLimiter,
     /// Upload bytes held by uploads under way.
     pub upload_reservations: quota::Reservations,
     /// Event streams and the watches that feed them.
@@ -100,7 +101,7 @@ pub struct Gateway {
 }
 
 impl Gateway {
-    pub fn new(config: GatewayConfig, upstream: Upstream, records: Arc<Store>) -> Self {
+    pub fn new(config: GatewayConfig, upstream: Upstream, records: Records) -> Self {
         Gateway {
             config,
             upstream,
@@ -136,15 +137,10 @@ impl Gateway {
         self.upstream.call(path, input).await
     }
 
-    /// Runs `body` against the gateway's own records.
-    pub async fn records<T: Send + 'static>(
-        &self,
-        body: impl FnOnce(&crate::store::Tx<'_>) -> Result<T, ApiError> + Send + 'static,
-    ) -> Result<T, ApiError> {
-        let store = self.records.clone();
-        tokio::task::spawn_blocking(move || store.transaction(body))
-            .await
-            .unwrap_or_else(|e| Err(ApiError::internal(e.to_string())))
+    /// Takes one request of `rate` under `key` (`send:<visitor>`, …), or 429 with the
+    /// seconds until the next is allowed; one limit across replicas that share their state.
+    pub async fn rate_check(&self, key: &str, rate: Rate) -> Result<(), ApiError> {
+        self.records.rate_check(&self.limiter, key, rate).await
     }
 
     /// The claims of the visitor token in `Authorization`/`x-api-key`, or 401.

@@ -25,11 +25,11 @@ use connect360_model::validate::{decode_agent_value, AgentValue, Options};
 use connect360_model::wire::{
     procedure, ErrorCode, MessagePage, SenderType, SignInStartRequest, SignInStartResponse,
 };
-use rusqlite::OptionalExtension;
 use serde::Deserialize;
 use serde_json::json;
 use sha2::{Digest, Sha256};
 
+use super::records::SignInState;
 use super::Gateway;
 use crate::caller::{OnGateway, Visitor};
 use crate::clock::{now_millis, random_token};
@@ -132,20 +132,7 @@ pub async fn binding(
         return Err(unbound());
     };
     let (hash, external) = (state_hash(&browser), claims.external_id.clone());
-    let live = gateway
-        .records(move |tx| {
-            Ok(tx
-                .sql
-                .query_row(
-                    "SELECT 1 FROM gateway_oauth_states WHERE browser_hash = ?1
-                     AND external_id = ?2 AND used = 0 AND expires_at >= ?3 LIMIT 1",
-                    rusqlite::params![hash, external, now_millis()],
-                    |_| Ok(()),
-                )
-                .optional()?
-                .is_some())
-        })
-        .await?;
+    let live = gateway.records.sign_in_waiting(&hash, &external).await?;
     if live {
         Ok(StatusCode::NO_CONTENT)
     } else {
@@ -176,8 +163,8 @@ async fn start_sign_in(
     })?;
     let limit = gateway.config.rate_limits.sends_per_visitor;
     gateway
-        .limiter
-        .check(&format!("sign-in:{}", claims.external_id), limit)?;
+        .rate_check(&format!("sign-in:{}", claims.external_id), limit)
+        .await?;
     let request: SignInStartRequest = serde_json::from_slice(body)
         .map_err(|e| ApiError::bad_request(format!("Invalid sign-in request: {e}")))
         .and_then(|v: serde_json::Value| parse_input(v))?;
@@ -235,39 +222,18 @@ async fn start_sign_in(
     }
     let state = random_token(STATE_CHARS);
     let browser_hash = state_hash(browser);
-    let row = (
-        state_hash(&state),
-        claims.external_id.clone(),
-        request.conversation_id.clone(),
-        request.message_id.clone(),
-        request.suggestion.clone(),
-        lang.code().to_owned(),
-        now_millis() + STATE_TTL_MILLIS,
-    );
+    let signing_in = SignInState {
+        external_id: claims.external_id.clone(),
+        conversation_id: request.conversation_id.clone(),
+        message_id: request.message_id.clone(),
+        suggestion: request.suggestion.clone(),
+        lang: lang.code().to_owned(),
+        expires_at: now_millis() + STATE_TTL_MILLIS,
+        browser_hash,
+    };
     gateway
-        .records(move |tx| {
-            // Expired states are of no use to anyone: drop them as new ones come.
-            tx.sql.execute(
-                "DELETE FROM gateway_oauth_states WHERE expires_at < ?1",
-                [now_millis() - STATE_TTL_MILLIS],
-            )?;
-            tx.sql.execute(
-                "INSERT INTO gateway_oauth_states (state_hash, external_id, conversation_id,
-                 message_id, suggestion, lang, expires_at, browser_hash)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-                rusqlite::params![
-                    row.0,
-                    row.1,
-                    row.2,
-                    row.3,
-                    row.4,
-                    row.5,
-                    row.6,
-                    browser_hash
-                ],
-            )?;
-            Ok(())
-        })
+        .records
+        .start_sign_in(&state_hash(&state), signing_in)
         .await?;
 
     let oauth_request = &request_oauth.oauth;
@@ -301,14 +267,6 @@ pub struct CallbackQuery {
     pub error: Option<String>,
     #[serde(default)]
     pub error_description: Option<String>,
-}
-
-/// A state's binding, read once.
-struct Bound {
-    external_id: String,
-    conversation_id: String,
-    message_id: String,
-    lang: String,
 }
 
 /// `GET /api/widget/oauth/callback`
@@ -351,28 +309,12 @@ async fn finish_sign_in(
     let browser_hash = state_hash(browser);
     // Consumed before anything is posted: a second use of the same state finds nothing, and
     // a browser without the starting browser's cookie finds nothing either.
+    if browser.is_empty() {
+        return Err((StatusCode::BAD_REQUEST, Lang::En));
+    }
     let bound = gateway
-        .records(move |tx| {
-            let bound = tx
-                .sql
-                .query_row(
-                    "UPDATE gateway_oauth_states SET used = 1
-                     WHERE state_hash = ?1 AND used = 0 AND expires_at >= ?2
-                       AND browser_hash = ?3 AND ?3 != ?4
-                     RETURNING external_id, conversation_id, message_id, lang",
-                    rusqlite::params![hash, now_millis(), browser_hash, state_hash("")],
-                    |r| {
-                        Ok(Bound {
-                            external_id: r.get(0)?,
-                            conversation_id: r.get(1)?,
-                            message_id: r.get(2)?,
-                            lang: r.get(3)?,
-                        })
-                    },
-                )
-                .optional()?;
-            Ok(bound)
-        })
+        .records
+        .take_sign_in(&hash, &browser_hash)
         .await
         .map_err(|_| (StatusCode::INTERNAL_SERVER_ERROR, Lang::En))?
         .ok_or((StatusCode::BAD_REQUEST, Lang::En))?;

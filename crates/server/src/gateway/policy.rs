@@ -15,8 +15,7 @@ use super::token::VisitorClaims;
 use super::Gateway;
 use crate::error::parse_input;
 use crate::error::ApiError;
-use crate::store::chats;
-use crate::store::grants::{self, Idempotency};
+use crate::store::grants::Idempotency;
 use connect360_model::wire::limits::MAX_IDEMPOTENCY_KEY_CHARS;
 
 /// How long a repeated send waits for the first one with the same key to finish.
@@ -45,7 +44,7 @@ impl Gateway {
         match path {
             procedure::SEND => {
                 let limit = self.config.rate_limits.sends_per_visitor;
-                self.limiter.check(&format!("send:{}", claims.external_id), limit)?;
+                self.rate_check(&format!("send:{}", claims.external_id), limit).await?;
                 let body_hash = body_hash(&input);
                 let input = parse_input(input)?;
                 match idempotency_key {
@@ -55,7 +54,7 @@ impl Gateway {
             }
             procedure::LIST_MESSAGES => {
                 let limit = self.config.rate_limits.reads_per_visitor;
-                self.limiter.check(&format!("read:{}", claims.external_id), limit)?;
+                self.rate_check(&format!("read:{}", claims.external_id), limit).await?;
                 self.visitor_list(claims, parse_input(input)?).await
             }
             _ => Err(forbidden(format!(
@@ -73,9 +72,9 @@ impl Gateway {
         claims: &VisitorClaims,
         conversation_id: &str,
     ) -> Result<(), ApiError> {
-        let (external, conversation) = (claims.external_id.clone(), conversation_id.to_owned());
         let granted = self
-            .records(move |tx| grants::has_conversation(tx, &external, &conversation))
+            .records
+            .has_conversation(&claims.external_id, conversation_id)
             .await?;
         if granted {
             Ok(())
@@ -108,14 +107,9 @@ impl Gateway {
                 "Earlier chats can be read, not written in: write in the current chat.",
             ));
         }
-        let (external, conversation) = (claims.external_id.clone(), conversation_id.to_owned());
         let (granted, current) = self
-            .records(move |tx| {
-                Ok((
-                    grants::has_conversation(tx, &external, &conversation)?,
-                    chats::current(tx, &external)?,
-                ))
-            })
+            .records
+            .access(&claims.external_id, conversation_id)
             .await?;
         // No current chat recorded yet (a token from before chats were kept): the token's.
         if !granted || current.is_some_and(|c| c != conversation_id) {
@@ -146,10 +140,9 @@ impl Gateway {
         }
         let deadline = tokio::time::Instant::now() + IN_FLIGHT_WAIT;
         loop {
-            let (external, owned_key) = (claims.external_id.clone(), key.to_owned());
-            let hash = body_hash.clone();
             let state = self
-                .records(move |tx| grants::claim_idempotency_key(tx, &external, &owned_key, &hash))
+                .records
+                .claim_idempotency_key(&claims.external_id, key, &body_hash)
                 .await?;
             match state {
                 Idempotency::OtherBody => {
@@ -181,14 +174,8 @@ impl Gateway {
             let result = gateway.visitor_send(&claims, input).await;
             let response = result.as_ref().ok().map(Value::to_string);
             gateway
-                .records(move |tx| {
-                    grants::finish_idempotency_key(
-                        tx,
-                        &claims.external_id,
-                        &key,
-                        response.as_deref(),
-                    )
-                })
+                .records
+                .finish_idempotency_key(&claims.external_id, &key, response)
                 .await?;
             result
         })
@@ -250,10 +237,7 @@ impl Gateway {
             }
         }
         for id in input.attachment_ids.clone().unwrap_or_default() {
-            let external = claims.external_id.clone();
-            let owned = self
-                .records(move |tx| grants::uploaded_file(tx, &external, &id))
-                .await?;
+            let owned = self.records.uploaded_file(&claims.external_id, &id).await?;
             if !owned {
                 return Err(forbidden("A visitor may attach only files they uploaded."));
             }
@@ -263,9 +247,9 @@ impl Gateway {
         let conversation = input.conversation_id.clone();
         let mut away_stretch = None;
         if let Some(back_at) = self.config.away_until() {
-            let id = conversation.clone();
             let first = self
-                .records(move |tx| grants::first_while_away(tx, &id, back_at))
+                .records
+                .first_while_away(&conversation, back_at)
                 .await?;
             if first {
                 input.flags = Some(vec![OFFLINE_FLAG.to_owned()]);
@@ -285,9 +269,7 @@ impl Gateway {
             Err(error) => {
                 if let Some(back_at) = away_stretch {
                     // Not stored: the flag goes on the next message (this one's retry).
-                    let id = conversation.clone();
-                    self.records(move |tx| grants::forget_away(tx, &id, back_at))
-                        .await?;
+                    self.records.forget_away(&conversation, back_at).await?;
                 }
                 return Err(error);
             }
@@ -300,8 +282,8 @@ impl Gateway {
         }
         if !attached.is_empty() {
             // Attached files are kept; the clean-up takes only files no message names.
-            let external = claims.external_id.clone();
-            self.records(move |tx| grants::mark_attached(tx, &external, &attached))
+            self.records
+                .mark_attached(&claims.external_id, attached)
                 .await?;
         }
         Ok(sent)

@@ -107,6 +107,20 @@ impl Default for RateLimits {
     }
 }
 
+/// The 429 for `key`, allowed again in `wait` seconds; counted by the key's kind.
+pub fn limited(key: &str, wait: u64) -> ApiError {
+    let wait = wait.max(1);
+    // Labelled by the key's kind ("send", "read", …), never by whose it is.
+    crate::metrics::rate_limited(key.split(':').next().unwrap_or(""));
+    ApiError {
+        retry_after: Some(wait),
+        ..ApiError::new(
+            ErrorCode::TooManyRequests,
+            format!("Too many requests; try again in {wait} s."),
+        )
+    }
+}
+
 #[derive(Debug)]
 struct Bucket {
     tokens: f64,
@@ -188,15 +202,7 @@ impl RateLimiter {
             return Ok(());
         }
         let wait = ((1.0 - bucket.tokens) * per_token).ceil().max(1.0) as u64;
-        // Labelled by the key's kind ("send", "read", …), never by whose it is.
-        crate::metrics::rate_limited(key.split(':').next().unwrap_or(""));
-        Err(ApiError {
-            retry_after: Some(wait),
-            ..ApiError::new(
-                ErrorCode::TooManyRequests,
-                format!("Too many requests; try again in {wait} s."),
-            )
-        })
+        Err(limited(key, wait))
     }
 }
 

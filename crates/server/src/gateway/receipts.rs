@@ -33,10 +33,12 @@ pub async fn seen(
             "conversationId and messageId are ids of 1 to 200 characters.",
         ));
     }
-    gateway.limiter.check(
-        &format!("seen:{}", claims.external_id),
-        gateway.config.rate_limits.seen_reports_per_visitor,
-    )?;
+    gateway
+        .rate_check(
+            &format!("seen:{}", claims.external_id),
+            gateway.config.rate_limits.seen_reports_per_visitor,
+        )
+        .await?;
     gateway.record_seen(&claims, &report).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -17,7 +17,6 @@ use crate::caller::OnGateway;
 use crate::clock::{format_millis, now_millis, random_token};
 use crate::error::parse_input;
 use crate::error::ApiError;
-use crate::store::{chats, grants};
 
 /// A guest id is `guest_` plus 16 to 64 letters and digits; anything else gets a new one.
 fn valid_visitor_id(id: &str) -> bool {
@@ -75,10 +74,12 @@ pub async fn create(
     let limit = gateway.config.rate_limits.sessions_per_address;
     let address =
         rate_limit::client_address(client.ip(), &headers, &gateway.config.trusted_proxies);
-    gateway.limiter.check(
-        &format!("session:{}", rate_limit::address_key(address)),
-        limit,
-    )?;
+    gateway
+        .rate_check(
+            &format!("session:{}", rate_limit::address_key(address)),
+            limit,
+        )
+        .await?;
     Ok(Json(open_session(&gateway, &headers, &body).await?))
 }
 
@@ -136,12 +137,11 @@ async fn open_session(
     if let Some(identity) = &identity {
         // A browser whose guest was already merged into another person starts afresh, so the
         // second person to sign in on a shared browser gets none of the first one's chats.
-        let (guest, known) = (visitor_id.clone(), identity.sub.clone());
         let merged_into_other = gateway
-            .records(move |tx| {
-                Ok(grants::merged_into(tx, &guest)?.is_some_and(|owner| owner != known))
-            })
-            .await?;
+            .records
+            .merged_into(&visitor_id)
+            .await?
+            .is_some_and(|owner| owner != identity.sub);
         if merged_into_other {
             visitor_id = new_visitor_id();
         }
@@ -205,47 +205,24 @@ async fn open_session(
             .call_upstream(procedure::CLAIM_GUEST_CONVERSATIONS, to_input(&claim)?)
             .await?;
     }
-    let (guest, known, top, started_at) = (
-        visitor_id.clone(),
-        external_id.clone(),
-        conversation.id.clone(),
-        conversation.created_at.clone(),
-    );
-    let current = gateway
-        .records(move |tx| {
-            grants::grant_conversation(tx, &known, &top)?;
-            if identified {
-                // What the guest could reach is now the known customer's alone: the guest's
-                // grants move, so a guest token of this browser loses them at once.
-                grants::merge_guest_into(tx, &guest, &known)?;
-            }
-            chats::record(tx, &known, &top, &started_at)?;
-            // A chat the visitor started after an end is where they write, while it is
-            // theirs; else their top-level conversation.
-            match chats::current(tx, &known)? {
-                Some(current) if current != top => {
-                    grants::grant_conversation(tx, &known, &current)?;
-                    Ok(Some(current))
-                }
-                _ => {
-                    chats::set_current(tx, &known, &top)?;
-                    Ok(None)
-                }
-            }
-        })
+    let opened = gateway
+        .records
+        .open_session(
+            &external_id,
+            &conversation.id,
+            &conversation.created_at,
+            identified.then_some(visitor_id.as_str()),
+        )
         .await?;
-    let conversation = match current {
+    let conversation = match opened.current {
         None => conversation,
         Some(current) => match gateway.upstream.conversation(&current).await {
             Ok(chat) => chat,
             // Deleted upstream behind the gateway's back: forgotten, the top-level one opens.
             Err(error) if error.code == ErrorCode::NotFound => {
-                let (known, top) = (external_id.clone(), conversation.id.clone());
                 gateway
-                    .records(move |tx| {
-                        grants::revoke_conversations(tx, &[current])?;
-                        chats::set_current(tx, &known, &top)
-                    })
+                    .records
+                    .fall_back_to_top(&external_id, &current, &conversation.id)
                     .await?;
                 conversation
             }

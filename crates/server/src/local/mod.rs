@@ -210,7 +210,7 @@ impl Gateway {
     /// A gateway in front of the in-process local Connect360, acting with `key`; its records
     /// share the local store's file.
     pub fn in_front_of_local(config: GatewayConfig, local: Arc<LocalConnect>, key: ApiKey) -> Self {
-        let records = local.store.clone();
+        let records = crate::gateway::records::Records::Sqlite(local.store.clone());
         Gateway::new(
             config,
             Upstream::Local {

@@ -12,6 +12,7 @@ pub mod files;
 pub mod grants;
 pub mod history_pages;
 pub mod messages;
+pub mod sign_ins;
 
 use std::path::Path;
 use std::sync::Mutex;
