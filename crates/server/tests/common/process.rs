@@ -63,11 +63,13 @@ pub async fn spawn(args: &[&str], env: &[(&str, &str)]) -> Process {
     }
 }
 
-/// Debian's `redis-server` on a free loopback port, keeping nothing on disk; killed when
-/// dropped. `stop` and `start_again` take it away mid-test and bring it back on the same port.
+/// Debian's `redis-server` on a free loopback port, writing every change to its append-only
+/// file before answering (as docs/deploy.md asks of a production Redis); killed when dropped.
+/// `stop` and `start_again` take it away mid-test and bring it back, with its data.
 pub struct RedisServer {
     child: Option<Child>,
     pub port: u16,
+    dir: tempfile::TempDir,
 }
 
 impl RedisServer {
@@ -75,6 +77,7 @@ impl RedisServer {
         let mut server = RedisServer {
             child: None,
             port: free_port(),
+            dir: tempfile::tempdir().unwrap(),
         };
         server.start_again().await;
         server
@@ -88,13 +91,15 @@ impl RedisServer {
     pub async fn start_again(&mut self) {
         let child = Command::new("redis-server")
             .args(["--port", &self.port.to_string(), "--bind", "127.0.0.1"])
+            .arg("--dir")
+            .arg(self.dir.path())
             .args([
                 "--save",
                 "",
                 "--appendonly",
-                "no",
-                "--protected-mode",
                 "yes",
+                "--appendfsync",
+                "always",
             ])
             .stdout(Stdio::null())
             .stderr(Stdio::inherit())

@@ -1,0 +1,379 @@
+//! Two gateway replicas sharing their state in Redis (`--state`), for real: Debian's
+//! `redis-server`, a local Connect360 process as the upstream, two gateway processes in
+//! front of it, and a round-robin proxy in front of those that sends every new connection to
+//! the next replica. The client opens a connection per request, so a visitor alternates
+//! replicas at every step — and nothing they do is refused for it.
+
+mod common;
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use common::process::{spawn, Process, RedisServer, SHOP};
+use serde_json::{json, Value};
+
+const KEY: &str = "plato_replicas_test_key";
+const TOKEN_SECRET: &str = "replicas-share-this-token-secret-of-32-bytes";
+const AUTHORIZE_URL: &str = "https://id.shop.example/oauth/authorize";
+const FIXTURES: &str = include_str!("../../../fixtures/rich-messages.json");
+
+/// A round-robin TCP proxy: connection `n` goes to `backends[n % len]`.
+struct Proxy {
+    base: String,
+    /// Connections each backend was given.
+    served: Arc<Vec<AtomicUsize>>,
+}
+
+impl Proxy {
+    fn bind() -> (tokio::net::TcpListener, String) {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.set_nonblocking(true).unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        (tokio::net::TcpListener::from_std(listener).unwrap(), base)
+    }
+
+    fn start(listener: tokio::net::TcpListener, base: String, backends: Vec<String>) -> Proxy {
+        let served: Arc<Vec<AtomicUsize>> =
+            Arc::new(backends.iter().map(|_| AtomicUsize::new(0)).collect());
+        let counts = served.clone();
+        tokio::spawn(async move {
+            let mut next = 0;
+            loop {
+                let Ok((mut inbound, _)) = listener.accept().await else {
+                    return;
+                };
+                let index = next % backends.len();
+                next += 1;
+                counts[index].fetch_add(1, Ordering::Relaxed);
+                let backend = backends[index].trim_start_matches("http://").to_owned();
+                tokio::spawn(async move {
+                    if let Ok(mut outbound) = tokio::net::TcpStream::connect(backend).await {
+                        let _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound).await;
+                    }
+                });
+            }
+        });
+        Proxy { base, served }
+    }
+
+    fn served(&self) -> Vec<usize> {
+        self.served
+            .iter()
+            .map(|c| c.load(Ordering::Relaxed))
+            .collect()
+    }
+}
+
+/// A deployment: Redis, the upstream, two replicas and the proxy in front of them.
+struct Deployment {
+    redis: RedisServer,
+    upstream: Process,
+    replicas: Vec<Process>,
+    proxy: Proxy,
+}
+
+impl Deployment {
+    async fn start() -> Deployment {
+        let redis = RedisServer::start().await;
+        let upstream = spawn(&["--no-demo-bot"], &[("CONNECT360_LOCAL_API_KEY", KEY)]).await;
+        let (listener, base) = Proxy::bind();
+        let mut replicas = Vec::new();
+        for _ in 0..2 {
+            let args = [
+                "--upstream",
+                &upstream.base,
+                "--state",
+                &redis.url(),
+                "--public-url",
+                &base,
+                "--oauth-authorize-url",
+                AUTHORIZE_URL,
+            ];
+            let env = [
+                ("PLATO_API_KEY", KEY),
+                ("CONNECT360_TOKEN_SECRET", TOKEN_SECRET),
+            ];
+            replicas.push(spawn(&args, &env).await);
+        }
+        let backends = replicas.iter().map(|r| r.base.clone()).collect();
+        let proxy = Proxy::start(listener, base, backends);
+        Deployment {
+            redis,
+            upstream,
+            replicas,
+            proxy,
+        }
+    }
+
+    /// `path` at the proxy.
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.proxy.base)
+    }
+
+    /// What the upstream holds for `conversation`, read with its key.
+    async fn stored(&self, conversation: &str) -> Vec<Value> {
+        let (status, page) = trpc(
+            &self.upstream.base,
+            KEY,
+            "v1.connect.listMessages",
+            json!({"conversationId": conversation}),
+        )
+        .await;
+        assert_eq!(status, 200, "{page}");
+        page["result"]["data"]["items"].as_array().unwrap().clone()
+    }
+}
+
+/// A connection per request: the proxy hands each to the next replica.
+fn client() -> reqwest::Client {
+    connect360_server::upstream::install_tls_provider();
+    reqwest::Client::builder()
+        .pool_max_idle_per_host(0)
+        .build()
+        .unwrap()
+}
+
+async fn json_of(response: reqwest::Response) -> (u16, Value) {
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
+async fn trpc(base: &str, credential: &str, path: &str, input: Value) -> (u16, Value) {
+    let url = format!("{base}/api/trpc/{path}");
+    let request = if path.ends_with("listMessages") {
+        client().get(url).query(&[("input", input.to_string())])
+    } else {
+        client().post(url).json(&input)
+    };
+    json_of(request.bearer_auth(credential).send().await.unwrap()).await
+}
+
+/// A new visitor's session through the proxy: (token, conversation id).
+async fn session(deployment: &Deployment) -> (String, String) {
+    let (status, body) = json_of(
+        client()
+            .post(deployment.url("/api/widget/session"))
+            .header("origin", SHOP)
+            .json(&json!({"channelIdentifier": "example.com"}))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let field = |name: &str| body[name].as_str().unwrap().to_owned();
+    (field("token"), field("conversationId"))
+}
+
+async fn send(deployment: &Deployment, token: &str, input: Value) -> (u16, Value) {
+    trpc(&deployment.proxy.base, token, "v1.connect.send", input).await
+}
+
+#[tokio::test]
+async fn a_visitor_alternating_replicas_at_every_request_is_never_refused() {
+    let deployment = Deployment::start().await;
+    let (token, conversation) = session(&deployment).await;
+
+    // Upload on one replica, send it on the other, download it on the first.
+    let form = reqwest::multipart::Form::new().part(
+        "file",
+        reqwest::multipart::Part::bytes(b"order 1042".to_vec()).file_name("receipt.txt"),
+    );
+    let (status, uploaded) = json_of(
+        client()
+            .post(deployment.url("/api/v1/connect/attachments"))
+            .bearer_auth(&token)
+            .multipart(form)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, 200, "{uploaded}");
+    let file = uploaded["files"][0].clone();
+    let (status, sent) = send(
+        &deployment,
+        &token,
+        json!({"conversationId": conversation, "content": {"en": "My receipt"},
+               "attachmentIds": [file["id"]]}),
+    )
+    .await;
+    assert_eq!(status, 200, "{sent}");
+    let download = client()
+        .get(deployment.url(&format!(
+            "/api/v1/connect/assets/{}",
+            file["s3Key"].as_str().unwrap()
+        )))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(download.status(), 200);
+    assert_eq!(download.bytes().await.unwrap().as_ref(), b"order 1042");
+
+    // A sign-in started on one replica returns to the other.
+    let all: Vec<Value> = serde_json::from_str(FIXTURES).unwrap();
+    let f09 = all.iter().find(|f| f["fixture"] == "F09-sign-in").unwrap();
+    let (status, asked) = trpc(
+        &deployment.upstream.base,
+        KEY,
+        "v1.connect.send",
+        json!({"conversationId": conversation, "content": {"en": f09["message"]["content"]["en"]}}),
+    )
+    .await;
+    assert_eq!(status, 200, "{asked}");
+    let started = client()
+        .post(deployment.url("/api/widget/oauth/start"))
+        .header("origin", SHOP)
+        .bearer_auth(&token)
+        .json(&json!({"conversationId": conversation,
+                      "messageId": asked["result"]["data"]["id"], "lang": "en",
+                      "suggestion": "suggestions[0]"}))
+        .send()
+        .await
+        .unwrap();
+    let cookie = started.headers()["set-cookie"].to_str().unwrap().to_owned();
+    let cookie = cookie.split(';').next().unwrap().to_owned();
+    let (status, body) = json_of(started).await;
+    assert_eq!(status, 200, "{body}");
+    let authorization = url::Url::parse(body["authorizationUrl"].as_str().unwrap()).unwrap();
+    let state = authorization
+        .query_pairs()
+        .find(|(name, _)| name == "state")
+        .unwrap()
+        .1
+        .into_owned();
+    let callback = client()
+        .get(deployment.url("/api/widget/oauth/callback"))
+        .query(&[("state", state.as_str()), ("code", "auth-code-1")])
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(callback.status(), 200);
+    // The state is taken once, whichever replica is asked next.
+    let again = client()
+        .get(deployment.url("/api/widget/oauth/callback"))
+        .query(&[("state", state.as_str()), ("code", "auth-code-1")])
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), 400);
+
+    let stored = deployment.stored(&conversation).await;
+    let customer: Vec<&Value> = stored
+        .iter()
+        .filter(|m| m["sender"]["type"] == "customer")
+        .collect();
+    assert_eq!(customer.len(), 2, "{stored:?}");
+    assert_eq!(customer[0]["attachments"][0]["id"], file["id"]);
+    assert_eq!(
+        customer[1]["content"]["en"]["authenticationResponse"]["code"], "auth-code-1",
+        "{:?}",
+        customer[1]
+    );
+    // Both replicas served, turn about.
+    let served = deployment.proxy.served();
+    assert!(served.iter().all(|&n| n >= 3), "{served:?}");
+}
+
+#[tokio::test]
+async fn a_burst_of_sends_meets_one_limit_across_the_replicas() {
+    let deployment = Deployment::start().await;
+    let (token, conversation) = session(&deployment).await;
+    // Ten a minute per visitor (the default): each replica alone would allow ten more.
+    let mut statuses = Vec::new();
+    for n in 0..12 {
+        let (status, _) = send(
+            &deployment,
+            &token,
+            json!({"conversationId": conversation, "content": {"en": format!("message {n}")}}),
+        )
+        .await;
+        statuses.push(status);
+    }
+    assert_eq!(statuses[..10], [200; 10]);
+    assert_eq!(statuses[10..], [429, 429]);
+    assert_eq!(deployment.stored(&conversation).await.len(), 10);
+}
+
+#[tokio::test]
+async fn redis_stopped_mid_conversation_gives_503_and_once_back_nothing_is_lost_or_doubled() {
+    let mut deployment = Deployment::start().await;
+    let (token, conversation) = session(&deployment).await;
+    let (status, _) = send(
+        &deployment,
+        &token,
+        json!({"conversationId": conversation, "content": {"en": "before"}}),
+    )
+    .await;
+    assert_eq!(status, 200);
+
+    deployment.redis.stop().await;
+    let during = client()
+        .post(deployment.url("/api/trpc/v1.connect.send"))
+        .bearer_auth(&token)
+        .header("idempotency-key", "during-outage-1")
+        .json(&json!({"conversationId": conversation, "content": {"en": "during"}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(during.status(), 503);
+    assert_eq!(during.headers()["retry-after"], "2");
+    let (_, body) = json_of(during).await;
+    let message = body["error"]["message"].as_str().unwrap_or_default();
+    assert!(message.contains("shared state"), "{body}");
+    assert!(!body.to_string().contains("127.0.0.1"), "{body}");
+    // Each replica says it is not ready, and why.
+    for replica in &deployment.replicas {
+        let (status, ready) = json_of(
+            client()
+                .get(format!("{}/readyz", replica.base))
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(status, 503, "{ready}");
+        assert_eq!(ready["checks"]["redis"], "not answering", "{ready}");
+    }
+    assert_eq!(
+        deployment.stored(&conversation).await.len(),
+        1,
+        "nothing stored while down"
+    );
+
+    // Back: the widget's retry (same key) is sent once, on whichever replica; then again.
+    deployment.redis.start_again().await;
+    let mut retried = Vec::new();
+    for _ in 0..40 {
+        let response = client()
+            .post(deployment.url("/api/trpc/v1.connect.send"))
+            .bearer_auth(&token)
+            .header("idempotency-key", "during-outage-1")
+            .json(&json!({"conversationId": conversation, "content": {"en": "during"}}))
+            .send()
+            .await
+            .unwrap();
+        retried.push(response.status().as_u16());
+        if response.status() == 200 && retried.iter().filter(|&&s| s == 200).count() == 2 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(retried.iter().all(|&s| s == 200 || s == 503), "{retried:?}");
+    assert_eq!(
+        retried.iter().filter(|&&s| s == 200).count(),
+        2,
+        "{retried:?}"
+    );
+    let texts: Vec<Value> = deployment
+        .stored(&conversation)
+        .await
+        .iter()
+        .map(|m| m["content"]["en"].clone())
+        .collect();
+    assert_eq!(texts, [json!("before"), json!("during")]);
+}
