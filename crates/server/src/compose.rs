@@ -85,6 +85,7 @@ pub fn compose(
     let gateway = Arc::new(gateway);
     tokio::spawn(gateway.clone().run_housekeeping());
     tokio::spawn(gateway.clone().run_change_feed());
+    tokio::spawn(gateway.clone().run_shared_feed());
     let state = AppState {
         local: local.clone(),
         gateway: gateway.clone(),

@@ -7,7 +7,7 @@ mod common;
 use std::process::Stdio;
 use std::time::Duration;
 
-use common::process::{free_port, spawn, SHOP};
+use common::process::{free_port, series, spawn, SHOP};
 use serde_json::{json, Value};
 use tokio::io::{AsyncBufReadExt, BufReader};
 
@@ -164,27 +164,6 @@ async fn sigterm_ends_the_streams_at_once_says_so_and_exits_0_with_json_logs() {
         .all(|l| l["level"].is_string() && l["timestamp"].is_string()));
     let everything = output.join("\n");
     assert!(!everything.contains(&token) && !everything.contains(KEY));
-}
-
-/// The value of the series `name{labels}` in a Prometheus text page (0 when absent); every
-/// other line must be a comment or `series value`.
-fn series(page: &str, name_and_labels: &str) -> f64 {
-    let mut found = 0.0;
-    for line in page
-        .lines()
-        .filter(|l| !l.is_empty() && !l.starts_with('#'))
-    {
-        let (series, value) = line
-            .rsplit_once(' ')
-            .unwrap_or_else(|| panic!("not Prometheus text: {line}"));
-        let value: f64 = value
-            .parse()
-            .unwrap_or_else(|_| panic!("not a number: {line}"));
-        if series == name_and_labels {
-            found = value;
-        }
-    }
-    found
 }
 
 #[tokio::test]

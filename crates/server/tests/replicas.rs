@@ -10,12 +10,13 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use common::process::{spawn, Process, RedisServer, SHOP};
+use common::process::{series, spawn, Process, RedisServer, SHOP};
 use serde_json::{json, Value};
 
 const KEY: &str = "plato_replicas_test_key";
 const TOKEN_SECRET: &str = "replicas-share-this-token-secret-of-32-bytes";
 const AUTHORIZE_URL: &str = "https://id.shop.example/oauth/authorize";
+const METRICS_TOKEN: &str = "replicas-metrics-token-of-32-bytes-or-more";
 const FIXTURES: &str = include_str!("../../../fixtures/rich-messages.json");
 
 /// A round-robin TCP proxy: connection `n` goes to `backends[n % len]`.
@@ -93,6 +94,7 @@ impl Deployment {
             let env = [
                 ("PLATO_API_KEY", KEY),
                 ("CONNECT360_TOKEN_SECRET", TOKEN_SECRET),
+                ("CONNECT360_METRICS_TOKEN", METRICS_TOKEN),
             ];
             replicas.push(spawn(&args, &env).await);
         }
@@ -122,6 +124,65 @@ impl Deployment {
         .await;
         assert_eq!(status, 200, "{page}");
         page["result"]["data"]["items"].as_array().unwrap().clone()
+    }
+}
+
+/// Conversations replica `index` polls the upstream for, from its `/metrics`.
+async fn pollers(replica: &Process) -> f64 {
+    let page = client()
+        .get(format!("{}/metrics", replica.base))
+        .bearer_auth(METRICS_TOKEN)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    series(&page, "connect360_upstream_pollers")
+}
+
+/// An event stream of `conversation` opened on `replica` itself, as a widget whose visitor
+/// is not looking (polled every 10 s): what reaches it sooner was pushed.
+struct Stream {
+    response: reqwest::Response,
+    seen: String,
+}
+
+impl Stream {
+    async fn open(replica: &Process, token: &str, conversation: &str) -> Stream {
+        let response = client()
+            .get(format!("{}/api/widget/events", replica.base))
+            .query(&[("conversationId", conversation)])
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200);
+        let mut stream = Stream {
+            response,
+            seen: String::new(),
+        };
+        assert!(stream
+            .wait_for("event: ready", Duration::from_secs(5))
+            .await
+            .is_some());
+        stream
+    }
+
+    /// How long until `needle` arrives, if within `limit`.
+    async fn wait_for(&mut self, needle: &str, limit: Duration) -> Option<Duration> {
+        let started = tokio::time::Instant::now();
+        let found = tokio::time::timeout(limit, async {
+            while !self.seen.contains(needle) {
+                match self.response.chunk().await {
+                    Ok(Some(chunk)) => self.seen.push_str(&String::from_utf8_lossy(&chunk)),
+                    _ => return false,
+                }
+            }
+            true
+        })
+        .await;
+        matches!(found, Ok(true)).then(|| started.elapsed())
     }
 }
 
@@ -376,4 +437,88 @@ async fn redis_stopped_mid_conversation_gives_503_and_once_back_nothing_is_lost_
         .map(|m| m["content"]["en"].clone())
         .collect();
     assert_eq!(texts, [json!("before"), json!("during")]);
+}
+
+#[tokio::test]
+async fn one_replica_polls_and_a_send_through_the_other_reaches_its_streams_at_once() {
+    let mut deployment = Deployment::start().await;
+    let (token, conversation) = session(&deployment).await;
+    let mut on = Vec::new();
+    for replica in &deployment.replicas {
+        on.push(Stream::open(replica, &token, &conversation).await);
+    }
+    // However many streams on both, one replica holds the conversation's poller.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let held = [
+        pollers(&deployment.replicas[0]).await,
+        pollers(&deployment.replicas[1]).await,
+    ];
+    assert_eq!(held.iter().sum::<f64>(), 1.0, "{held:?}");
+
+    // Sent through each replica in turn, heard on both streams long before the next poll
+    // (10 s): it was pushed across.
+    for (through, text) in [
+        (0, "sent through the first"),
+        (1, "sent through the second"),
+    ] {
+        let (status, body) = trpc(
+            &deployment.replicas[through].base,
+            &token,
+            "v1.connect.send",
+            json!({"conversationId": conversation, "content": {"en": text}}),
+        )
+        .await;
+        assert_eq!(status, 200, "{body}");
+        for (index, stream) in on.iter_mut().enumerate() {
+            let took = stream.wait_for(text, Duration::from_secs(3)).await;
+            assert!(took.is_some(), "replica {index} did not hear {text:?}");
+            eprintln!(
+                "{text:?} reached replica {index}'s stream in {:?}",
+                took.unwrap()
+            );
+        }
+    }
+
+    // The poller's replica dies: the other takes over within seconds and goes on from
+    // where it was told.
+    let leader = usize::from(held[1] == 1.0);
+    let survivor = 1 - leader;
+    deployment.replicas[leader].child.kill().await.unwrap();
+    let mut took_over = false;
+    for _ in 0..80 {
+        if pollers(&deployment.replicas[survivor]).await == 1.0 {
+            took_over = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(took_over, "no replica took the poller over");
+    let (status, body) = trpc(
+        &deployment.upstream.base,
+        KEY,
+        "v1.connect.send",
+        json!({"conversationId": conversation, "content": {"en": "an agent, after the takeover"}}),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let heard = on[survivor]
+        .wait_for("an agent, after the takeover", Duration::from_secs(12))
+        .await;
+    assert!(
+        heard.is_some(),
+        "the surviving replica's stream did not hear the agent"
+    );
+    // Nothing twice: each message once on the surviving stream.
+    for text in [
+        "sent through the first",
+        "sent through the second",
+        "an agent, after the takeover",
+    ] {
+        assert_eq!(
+            on[survivor].seen.matches(text).count(),
+            1,
+            "{}",
+            on[survivor].seen
+        );
+    }
 }

@@ -70,6 +70,7 @@ pub async fn end(
     check_id(&request.conversation_id)?;
     gateway.count_life(&claims, "life").await?;
     gateway.end(&claims, &request.conversation_id).await?;
+    gateway.announce_change(&request.conversation_id).await;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -18,7 +18,7 @@
 
 use std::collections::{HashMap, HashSet};
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, Weak};
 use std::time::Duration;
 
@@ -64,12 +64,19 @@ const MAX_ID_CHARS: usize = 200;
 /// (each read is an `updateConversation` that changes nothing); a local one at every wake.
 const STATE_EVERY: u32 = 10;
 
-/// What a watch hands its streams (always behind one `Arc`, so its size does not matter).
+/// What a watch hands its streams (always behind one `Arc`, so its size does not matter);
+/// also what replicas sharing their state tell each other ([`super::fanout`]).
 #[allow(clippy::large_enum_variant)]
-enum WatchEvent {
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "kind", content = "data", rename_all = "camelCase")]
+pub(super) enum WatchEvent {
     Message(Message),
     State(ConversationState),
 }
+/// With replicas sharing their state, the poller of a conversation holds a lease this long,
+/// renewed every [`LEASE_RENEW`]: another replica takes over within seconds of its death.
+const LEASE: Duration = Duration::from_secs(3);
+const LEASE_RENEW: Duration = Duration::from_secs(1);
 /// How long a refused stream should wait before trying again.
 const RETRY_SECONDS: u64 = 30;
 
@@ -93,11 +100,17 @@ impl Default for Live {
 }
 
 /// What one conversation's streams share.
-struct Watch {
+pub(super) struct Watch {
     messages: broadcast::Sender<Arc<WatchEvent>>,
     wake: Notify,
     /// Streams whose visitor is looking: a remote upstream is polled faster for them.
     active: AtomicUsize,
+    /// Whether this replica polls for it (always, unless replicas share their state and
+    /// another one holds the lease).
+    polling: AtomicBool,
+    /// The newest message another replica's poller told of: where this one reads on from
+    /// if it takes over.
+    heard_newest: Mutex<Option<String>>,
 }
 
 #[derive(Default)]
@@ -137,6 +150,27 @@ impl Live {
     /// Conversations with a watch (for a remote upstream: one poller each).
     pub fn watched_conversations(&self) -> usize {
         lock(&self.watches).len()
+    }
+
+    /// Conversations this replica polls the upstream for.
+    pub fn polled_conversations(&self) -> usize {
+        lock(&self.watches)
+            .values()
+            .filter(|w| w.polling.load(Ordering::Relaxed))
+            .count()
+    }
+
+    /// Hands `event`, told by the replica polling for `conversation`, to this replica's
+    /// streams of it (if any).
+    pub(super) fn hear(&self, conversation: &str, event: WatchEvent) {
+        let watches = lock(&self.watches);
+        let Some(watch) = watches.get(conversation) else {
+            return;
+        };
+        if let WatchEvent::Message(message) = &event {
+            *lock(&watch.heard_newest) = Some(message.id.clone());
+        }
+        let _ = watch.messages.send(Arc::new(event));
     }
 
     /// Counts a new stream, or refuses it: 503 when the gateway holds as many as it may, 429
@@ -187,7 +221,7 @@ impl Live {
     }
 
     /// Wakes the watch of `conversation`, if any stream follows it.
-    fn wake(&self, conversation: &str) {
+    pub(super) fn wake(&self, conversation: &str) {
         if let Some(watch) = lock(&self.watches).get(conversation) {
             watch.wake.notify_one();
         }
@@ -518,6 +552,8 @@ impl Gateway {
             messages: broadcast::channel(WATCH_BACKLOG).0,
             wake: Notify::new(),
             active: AtomicUsize::new(0),
+            polling: AtomicBool::new(false),
+            heard_newest: Mutex::default(),
         });
         let receiver = watch.messages.subscribe();
         watches.insert(conversation.to_owned(), watch.clone());
@@ -529,7 +565,9 @@ impl Gateway {
         Ok(joined)
     }
 
-    /// Reads and hands on what is new after `newest`, until no stream follows.
+    /// Reads and hands on what is new after `newest`, until no stream follows. With replicas
+    /// sharing their state, only the one holding the conversation's lease reads, and tells
+    /// the others; should Redis not answer, each reads for itself rather than go quiet.
     async fn run_watch(
         self: Arc<Self>,
         conversation: String,
@@ -537,58 +575,103 @@ impl Gateway {
         mut newest: Option<String>,
     ) {
         let pushed = matches!(self.upstream, crate::upstream::Upstream::Local { .. });
+        let shared = self.shared_feed();
         let mut failures = 0u32;
         let mut state = None;
         let mut reads = 0u32;
+        let mut next_read = tokio::time::Instant::now();
         loop {
-            // Boxed: a watch waiting (most of the time) then holds no room for a read.
-            match Box::pin(self.messages_after(&conversation, newest.as_deref())).await {
-                Ok(messages) => {
-                    failures = 0;
-                    for message in messages {
-                        newest = Some(message.id.clone());
-                        // No stream listening just now is fine: the watch retires below.
-                        let _ = watch.messages.send(Arc::new(WatchEvent::Message(message)));
-                    }
-                    if pushed || reads.is_multiple_of(STATE_EVERY) {
-                        if let Ok(now) = Box::pin(self.conversation_state(&conversation)).await {
-                            if state != Some(now) {
-                                state = Some(now);
-                                let _ = watch.messages.send(Arc::new(WatchEvent::State(now)));
+            let polling = match shared {
+                None => true,
+                Some(redis) => redis.lead(&conversation, LEASE).await.unwrap_or(true),
+            };
+            if polling && !watch.polling.load(Ordering::Relaxed) {
+                // Taking over: on from what the previous poller told of, if that is newer.
+                if let Some(heard) = lock(&watch.heard_newest).take() {
+                    newest = Some(heard);
+                }
+                next_read = tokio::time::Instant::now();
+            }
+            watch.polling.store(polling, Ordering::Relaxed);
+            if polling && tokio::time::Instant::now() >= next_read {
+                // Boxed: a watch waiting (most of the time) then holds no room for a read.
+                match Box::pin(self.messages_after(&conversation, newest.as_deref())).await {
+                    Ok(messages) => {
+                        failures = 0;
+                        for message in messages {
+                            newest = Some(message.id.clone());
+                            self.hand_on(&conversation, &watch, WatchEvent::Message(message))
+                                .await;
+                        }
+                        if pushed || reads.is_multiple_of(STATE_EVERY) {
+                            if let Ok(now) = Box::pin(self.conversation_state(&conversation)).await
+                            {
+                                if state != Some(now) {
+                                    state = Some(now);
+                                    self.hand_on(&conversation, &watch, WatchEvent::State(now))
+                                        .await;
+                                }
                             }
                         }
+                        reads = reads.wrapping_add(1);
                     }
-                    reads = reads.wrapping_add(1);
+                    Err(error)
+                        if matches!(error.code, ErrorCode::BadRequest | ErrorCode::NotFound) =>
+                    {
+                        // Its newest message is gone (deleted) or the conversation is: the
+                        // streams end, and resume from what each of them holds (or are refused).
+                        tracing::info!(%error, conversation, "a watch lost its place");
+                        self.live.remove(&conversation, &watch);
+                        self.stop_polling(&conversation).await;
+                        return;
+                    }
+                    Err(error) => {
+                        failures += 1;
+                        // Its code only: an upstream's message may echo what was asked.
+                        tracing::warn!(code = ?error.code, conversation, "a watch could not read");
+                    }
                 }
-                Err(error) if matches!(error.code, ErrorCode::BadRequest | ErrorCode::NotFound) => {
-                    // Its newest message is gone (deleted) or the conversation is: the streams
-                    // end, and resume from what each of them holds (or are refused).
-                    tracing::info!(%error, conversation, "a watch lost its place");
-                    self.live.remove(&conversation, &watch);
-                    return;
-                }
-                Err(error) => {
-                    failures += 1;
-                    // Its code only: an upstream's message may echo what was asked.
-                    tracing::warn!(code = ?error.code, conversation, "a watch could not read");
-                }
+                let pause = if failures > 0 {
+                    (ACTIVE_POLL * 2u32.saturating_pow(failures.min(5))).min(MAX_BACKOFF)
+                } else if pushed {
+                    SAFETY_READ
+                } else if watch.active.load(Ordering::Relaxed) > 0 {
+                    ACTIVE_POLL
+                } else {
+                    IDLE_POLL
+                };
+                next_read = tokio::time::Instant::now() + pause;
             }
-            let pause = if failures > 0 {
-                (ACTIVE_POLL * 2u32.saturating_pow(failures.min(5))).min(MAX_BACKOFF)
-            } else if pushed {
-                SAFETY_READ
-            } else if watch.active.load(Ordering::Relaxed) > 0 {
-                ACTIVE_POLL
-            } else {
-                IDLE_POLL
+            // The lease is renewed (or looked at) however long the next read is off.
+            let until = match shared {
+                Some(_) => next_read.min(tokio::time::Instant::now() + LEASE_RENEW),
+                None => next_read,
             };
             tokio::select! {
-                () = watch.wake.notified() => {}
-                () = tokio::time::sleep(pause) => {}
+                () = watch.wake.notified() => next_read = tokio::time::Instant::now(),
+                () = tokio::time::sleep_until(until) => {}
             }
             if self.live.retire_if_unfollowed(&conversation, &watch) {
+                self.stop_polling(&conversation).await;
                 return;
             }
+        }
+    }
+
+    /// Hands `event` to this replica's streams, and to the other replicas' when they share
+    /// their state.
+    async fn hand_on(&self, conversation: &str, watch: &Watch, event: WatchEvent) {
+        if let Some(redis) = self.shared_feed() {
+            super::fanout::tell(redis, conversation, &event).await;
+        }
+        // No stream listening just now is fine: the watch retires.
+        let _ = watch.messages.send(Arc::new(event));
+    }
+
+    /// Gives up the lease of a conversation no stream here follows any more.
+    async fn stop_polling(&self, conversation: &str) {
+        if let Some(redis) = self.shared_feed() {
+            let _ = redis.release(conversation).await;
         }
     }
 

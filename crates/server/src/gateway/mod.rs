@@ -7,6 +7,7 @@
 
 pub mod chats;
 pub mod contact;
+pub mod fanout;
 pub mod history;
 pub mod housekeeping;
 pub mod identity;
@@ -122,8 +123,17 @@ impl Gateway {
     /// local upstream, which tells the gateway of every change itself.
     pub fn upstream_pollers(&self) -> usize {
         match self.upstream {
-            Upstream::Remote(_) => self.live.watched_conversations(),
+            Upstream::Remote(_) => self.live.polled_conversations(),
             Upstream::Local { .. } => 0,
+        }
+    }
+
+    /// The Redis the replicas share their conversations' events through: with `--state`,
+    /// in front of a remote upstream (the local one runs as one process).
+    pub fn shared_feed(&self) -> Option<&records::redis::RedisState> {
+        match (&self.records, &self.upstream) {
+            (Records::Redis(redis), Upstream::Remote(_)) => Some(redis),
+            _ => None,
         }
     }
 

@@ -286,6 +286,8 @@ impl Gateway {
                 .mark_attached(&claims.external_id, attached)
                 .await?;
         }
+        // The visitor's other tabs, on whichever replica, see it now.
+        self.announce_change(&conversation).await;
         Ok(sent)
     }
 

@@ -129,3 +129,24 @@ impl RedisServer {
         }
     }
 }
+
+/// The value of the series `name{labels}` in a Prometheus text page (0 when absent); every
+/// other line must be a comment or `series value`.
+pub fn series(page: &str, name_and_labels: &str) -> f64 {
+    let mut found = 0.0;
+    for line in page
+        .lines()
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+    {
+        let (series, value) = line
+            .rsplit_once(' ')
+            .unwrap_or_else(|| panic!("not Prometheus text: {line}"));
+        let value: f64 = value
+            .parse()
+            .unwrap_or_else(|_| panic!("not a number: {line}"));
+        if series == name_and_labels {
+            found = value;
+        }
+    }
+    found
+}

@@ -47,10 +47,19 @@ const RETRY_AFTER_SECONDS: u64 = 2;
 /// A connection to the shared Redis: one multiplexed connection that reconnects by itself.
 #[derive(Clone)]
 pub struct RedisState {
+    client: ::redis::Client,
     connection: ConnectionManager,
     /// Whether the last command failed (so an outage is logged once, and its end too).
     failing: Arc<AtomicBool>,
+    /// This process among the replicas (a random name): whose lease a poller holds, and who
+    /// published an event.
+    replica: Arc<str>,
 }
+
+/// The channel conversations' events go out on, to every replica's streams.
+pub const EVENTS_CHANNEL: &str = "c360:events";
+/// The channel a replica asks on for a conversation to be read now (something was sent).
+pub const WAKE_CHANNEL: &str = "c360:wake";
 
 impl RedisState {
     /// Connects lazily to `url`, with `password` (from the environment) if given: the gateway
@@ -62,15 +71,53 @@ impl RedisState {
             info = info.set_redis_settings(settings);
         }
         let client = ::redis::Client::open(info)?;
+        let connection_client = client.clone();
         let config = ConnectionManagerConfig::new()
             .set_connection_timeout(Some(Duration::from_secs(2)))
             .set_response_timeout(Some(Duration::from_secs(2)))
             .set_number_of_retries(2)
             .set_max_delay(Duration::from_millis(500));
         Ok(RedisState {
-            connection: ConnectionManager::new_lazy_with_config(client, config)?,
+            connection: ConnectionManager::new_lazy_with_config(connection_client, config)?,
+            client,
             failing: Arc::default(),
+            replica: random_token(16).into(),
         })
+    }
+
+    /// This replica's name.
+    pub fn replica(&self) -> &str {
+        &self.replica
+    }
+
+    /// A connection for subscribing to [`EVENTS_CHANNEL`] and [`WAKE_CHANNEL`].
+    pub async fn pubsub(&self) -> Result<::redis::aio::PubSub, ::redis::RedisError> {
+        let mut pubsub = self.client.get_async_pubsub().await?;
+        pubsub.subscribe(&[EVENTS_CHANNEL, WAKE_CHANNEL]).await?;
+        Ok(pubsub)
+    }
+
+    /// Publishes `payload` on `channel`.
+    pub async fn publish(&self, channel: &str, payload: &str) -> Result<(), ApiError> {
+        let result: Result<i64, _> = self.conn().publish(channel, payload).await;
+        self.answered(result).map(drop)
+    }
+
+    /// Takes or keeps the lease of `conversation`'s poller for `lease`: whether this replica
+    /// holds it now (one poller per conversation across the replicas).
+    pub async fn lead(&self, conversation: &str, lease: Duration) -> Result<bool, ApiError> {
+        let (key, millis) = (
+            format!("{PREFIX}poll:{conversation}"),
+            lease.as_millis().to_string(),
+        );
+        let held: i64 = self.run(&LEAD, &[&key, &self.replica, &millis]).await?;
+        Ok(held == 1)
+    }
+
+    /// Gives up the lease of `conversation`'s poller, if this replica holds it.
+    pub async fn release(&self, conversation: &str) -> Result<(), ApiError> {
+        let key = format!("{PREFIX}poll:{conversation}");
+        self.run(&RELEASE, &[&key, &self.replica]).await
     }
 
     /// The connection, for one call.
@@ -620,6 +667,22 @@ macro_rules! scripts {
 }
 
 scripts! {
+    // ARGV: lease key, this replica, lease (ms). Returns 1 when this replica holds it.
+    LEAD = r#"
+local holder = redis.call('GET', ARGV[1])
+if holder == ARGV[2] then
+  redis.call('PEXPIRE', ARGV[1], ARGV[3])
+  return 1
+end
+if not holder then
+  redis.call('SET', ARGV[1], ARGV[2], 'PX', ARGV[3])
+  return 1
+end
+return 0
+"#;
+    RELEASE = r#"
+if redis.call('GET', ARGV[1]) == ARGV[2] then redis.call('DEL', ARGV[1]) end
+"#;
     // ARGV: bucket key, burst, milliseconds per token. Returns 0, or milliseconds to wait.
     TAKE_TOKEN = r#"
 local t = redis.call('TIME')
