@@ -110,7 +110,7 @@ pub struct Config {
     )]
     pub log_format: LogFormat,
     /// Where the gateway keeps its records and rate limits when several replicas serve one
-    /// site: `redis://HOST:PORT/DB` (`rediss://` for TLS). The password comes from
+    /// site: `redis://HOST:PORT/DB`. The password comes from
     /// `CONNECT360_STATE_PASSWORD` only. Unset: the data dir's SQLite file (one node).
     #[arg(long, value_name = "URL", env = "CONNECT360_STATE_URL")]
     pub state: Option<String>,
@@ -186,7 +186,14 @@ pub fn check_state_url(raw: &str) -> Result<(), String> {
                 .into(),
         );
     }
-    if !matches!(url.scheme(), "redis" | "rediss") || url.host_str().is_none() {
+    if url.scheme() == "rediss" {
+        return Err(
+            "--state: TLS to Redis (rediss://) is not built in; reach Redis over a \
+                    private network, or through a local TLS tunnel as redis://"
+                .into(),
+        );
+    }
+    if url.scheme() != "redis" || url.host_str().is_none() {
         return Err(format!(
             "--state {raw:?} is not a Redis URL such as redis://127.0.0.1:6379/0"
         ));

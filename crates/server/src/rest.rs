@@ -9,11 +9,10 @@ use connect360_model::wire::{AiStreamInput, ErrorCode, FileRef, UploadResponse};
 
 use crate::app::AppState;
 use crate::caller::Caller;
-use crate::clock::now_millis;
 use crate::error::parse_input;
 use crate::error::ApiError;
 use crate::gateway::token::VisitorClaims;
-use crate::gateway::{quota, rate_limit, Gateway};
+use crate::gateway::{rate_limit, Gateway};
 use crate::local::auth::Permission;
 use crate::upstream::Asset;
 
@@ -59,34 +58,41 @@ async fn visitor_upload(
         gateway.config.rate_limits.upload_bytes_per_day,
         gateway.config.rate_limits.upload_bytes_per_address_per_day,
     ];
-    let spent = gateway
-        .records
-        .spent_since(keys.clone(), now_millis() - quota::WINDOW_MILLIS)
-        .await?;
-    let left = keys
-        .iter()
-        .zip(spent)
-        .zip(limits)
-        .map(|((key, spent), limit)| {
-            limit.saturating_sub(spent + gateway.upload_reservations.held(key))
-        })
-        .min()
-        .unwrap_or(0);
-    if left == 0 {
-        return Err(ApiError::new(
-            ErrorCode::PayloadTooLarge,
-            "Today's upload quota is used up; try again tomorrow.",
-        ));
-    }
     // Held until this upload ends: its declared length, or everything left without one.
     let declared = request
         .headers()
         .get(axum::http::header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
-    let _reservation = gateway
-        .upload_reservations
-        .reserve(keys.clone(), declared.unwrap_or(left).min(left));
+    let hold = gateway
+        .records
+        .hold_upload(
+            &gateway.upload_reservations,
+            keys.clone(),
+            limits.to_vec(),
+            declared,
+        )
+        .await?;
+    let left = hold.left;
+    let uploaded = upload_within(gateway, &claims, request, keys, left).await;
+    hold.release().await;
+    uploaded
+}
+
+/// The upload itself, within the `left` bytes the quotas leave.
+async fn upload_within(
+    gateway: &Gateway,
+    claims: &VisitorClaims,
+    request: Request,
+    keys: Vec<String>,
+    left: u64,
+) -> Result<Vec<FileRef>, ApiError> {
+    if left == 0 {
+        return Err(ApiError::new(
+            ErrorCode::PayloadTooLarge,
+            "Today's upload quota is used up; try again tomorrow.",
+        ));
+    }
     // Checked part by part as it streams through; a refusal is the visitor's answer even
     // when the upstream, its body broken, answered first.
     let (forwarded, checker) = crate::gateway::uploads::checked(request, left).await?;

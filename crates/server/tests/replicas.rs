@@ -454,6 +454,26 @@ async fn one_replica_polls_and_a_send_through_the_other_reaches_its_streams_at_o
         pollers(&deployment.replicas[1]).await,
     ];
     assert_eq!(held.iter().sum::<f64>(), 1.0, "{held:?}");
+    // Renewing and looking at the lease is about one call a second a watch, not a busy loop.
+    let commands = || async {
+        let client = redis::Client::open(deployment.redis.url()).unwrap();
+        let mut connection = client.get_multiplexed_async_connection().await.unwrap();
+        let info: String = redis::cmd("INFO")
+            .arg("stats")
+            .query_async(&mut connection)
+            .await
+            .unwrap();
+        info.lines()
+            .find_map(|l| l.strip_prefix("total_commands_processed:"))
+            .unwrap()
+            .trim()
+            .parse::<u64>()
+            .unwrap()
+    };
+    let before = commands().await;
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let spent = commands().await - before;
+    assert!(spent < 60, "{spent} Redis commands in 3 idle seconds");
 
     // Sent through each replica in turn, heard on both streams long before the next poll
     // (10 s): it was pushed across.
@@ -479,10 +499,49 @@ async fn one_replica_polls_and_a_send_through_the_other_reaches_its_streams_at_o
         }
     }
 
-    // The poller's replica dies: the other takes over within seconds and goes on from
-    // where it was told.
+    // A visitor looking at a stream on the replica that does not poll: the poller reads
+    // every second for them (not every 10 s), so an agent's reply written straight into the
+    // upstream reaches them within a few seconds.
     let leader = usize::from(held[1] == 1.0);
     let survivor = 1 - leader;
+    let looking = client()
+        .get(format!(
+            "{}/api/widget/events",
+            deployment.replicas[survivor].base
+        ))
+        .query(&[
+            ("conversationId", conversation.as_str()),
+            ("active", "true"),
+        ])
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    let mut looking = Stream {
+        response: looking,
+        seen: String::new(),
+    };
+    assert!(looking
+        .wait_for("event: ready", Duration::from_secs(5))
+        .await
+        .is_some());
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let (status, body) = trpc(
+        &deployment.upstream.base,
+        KEY,
+        "v1.connect.send",
+        json!({"conversationId": conversation, "content": {"en": "an agent, to one looking"}}),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let took = looking
+        .wait_for("an agent, to one looking", Duration::from_secs(4))
+        .await;
+    assert!(took.is_some(), "a looking visitor waited for the idle poll");
+    drop(looking);
+
+    // The poller's replica dies: the other takes over within seconds and goes on from
+    // where it was told.
     deployment.replicas[leader].child.kill().await.unwrap();
     let mut took_over = false;
     for _ in 0..80 {
@@ -512,6 +571,7 @@ async fn one_replica_polls_and_a_send_through_the_other_reaches_its_streams_at_o
     for text in [
         "sent through the first",
         "sent through the second",
+        "an agent, to one looking",
         "an agent, after the takeover",
     ] {
         assert_eq!(

@@ -56,19 +56,26 @@ impl Gateway {
         let Some(redis) = self.shared_feed().cloned() else {
             return;
         };
+        redis.check_eviction_policy().await;
         let mut backoff = Duration::from_millis(250);
         loop {
             match redis.pubsub().await {
                 Ok(pubsub) => {
                     backoff = Duration::from_millis(250);
+                    // Listening now: the watches that polled meanwhile leave it to the pollers.
+                    self.live.set_feed_up(true);
                     let mut messages = pubsub.into_on_message();
                     while let Some(message) = messages.next().await {
                         self.heard(&redis, &message);
                     }
+                    self.live.set_feed_up(false);
                     tracing::warn!("the shared event feed (Redis) was cut; listening again");
                 }
                 Err(error) => {
-                    tracing::debug!(kind = ?error.kind(), "the shared event feed is not reachable");
+                    // Once an outage: the requests that need Redis say so too.
+                    if backoff == Duration::from_millis(250) {
+                        tracing::warn!(kind = ?error.kind(), "the shared event feed cannot listen");
+                    }
                 }
             }
             tokio::time::sleep(backoff).await;

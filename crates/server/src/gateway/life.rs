@@ -114,6 +114,7 @@ pub async fn rate(
     gateway
         .rate(&claims, &request.conversation_id, &rating)
         .await?;
+    gateway.announce_change(&request.conversation_id).await;
     Ok(StatusCode::NO_CONTENT)
 }
 

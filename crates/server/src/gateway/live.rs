@@ -87,6 +87,9 @@ pub struct Live {
     /// The process is shutting down: every stream ends (its widget connects again, to
     /// another replica) and no new one opens.
     closing: tokio::sync::watch::Sender<bool>,
+    /// Whether this replica hears the others ([`super::fanout`]): until it does, it polls
+    /// for its own streams rather than wait for what it would not hear.
+    feed_up: AtomicBool,
 }
 
 impl Default for Live {
@@ -95,6 +98,7 @@ impl Default for Live {
             watches: Mutex::default(),
             open: Arc::default(),
             closing: tokio::sync::watch::Sender::new(false),
+            feed_up: AtomicBool::new(false),
         }
     }
 }
@@ -111,6 +115,9 @@ pub(super) struct Watch {
     /// The newest message another replica's poller told of: where this one reads on from
     /// if it takes over.
     heard_newest: Mutex<Option<String>>,
+    /// Who holds the lease when this watch does: a name of its own, so a watch that ends
+    /// never gives up the lease a newer watch of the same conversation holds.
+    owner: String,
 }
 
 #[derive(Default)]
@@ -164,7 +171,11 @@ impl Live {
     /// streams of it (if any).
     pub(super) fn hear(&self, conversation: &str, event: WatchEvent) {
         let watches = lock(&self.watches);
-        let Some(watch) = watches.get(conversation) else {
+        // A watch that polls reads for itself (two pollers for a moment: each its own).
+        let Some(watch) = watches
+            .get(conversation)
+            .filter(|w| !w.polling.load(Ordering::Relaxed))
+        else {
             return;
         };
         if let WatchEvent::Message(message) = &event {
@@ -224,6 +235,14 @@ impl Live {
     pub(super) fn wake(&self, conversation: &str) {
         if let Some(watch) = lock(&self.watches).get(conversation) {
             watch.wake.notify_one();
+        }
+    }
+
+    /// The shared feed is up (or down); when it comes up, every watch looks again at once.
+    pub(super) fn set_feed_up(&self, up: bool) {
+        self.feed_up.store(up, Ordering::Relaxed);
+        if up {
+            self.wake_all();
         }
     }
 
@@ -554,6 +573,7 @@ impl Gateway {
             active: AtomicUsize::new(0),
             polling: AtomicBool::new(false),
             heard_newest: Mutex::default(),
+            owner: crate::clock::random_token(16),
         });
         let receiver = watch.messages.subscribe();
         watches.insert(conversation.to_owned(), watch.clone());
@@ -580,19 +600,45 @@ impl Gateway {
         let mut state = None;
         let mut reads = 0u32;
         let mut next_read = tokio::time::Instant::now();
+        let mut state_due = false;
         loop {
-            let polling = match shared {
-                None => true,
-                Some(redis) => redis.lead(&conversation, LEASE).await.unwrap_or(true),
+            let looking_here = watch.active.load(Ordering::Relaxed) > 0;
+            // Whether this replica holds the lease (so tells the others), whether it polls
+            // (the lease, or no word from the others to wait for), and whether a visitor
+            // looks at the conversation anywhere.
+            let (leading, polling, looked_elsewhere) = match shared {
+                None => (true, true, false),
+                Some(redis) => {
+                    match redis
+                        .lead(&conversation, &watch.owner, LEASE, looking_here)
+                        .await
+                    {
+                        Ok((held, looked)) => (
+                            held,
+                            held || !self.live.feed_up.load(Ordering::Relaxed),
+                            looked,
+                        ),
+                        // Redis is away: poll for this replica's own streams.
+                        Err(_) => (false, true, false),
+                    }
+                }
             };
-            if polling && !watch.polling.load(Ordering::Relaxed) {
-                // Taking over: on from what the previous poller told of, if that is newer.
+            if !polling {
+                // On from the newest message the poller told of, should this one take over.
                 if let Some(heard) = lock(&watch.heard_newest).take() {
                     newest = Some(heard);
                 }
+            } else if !watch.polling.load(Ordering::Relaxed) {
+                // Taking over: read at once.
                 next_read = tokio::time::Instant::now();
+                state_due = true;
             }
             watch.polling.store(polling, Ordering::Relaxed);
+            // A visitor started looking on another replica: no longer the idle pace.
+            let soon = tokio::time::Instant::now() + ACTIVE_POLL;
+            if looked_elsewhere && failures == 0 && next_read > soon {
+                next_read = soon;
+            }
             if polling && tokio::time::Instant::now() >= next_read {
                 // Boxed: a watch waiting (most of the time) then holds no room for a read.
                 match Box::pin(self.messages_after(&conversation, newest.as_deref())).await {
@@ -600,16 +646,17 @@ impl Gateway {
                         failures = 0;
                         for message in messages {
                             newest = Some(message.id.clone());
-                            self.hand_on(&conversation, &watch, WatchEvent::Message(message))
-                                .await;
+                            let event = WatchEvent::Message(message);
+                            self.hand_on(&conversation, &watch, event, leading).await;
                         }
-                        if pushed || reads.is_multiple_of(STATE_EVERY) {
+                        if pushed || state_due || reads.is_multiple_of(STATE_EVERY) {
+                            state_due = false;
                             if let Ok(now) = Box::pin(self.conversation_state(&conversation)).await
                             {
                                 if state != Some(now) {
                                     state = Some(now);
-                                    self.hand_on(&conversation, &watch, WatchEvent::State(now))
-                                        .await;
+                                    let event = WatchEvent::State(now);
+                                    self.hand_on(&conversation, &watch, event, leading).await;
                                 }
                             }
                         }
@@ -622,7 +669,7 @@ impl Gateway {
                         // streams end, and resume from what each of them holds (or are refused).
                         tracing::info!(%error, conversation, "a watch lost its place");
                         self.live.remove(&conversation, &watch);
-                        self.stop_polling(&conversation).await;
+                        self.stop_polling(&conversation, &watch).await;
                         return;
                     }
                     Err(error) => {
@@ -635,43 +682,50 @@ impl Gateway {
                     (ACTIVE_POLL * 2u32.saturating_pow(failures.min(5))).min(MAX_BACKOFF)
                 } else if pushed {
                     SAFETY_READ
-                } else if watch.active.load(Ordering::Relaxed) > 0 {
+                } else if looked_elsewhere || watch.active.load(Ordering::Relaxed) > 0 {
                     ACTIVE_POLL
                 } else {
                     IDLE_POLL
                 };
                 next_read = tokio::time::Instant::now() + pause;
             }
-            // The lease is renewed (or looked at) however long the next read is off.
-            let until = match shared {
-                Some(_) => next_read.min(tokio::time::Instant::now() + LEASE_RENEW),
-                None => next_read,
+            // With replicas, the lease is renewed (or looked at) every second, however long
+            // the next read is off; a watch that does not poll only looks at the lease.
+            let now = tokio::time::Instant::now();
+            let until = match (shared, polling) {
+                (None, _) => next_read,
+                (Some(_), true) => next_read.min(now + LEASE_RENEW),
+                (Some(_), false) => now + LEASE_RENEW,
             };
             tokio::select! {
-                () = watch.wake.notified() => next_read = tokio::time::Instant::now(),
+                () = watch.wake.notified() => {
+                    next_read = tokio::time::Instant::now();
+                    state_due = true;
+                }
                 () = tokio::time::sleep_until(until) => {}
             }
             if self.live.retire_if_unfollowed(&conversation, &watch) {
-                self.stop_polling(&conversation).await;
+                self.stop_polling(&conversation, &watch).await;
                 return;
             }
         }
     }
 
-    /// Hands `event` to this replica's streams, and to the other replicas' when they share
-    /// their state.
-    async fn hand_on(&self, conversation: &str, watch: &Watch, event: WatchEvent) {
-        if let Some(redis) = self.shared_feed() {
+    /// Hands `event` to this replica's streams, then, when it holds the lease, to the other
+    /// replicas' (not while Redis is away: each polls for itself then).
+    async fn hand_on(&self, conversation: &str, watch: &Watch, event: WatchEvent, leading: bool) {
+        let event = Arc::new(event);
+        // No stream listening just now is fine: the watch retires.
+        let _ = watch.messages.send(event.clone());
+        if let Some(redis) = self.shared_feed().filter(|r| leading && !r.is_failing()) {
             super::fanout::tell(redis, conversation, &event).await;
         }
-        // No stream listening just now is fine: the watch retires.
-        let _ = watch.messages.send(Arc::new(event));
     }
 
-    /// Gives up the lease of a conversation no stream here follows any more.
-    async fn stop_polling(&self, conversation: &str) {
+    /// Gives up the lease of a conversation no stream of this watch follows any more.
+    async fn stop_polling(&self, conversation: &str, watch: &Watch) {
         if let Some(redis) = self.shared_feed() {
-            let _ = redis.release(conversation).await;
+            let _ = redis.release(conversation, &watch.owner).await;
         }
     }
 

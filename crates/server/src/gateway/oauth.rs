@@ -364,6 +364,7 @@ async fn finish_sign_in(
             tracing::warn!(code = ?error.code, "posting a sign-in result failed");
             (StatusCode::BAD_GATEWAY, lang)
         })?;
+    gateway.announce_change(&bound.conversation_id).await;
     Ok((lang, outcome))
 }
 

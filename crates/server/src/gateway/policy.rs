@@ -9,6 +9,8 @@ use connect360_model::wire::{
     procedure, CustomerInput, ErrorCode, ListMessagesInput, Message, MessagePage, SendAs,
     SendInput, SenderType,
 };
+use std::time::Duration;
+
 use serde_json::Value;
 
 use super::token::VisitorClaims;
@@ -173,10 +175,22 @@ impl Gateway {
         tokio::spawn(async move {
             let result = gateway.visitor_send(&claims, input).await;
             let response = result.as_ref().ok().map(Value::to_string);
-            gateway
-                .records
-                .finish_idempotency_key(&claims.external_id, &key, response)
-                .await?;
+            // A reply that cannot be recorded does not turn a stored message into a failed
+            // send (its retry would store it again): tried a few times, then the claim
+            // expires by itself and the reply stands.
+            for attempt in 0..3u64 {
+                let recorded = gateway
+                    .records
+                    .finish_idempotency_key(&claims.external_id, &key, &body_hash, response.clone())
+                    .await;
+                match recorded {
+                    Ok(()) => break,
+                    Err(error) if attempt == 2 => {
+                        tracing::warn!(%error, "a send's Idempotency-Key could not be recorded");
+                    }
+                    Err(_) => tokio::time::sleep(Duration::from_millis(200 * (attempt + 1))).await,
+                }
+            }
             result
         })
         .await
@@ -281,10 +295,15 @@ impl Gateway {
             tracing::warn!(%error, "an ended chat written in could not be opened again");
         }
         if !attached.is_empty() {
-            // Attached files are kept; the clean-up takes only files no message names.
-            self.records
+            // Attached files are kept; the clean-up takes only files no message names. The
+            // message is stored already: a failure is logged, never answered as a failed send.
+            if let Err(error) = self
+                .records
                 .mark_attached(&claims.external_id, attached)
-                .await?;
+                .await
+            {
+                tracing::warn!(%error, "sent files could not be marked as attached");
+            }
         }
         // The visitor's other tabs, on whichever replica, see it now.
         self.announce_change(&conversation).await;

@@ -25,6 +25,39 @@ pub enum Records {
     Redis(redis::RedisState),
 }
 
+/// Upload bytes held for an upload under way, under every quota key, until it is released
+/// (or, with Redis, until it expires: a replica that dies mid-upload holds nothing for long).
+pub struct UploadHold<'a> {
+    /// What the quotas leave, this upload's hold included.
+    pub left: u64,
+    held: Held<'a>,
+}
+
+enum Held<'a> {
+    Nothing,
+    /// Released when dropped.
+    Local(#[allow(dead_code)] quota::Reservation<'a>),
+    Shared {
+        redis: &'a redis::RedisState,
+        keys: Vec<String>,
+        member: String,
+    },
+}
+
+impl UploadHold<'_> {
+    /// Gives the held bytes back (what the upload spent is in the ledger by now).
+    pub async fn release(self) {
+        match self.held {
+            Held::Nothing | Held::Local(_) => {}
+            Held::Shared {
+                redis,
+                keys,
+                member,
+            } => redis.release_upload(&keys, &member).await,
+        }
+    }
+}
+
 /// What a new session found of the visitor's chats.
 pub struct OpenedSession {
     /// The chat the visitor writes in, when it is not their top-level conversation.
@@ -201,13 +234,20 @@ impl Records {
         gone: &str,
         top: &str,
     ) -> Result<(), ApiError> {
-        self.revoke_conversations(&[gone.to_owned()]).await?;
-        let (external, top) = (external.to_owned(), top.to_owned());
+        let args = [external, gone, top].map(str::to_owned);
         match self {
             Records::Sqlite(store) => {
-                Self::sqlite(store, move |tx| chats::set_current(tx, &external, &top)).await
+                Self::sqlite(store, move |tx| {
+                    let [external, gone, top] = &args;
+                    grants::revoke_conversations(tx, std::slice::from_ref(gone))?;
+                    chats::set_current(tx, external, top)
+                })
+                .await
             }
-            Records::Redis(redis) => redis.set_current(&external, &top).await,
+            Records::Redis(redis) => {
+                let [external, gone, top] = &args;
+                redis.fall_back_to_top(external, gone, top).await
+            }
         }
     }
 
@@ -302,6 +342,48 @@ impl Records {
                 .await
             }
             Records::Redis(redis) => redis.record_uploads(&external, &files, &quota_keys).await,
+        }
+    }
+
+    /// Holds upload bytes under every quota key (`keys`, with their daily `limits`): the
+    /// declared length, or everything left without one. What is left counts what was spent
+    /// in the last 24 hours and what uploads under way hold — on every replica, with Redis.
+    pub async fn hold_upload<'a>(
+        &'a self,
+        local: &'a quota::Reservations,
+        keys: Vec<String>,
+        limits: Vec<u64>,
+        declared: Option<u64>,
+    ) -> Result<UploadHold<'a>, ApiError> {
+        let since = crate::clock::now_millis() - quota::WINDOW_MILLIS;
+        match self {
+            Records::Sqlite(_) => {
+                let spent = self.spent_since(keys.clone(), since).await?;
+                let left = keys
+                    .iter()
+                    .zip(spent)
+                    .zip(&limits)
+                    .map(|((key, spent), limit)| limit.saturating_sub(spent + local.held(key)))
+                    .min()
+                    .unwrap_or(0);
+                let held = match left {
+                    0 => Held::Nothing,
+                    _ => Held::Local(local.reserve(keys, declared.unwrap_or(left).min(left))),
+                };
+                Ok(UploadHold { left, held })
+            }
+            Records::Redis(redis) => {
+                let (left, member) = redis.hold_upload(&keys, &limits, declared, since).await?;
+                let held = match member {
+                    Some(member) => Held::Shared {
+                        redis,
+                        keys,
+                        member,
+                    },
+                    None => Held::Nothing,
+                };
+                Ok(UploadHold { left, held })
+            }
         }
     }
 
@@ -593,11 +675,12 @@ impl Records {
         }
     }
 
-    /// Records the response of a claimed key, or releases the claim (`None`).
+    /// Records the response of the claim of `key` for this body, or releases it (`None`).
     pub async fn finish_idempotency_key(
         &self,
         external: &str,
         key: &str,
+        body_hash: &str,
         response: Option<String>,
     ) -> Result<(), ApiError> {
         let (external, key) = (external.to_owned(), key.to_owned());
@@ -610,7 +693,7 @@ impl Records {
             }
             Records::Redis(redis) => {
                 redis
-                    .finish_idempotency_key(&external, &key, response.as_deref())
+                    .finish_idempotency_key(&external, &key, body_hash, response.as_deref())
                     .await
             }
         }

@@ -41,6 +41,8 @@ const PREFIX: &str = "c360:";
 const DAY_MILLIS: i64 = 24 * 3_600_000;
 /// An away flag outlives the stretch it names by this long (a late retry is not flagged).
 const AWAY_KEPT_MILLIS: i64 = 30 * DAY_MILLIS;
+/// An upload's hold on the quotas expires after this long, should its replica die.
+const UPLOAD_HOLD_MILLIS: i64 = 30 * 60_000;
 /// What a visitor is told to wait for when Redis does not answer.
 const RETRY_AFTER_SECONDS: u64 = 2;
 
@@ -90,6 +92,25 @@ impl RedisState {
         &self.replica
     }
 
+    /// Warns when Redis may evict keys: an evicted grant or sign-in state is a visitor
+    /// refused, where a full Redis without eviction answers 503 and loses nothing.
+    pub async fn check_eviction_policy(&self) {
+        let policy: Result<Vec<String>, _> = ::redis::cmd("CONFIG")
+            .arg("GET")
+            .arg("maxmemory-policy")
+            .query_async(&mut self.conn())
+            .await;
+        // A managed Redis may not allow CONFIG: nothing to say then.
+        if let Ok(policy) = policy {
+            if let Some(policy) = policy.get(1).filter(|p| p.as_str() != "noeviction") {
+                tracing::warn!(
+                    policy,
+                    "the shared state's Redis may evict keys (maxmemory-policy); set noeviction"
+                );
+            }
+        }
+    }
+
     /// A connection for subscribing to [`EVENTS_CHANNEL`] and [`WAKE_CHANNEL`].
     pub async fn pubsub(&self) -> Result<::redis::aio::PubSub, ::redis::RedisError> {
         let mut pubsub = self.client.get_async_pubsub().await?;
@@ -103,26 +124,43 @@ impl RedisState {
         self.answered(result).map(drop)
     }
 
-    /// Takes or keeps the lease of `conversation`'s poller for `lease`: whether this replica
-    /// holds it now (one poller per conversation across the replicas).
-    pub async fn lead(&self, conversation: &str, lease: Duration) -> Result<bool, ApiError> {
-        let (key, millis) = (
-            format!("{PREFIX}poll:{conversation}"),
-            lease.as_millis().to_string(),
-        );
-        let held: i64 = self.run(&LEAD, &[&key, &self.replica, &millis]).await?;
-        Ok(held == 1)
+    /// Takes or keeps the lease of `conversation`'s poller for `lease`, as `owner` (this
+    /// replica and one watch of it): whether it holds the lease now, and whether a visitor is
+    /// looking at a stream of it on any replica. A replica that does not hold it and has a
+    /// visitor `looking` says so, so the poller reads as often as for its own.
+    pub async fn lead(
+        &self,
+        conversation: &str,
+        owner: &str,
+        lease: Duration,
+        looking: bool,
+    ) -> Result<(bool, bool), ApiError> {
+        let key = format!("{PREFIX}poll:{conversation}");
+        let seen = format!("{PREFIX}looking:{conversation}");
+        let millis = lease.as_millis().to_string();
+        let (held, looked): (i64, i64) = self
+            .run(
+                &LEAD,
+                &[&key, owner, &millis, &seen, if looking { "1" } else { "0" }],
+            )
+            .await?;
+        Ok((held == 1, looked == 1))
     }
 
-    /// Gives up the lease of `conversation`'s poller, if this replica holds it.
-    pub async fn release(&self, conversation: &str) -> Result<(), ApiError> {
+    /// Gives up the lease of `conversation`'s poller, if `owner` holds it.
+    pub async fn release(&self, conversation: &str, owner: &str) -> Result<(), ApiError> {
         let key = format!("{PREFIX}poll:{conversation}");
-        self.run(&RELEASE, &[&key, &self.replica]).await
+        self.run(&RELEASE, &[&key, owner]).await
     }
 
     /// The connection, for one call.
     fn conn(&self) -> ConnectionManager {
         self.connection.clone()
+    }
+
+    /// Whether the last call failed: while Redis is away, what can wait does not try it.
+    pub fn is_failing(&self) -> bool {
+        self.failing.load(Ordering::Relaxed)
     }
 
     /// Logs an outage's start and end once each, and turns a failure into a clear 503.
@@ -231,8 +269,13 @@ impl RedisState {
             .await
     }
 
-    pub async fn set_current(&self, external: &str, conversation: &str) -> Result<(), ApiError> {
-        self.run(&SET_CURRENT, &[external, conversation]).await
+    pub async fn fall_back_to_top(
+        &self,
+        external: &str,
+        gone: &str,
+        top: &str,
+    ) -> Result<(), ApiError> {
+        self.run(&FALL_BACK_TO_TOP, &[external, gone, top]).await
     }
 
     pub async fn revoke_conversations(&self, conversations: &[String]) -> Result<(), ApiError> {
@@ -293,6 +336,42 @@ impl RedisState {
         }
         args.extend(quota_keys.iter().map(String::as_str));
         self.run(&RECORD_UPLOADS, &args).await
+    }
+
+    /// Holds upload bytes under `keys` (limits in order): what is left, and the hold's
+    /// member in each key's holds (none when nothing is left).
+    pub async fn hold_upload(
+        &self,
+        keys: &[String],
+        limits: &[u64],
+        declared: Option<u64>,
+        since: i64,
+    ) -> Result<(u64, Option<String>), ApiError> {
+        let (since, now, ttl) = (
+            since.to_string(),
+            now_millis().to_string(),
+            UPLOAD_HOLD_MILLIS.to_string(),
+        );
+        let nonce = random_token(12);
+        let declared = declared.map(|d| d.to_string()).unwrap_or_default();
+        let count = keys.len().to_string();
+        let limits: Vec<String> = limits.iter().map(u64::to_string).collect();
+        let mut args = vec![since.as_str(), &now, &ttl, &nonce, &declared, &count];
+        args.extend(keys.iter().map(String::as_str));
+        args.extend(limits.iter().map(String::as_str));
+        let (left, hold): (i64, i64) = self.run(&HOLD_UPLOAD, &args).await?;
+        let member = (hold > 0).then(|| format!("{nonce}:{hold}"));
+        Ok((left.max(0) as u64, member))
+    }
+
+    /// Gives back an upload's hold (logged if Redis is away: it expires by itself).
+    pub async fn release_upload(&self, keys: &[String], member: &str) {
+        let mut pipe = ::redis::pipe();
+        for key in keys {
+            pipe.zrem(format!("{PREFIX}holds:{key}"), member).ignore();
+        }
+        let result: Result<(), _> = pipe.query_async(&mut self.conn()).await;
+        let _ = self.answered(result);
     }
 
     pub async fn spent_since(&self, keys: &[String], since: i64) -> Result<Vec<u64>, ApiError> {
@@ -462,7 +541,7 @@ impl RedisState {
         key: &str,
         body_hash: &str,
     ) -> Result<Idempotency, ApiError> {
-        let record = format!("{PREFIX}idem:{external}:{key}");
+        let record = idempotency_record(external, key);
         let in_flight = IN_FLIGHT_EXPIRY_MILLIS.to_string();
         let reply: Vec<String> = self
             .run(&CLAIM_IDEMPOTENCY_KEY, &[&record, body_hash, &in_flight])
@@ -479,23 +558,16 @@ impl RedisState {
         &self,
         external: &str,
         key: &str,
+        body_hash: &str,
         response: Option<&str>,
     ) -> Result<(), ApiError> {
-        let record = format!("{PREFIX}idem:{external}:{key}");
-        let result: Result<(), _> = match response {
-            Some(response) => {
-                ::redis::pipe()
-                    .atomic()
-                    .hset(&record, "r", response)
-                    .ignore()
-                    .pexpire(&record, DAY_MILLIS)
-                    .ignore()
-                    .query_async(&mut self.conn())
-                    .await
-            }
-            None => self.conn().del(&record).await,
-        };
-        self.answered(result)
+        let record = idempotency_record(external, key);
+        let day = DAY_MILLIS.to_string();
+        self.run(
+            &FINISH_IDEMPOTENCY_KEY,
+            &[&record, body_hash, response.unwrap_or(""), &day],
+        )
+        .await
     }
 
     // --- sign-in states ---
@@ -560,6 +632,15 @@ impl RedisState {
     }
 }
 
+/// The record of a visitor's `Idempotency-Key`: the visitor's id is hashed, so no visitor id
+/// and key (both may hold ':') can spell another visitor's record.
+fn idempotency_record(external: &str, key: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let visitor = Sha256::digest(external.as_bytes());
+    let hex: String = visitor.iter().map(|b| format!("{b:02x}")).collect();
+    format!("{PREFIX}idem:{hex}:{key}")
+}
+
 /// `[a, b, c, d]` → `[(a, b), (c, d)]`.
 fn pairs(flat: Vec<String>) -> Vec<(String, String)> {
     let mut flat = flat.into_iter();
@@ -607,8 +688,10 @@ local function revoke_conversation(conv)
   redis.call('ZREM', P..'idle', conv)
 end
 local function grant_file(ext, id, key, uploaded)
-  redis.call('HSETNX', P..'f:'..ext, id, key)
-  redis.call('SADD', P..'dl:'..ext, key)
+  -- The first key a file was granted under stays its only one (as in SQLite).
+  if redis.call('HSETNX', P..'f:'..ext, id, key) == 1 then
+    redis.call('SADD', P..'dl:'..ext, key)
+  end
   redis.call('SADD', P..'fby:'..id, ext)
   redis.call('SET', P..'fkey:'..id, key, 'NX')
   if uploaded then redis.call('SADD', P..'fu:'..ext, id) end
@@ -636,8 +719,9 @@ local function merge(guest, known)
   local f = redis.call('HGETALL', P..'f:'..guest)
   for i = 1, #f, 2 do
     local id, key = f[i], f[i + 1]
-    redis.call('HSETNX', P..'f:'..known, id, key)
-    redis.call('SADD', P..'dl:'..known, key)
+    if redis.call('HSETNX', P..'f:'..known, id, key) == 1 then
+      redis.call('SADD', P..'dl:'..known, key)
+    end
     redis.call('SREM', P..'fby:'..id, guest)
     redis.call('SADD', P..'fby:'..id, known)
     if redis.call('SISMEMBER', P..'fu:'..guest, id) == 1 then
@@ -667,18 +751,16 @@ macro_rules! scripts {
 }
 
 scripts! {
-    // ARGV: lease key, this replica, lease (ms). Returns 1 when this replica holds it.
+    // ARGV: lease key, owner, lease (ms), looking key, '1' when a visitor looks here.
+    // Returns {1 when the owner holds the lease, 1 when a visitor looks anywhere}.
     LEAD = r#"
 local holder = redis.call('GET', ARGV[1])
-if holder == ARGV[2] then
-  redis.call('PEXPIRE', ARGV[1], ARGV[3])
-  return 1
-end
-if not holder then
+if holder == ARGV[2] or not holder then
   redis.call('SET', ARGV[1], ARGV[2], 'PX', ARGV[3])
-  return 1
+  return {1, redis.call('EXISTS', ARGV[4])}
 end
-return 0
+if ARGV[5] == '1' then redis.call('SET', ARGV[4], '1', 'PX', ARGV[3]) end
+return {0, 0}
 "#;
     RELEASE = r#"
 if redis.call('GET', ARGV[1]) == ARGV[2] then redis.call('DEL', ARGV[1]) end
@@ -715,7 +797,8 @@ end
 set_current(known, top)
 return false
 "#;
-    SET_CURRENT = "set_current(ARGV[1], ARGV[2])";
+    // ARGV: visitor, their deleted current chat, their top-level conversation.
+    FALL_BACK_TO_TOP = "revoke_conversation(ARGV[2]) set_current(ARGV[1], ARGV[3])";
     REVOKE_CONVERSATIONS = "for _, conv in ipairs(ARGV) do revoke_conversation(conv) end";
     KEEP = "keep(ARGV[1])";
     // ARGV: visitor, then file id and s3 key pairs.
@@ -749,6 +832,35 @@ for q = 2, #ARGV do
   spent[#spent + 1] = total
 end
 return spent
+"#;
+    // ARGV: since, now, hold ttl (ms), nonce, declared length or '', key count n, the n quota
+    // keys, their n limits. Returns {bytes left, bytes held (0: none)}.
+    HOLD_UPLOAD = r#"
+local since, now, ttl, nonce, declared = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[4], ARGV[5]
+local n = tonumber(ARGV[6])
+local function bytes(entries)
+  local total = 0
+  for _, entry in ipairs(entries) do total = total + tonumber(string.match(entry, ':(%d+)$')) end
+  return total
+end
+local left = nil
+for i = 1, n do
+  local ledger, holds = P..'ledger:'..ARGV[6 + i], P..'holds:'..ARGV[6 + i]
+  redis.call('ZREMRANGEBYSCORE', ledger, '-inf', '('..since)
+  redis.call('ZREMRANGEBYSCORE', holds, '-inf', '('..now)
+  local spent = bytes(redis.call('ZRANGE', ledger, 0, -1)) + bytes(redis.call('ZRANGE', holds, 0, -1))
+  local this = math.max(0, tonumber(ARGV[6 + n + i]) - spent)
+  if not left or this < left then left = this end
+end
+if not left or left == 0 then return {0, 0} end
+local hold = left
+if declared ~= '' and tonumber(declared) < hold then hold = tonumber(declared) end
+for i = 1, n do
+  local holds = P..'holds:'..ARGV[6 + i]
+  redis.call('ZADD', holds, now + ttl, nonce..':'..string.format('%d', hold))
+  redis.call('PEXPIRE', holds, ttl)
+end
+return {left, hold}
 "#;
     // ARGV: visitor, then file ids.
     MARK_ATTACHED = r#"
@@ -804,16 +916,29 @@ if r[1] and r[1] ~= '' and r[1] ~= ARGV[2] then return {'other'} end
 if r[2] then return {'done', r[2]} end
 return {'inflight'}
 "#;
+    // ARGV: record key, body hash, response ('' to release the claim), a day (ms). Only the
+    // claim of this body is answered or released: a claim that expired meanwhile (the send
+    // took over a minute) and was taken again, for another body, is left alone.
+    FINISH_IDEMPOTENCY_KEY = r#"
+if redis.call('HGET', ARGV[1], 'h') ~= ARGV[2] then return end
+if ARGV[3] == '' then
+  redis.call('DEL', ARGV[1])
+else
+  redis.call('HSET', ARGV[1], 'r', ARGV[3])
+  redis.call('PEXPIRE', ARGV[1], ARGV[4])
+end
+"#;
     // ARGV: state hash, browser hash, expires at, now, visitor, conversation, message,
     // suggestion, lang.
     START_SIGN_IN = r#"
 local state, browser = P..'oauth:'..ARGV[1], P..'oauthb:'..ARGV[2]
 redis.call('HSET', state, 'ext', ARGV[5], 'conv', ARGV[6], 'msg', ARGV[7], 'sug', ARGV[8],
   'lang', ARGV[9], 'exp', ARGV[3], 'browser', ARGV[2])
-redis.call('PEXPIREAT', state, ARGV[3])
+-- Kept a minute past its expiry: the take checks the expiry itself, to the millisecond.
+redis.call('PEXPIREAT', state, tonumber(ARGV[3]) + 60000)
 redis.call('ZREMRANGEBYSCORE', browser, '-inf', '('..ARGV[4])
 redis.call('ZADD', browser, ARGV[3], ARGV[1])
-redis.call('PEXPIREAT', browser, ARGV[3])
+redis.call('PEXPIREAT', browser, tonumber(ARGV[3]) + 60000)
 "#;
     // ARGV: browser hash, visitor, now. Returns 1 when one of theirs is waiting.
     SIGN_IN_WAITING = r#"

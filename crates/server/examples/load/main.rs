@@ -15,10 +15,15 @@
 //! on the visitor's stream), checks every message arrived exactly once, and reports the
 //! visitors' requests per minute; it fails on a message lost or doubled as well.
 //!
+//! `LOAD_MODE=scale`: the scale-out comparison of [`scale`] — one gateway without Redis, then
+//! two replicas sharing their state in Redis, each in front of a local Connect360 process.
+//!
 //! `cargo build --release -p connect360-server && cargo run --release -p connect360-server
 //! --example load` (env: `LOAD_VISITORS`, default 500; `LOAD_SECONDS`, default 300;
-//! `LOAD_MODE`, `poll` or `stream`; `LOAD_SERVER`, the binary, default
+//! `LOAD_MODE`, `poll`, `stream` or `scale`; `LOAD_SERVER`, the binary, default
 //! `target/release/connect360-server`).
+
+mod scale;
 
 use std::collections::HashMap;
 use std::net::{IpAddr, Ipv4Addr};
@@ -93,6 +98,7 @@ async fn start_server(
     binary: &PathBuf,
     dir: &std::path::Path,
     extra: &[&str],
+    env: &[(&str, &str)],
 ) -> (tokio::process::Child, String) {
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
@@ -104,6 +110,7 @@ async fn start_server(
         .args(["--widget-dir", "/nonexistent"])
         .args(extra)
         .env("CONNECT360_LOCAL_API_KEY", AGENT_KEY)
+        .envs(env.iter().copied())
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
         .kill_on_drop(true)
@@ -213,12 +220,15 @@ struct Deliveries {
     latencies: Vec<Duration>,
     /// Requests the visitors made (sessions and stream connections).
     visitor_requests: u64,
-    /// Conversations that hold a stream, for the agents to write into.
-    conversations: Vec<String>,
+    /// Conversations that hold a stream, for the agents to write into; with the visitor's
+    /// token and the gateway to write through when a second tab of the visitor writes
+    /// (scale mode) rather than an agent.
+    conversations: Vec<(String, Option<(String, String)>)>,
 }
 
 /// A visitor holding the event stream until `until`, reconnecting (after its last event) if
 /// it drops; every agent message it reads is counted and timed.
+#[allow(clippy::too_many_arguments)]
 async fn stream_visitor(
     base: String,
     client: reqwest::Client,
@@ -227,6 +237,7 @@ async fn stream_visitor(
     visitors: u64,
     samples: Arc<Mutex<Samples>>,
     deliveries: Arc<Mutex<Deliveries>>,
+    writes_through: Option<String>,
 ) {
     use connect360_model::wire::SseDecoder;
     let fail = |what: String| {
@@ -268,11 +279,14 @@ async fn stream_visitor(
             }
         };
         if !registered {
+            let writer = writes_through
+                .clone()
+                .map(|through| (token.clone(), through));
             deliveries
                 .lock()
                 .await
                 .conversations
-                .push(conversation.clone());
+                .push((conversation.clone(), writer));
             registered = true;
         }
         let mut response = response;
@@ -324,23 +338,30 @@ async fn agents(
     let mut n = 0usize;
     while Instant::now() < until {
         ticks.tick().await;
-        let (conversation, text) = {
+        let conversation = {
             let mut deliveries = deliveries.lock().await;
             if deliveries.conversations.is_empty() {
                 continue;
             }
-            let conversation = deliveries.conversations[n % deliveries.conversations.len()].clone();
+            let (conversation, writer) =
+                deliveries.conversations[n % deliveries.conversations.len()].clone();
             let text = format!("agent message {n}");
             deliveries.sent.insert(text.clone(), Instant::now());
-            (conversation, text)
+            (conversation, text, writer)
         };
+        let (conversation, text, writer) = conversation;
         n += 1;
         let (client, base, samples) = (client.clone(), base.clone(), samples.clone());
         tokio::spawn(async move {
             let started = Instant::now();
+            // An agent through the API, or the visitor's other tab through another gateway.
+            let (through, credential) = match &writer {
+                Some((token, through)) => (through.as_str(), token.as_str()),
+                None => (base.as_str(), AGENT_KEY),
+            };
             let sent = client
-                .post(format!("{base}/api/trpc/v1.connect.send"))
-                .bearer_auth(AGENT_KEY)
+                .post(format!("{through}/api/trpc/v1.connect.send"))
+                .bearer_auth(credential)
                 .json(&json!({"conversationId": conversation, "content": {"en": text}}))
                 .send()
                 .await;
@@ -403,9 +424,13 @@ async fn main() {
     let agent_rate = env_number("LOAD_AGENT_RATE", 20);
     connect360_server::upstream::install_tls_provider();
     raise_open_file_limit();
+    if std::env::var("LOAD_MODE").is_ok_and(|m| m == "scale") {
+        let failed = scale::compare(&binary, visitors, seconds, agent_rate).await;
+        std::process::exit(i32::from(failed));
+    }
     let dir = tempfile::tempdir().unwrap();
     let extra: &[&str] = if streaming { &["--no-demo-bot"] } else { &[] };
-    let (server, base) = start_server(&binary, dir.path(), extra).await;
+    let (server, base) = start_server(&binary, dir.path(), extra, &[]).await;
     let pid = server.id().expect("a running server");
     let idle = usage(pid);
     let samples = Arc::new(Mutex::new(Samples::default()));
@@ -469,6 +494,7 @@ async fn main() {
                     visitors,
                     samples.clone(),
                     deliveries.clone(),
+                    None,
                 ))
             } else {
                 tokio::spawn(visitor(base.clone(), client, until, i, samples.clone()))
