@@ -86,6 +86,7 @@ pub fn compose(
     tokio::spawn(gateway.clone().run_housekeeping());
     tokio::spawn(gateway.clone().run_change_feed());
     tokio::spawn(gateway.clone().run_shared_feed());
+    tokio::spawn(gateway.clone().run_lease_keeper());
     let state = AppState {
         local: local.clone(),
         gateway: gateway.clone(),

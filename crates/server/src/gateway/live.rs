@@ -118,6 +118,12 @@ pub(super) struct Watch {
     /// Who holds the lease when this watch does: a name of its own, so a watch that ends
     /// never gives up the lease a newer watch of the same conversation holds.
     owner: String,
+    /// What the lease keeper last found ([`Gateway::run_lease_keeper`]): this watch holds the
+    /// conversation's lease; a visitor looks at it on another replica; Redis did not answer
+    /// (then this replica polls for its own streams).
+    leading: AtomicBool,
+    looked_elsewhere: AtomicBool,
+    lease_unknown: AtomicBool,
 }
 
 #[derive(Default)]
@@ -574,6 +580,9 @@ impl Gateway {
             polling: AtomicBool::new(false),
             heard_newest: Mutex::default(),
             owner: crate::clock::random_token(16),
+            leading: AtomicBool::new(false),
+            looked_elsewhere: AtomicBool::new(false),
+            lease_unknown: AtomicBool::new(false),
         });
         let receiver = watch.messages.subscribe();
         watches.insert(conversation.to_owned(), watch.clone());
@@ -601,26 +610,36 @@ impl Gateway {
         let mut reads = 0u32;
         let mut next_read = tokio::time::Instant::now();
         let mut state_due = false;
+        if let Some(redis) = shared {
+            // Asked once now; the lease keeper renews it with every other watch's.
+            let looking = watch.active.load(Ordering::Relaxed) > 0;
+            match redis
+                .lead(&[(&conversation, &watch.owner, looking)], LEASE)
+                .await
+            {
+                Ok(found) => {
+                    let (held, looked) = found.first().copied().unwrap_or_default();
+                    watch.leading.store(held, Ordering::Relaxed);
+                    watch.looked_elsewhere.store(looked, Ordering::Relaxed);
+                }
+                Err(_) => watch.lease_unknown.store(true, Ordering::Relaxed),
+            }
+        }
         loop {
-            let looking_here = watch.active.load(Ordering::Relaxed) > 0;
             // Whether this replica holds the lease (so tells the others), whether it polls
             // (the lease, or no word from the others to wait for), and whether a visitor
-            // looks at the conversation anywhere.
+            // looks at the conversation on another replica.
             let (leading, polling, looked_elsewhere) = match shared {
                 None => (true, true, false),
-                Some(redis) => {
-                    match redis
-                        .lead(&conversation, &watch.owner, LEASE, looking_here)
-                        .await
-                    {
-                        Ok((held, looked)) => (
-                            held,
-                            held || !self.live.feed_up.load(Ordering::Relaxed),
-                            looked,
-                        ),
-                        // Redis is away: poll for this replica's own streams.
-                        Err(_) => (false, true, false),
-                    }
+                Some(_) => {
+                    let held = watch.leading.load(Ordering::Relaxed);
+                    let alone = !self.live.feed_up.load(Ordering::Relaxed)
+                        || watch.lease_unknown.load(Ordering::Relaxed);
+                    (
+                        held,
+                        held || alone,
+                        watch.looked_elsewhere.load(Ordering::Relaxed),
+                    )
                 }
             };
             if !polling {
@@ -689,13 +708,12 @@ impl Gateway {
                 };
                 next_read = tokio::time::Instant::now() + pause;
             }
-            // With replicas, the lease is renewed (or looked at) every second, however long
-            // the next read is off; a watch that does not poll only looks at the lease.
-            let now = tokio::time::Instant::now();
-            let until = match (shared, polling) {
-                (None, _) => next_read,
-                (Some(_), true) => next_read.min(now + LEASE_RENEW),
-                (Some(_), false) => now + LEASE_RENEW,
+            // A watch that does not poll waits to be woken: by the lease keeper when it takes
+            // the lease over, or by its streams.
+            let until = if polling {
+                next_read
+            } else {
+                tokio::time::Instant::now() + IDLE_POLL
             };
             tokio::select! {
                 () = watch.wake.notified() => {
@@ -707,6 +725,52 @@ impl Gateway {
             if self.live.retire_if_unfollowed(&conversation, &watch) {
                 self.stop_polling(&conversation, &watch).await;
                 return;
+            }
+        }
+    }
+
+    /// With replicas sharing their state: renews the leases of every watch of this replica in
+    /// one call a second (a thousand at most a call), and wakes a watch whose lease or whose
+    /// visitors elsewhere changed, or that must poll for itself while Redis is away.
+    pub async fn run_lease_keeper(self: Arc<Self>) {
+        let Some(redis) = self.shared_feed().cloned() else {
+            return;
+        };
+        let mut ticks = tokio::time::interval(LEASE_RENEW);
+        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            ticks.tick().await;
+            let watches: Vec<(String, Arc<Watch>)> = lock(&self.live.watches)
+                .iter()
+                .map(|(conversation, watch)| (conversation.clone(), watch.clone()))
+                .collect();
+            for batch in watches.chunks(1000) {
+                let asked: Vec<(&str, &str, bool)> = batch
+                    .iter()
+                    .map(|(conversation, watch)| {
+                        let looking = watch.active.load(Ordering::Relaxed) > 0;
+                        (conversation.as_str(), watch.owner.as_str(), looking)
+                    })
+                    .collect();
+                match redis.lead(&asked, LEASE).await {
+                    Ok(found) => {
+                        for ((_, watch), (held, looked)) in batch.iter().zip(found) {
+                            let was_held = watch.leading.swap(held, Ordering::Relaxed);
+                            let was_looked = watch.looked_elsewhere.swap(looked, Ordering::Relaxed);
+                            let was_unknown = watch.lease_unknown.swap(false, Ordering::Relaxed);
+                            if held != was_held || looked != was_looked || was_unknown {
+                                watch.wake.notify_one();
+                            }
+                        }
+                    }
+                    Err(_) => {
+                        for (_, watch) in batch {
+                            if !watch.lease_unknown.swap(true, Ordering::Relaxed) {
+                                watch.wake.notify_one();
+                            }
+                        }
+                    }
+                }
             }
         }
     }

@@ -124,27 +124,26 @@ impl RedisState {
         self.answered(result).map(drop)
     }
 
-    /// Takes or keeps the lease of `conversation`'s poller for `lease`, as `owner` (this
-    /// replica and one watch of it): whether it holds the lease now, and whether a visitor is
-    /// looking at a stream of it on any replica. A replica that does not hold it and has a
-    /// visitor `looking` says so, so the poller reads as often as for its own.
+    /// Takes or keeps, for `lease`, the lease of each conversation's poller, as its owner
+    /// (one watch of this replica), saying whether a visitor is looking at it here: for each,
+    /// whether the owner holds the lease now, and (when it does) whether a visitor looks at the
+    /// conversation on another replica. One call for many: a replica renews all its leases
+    /// at once.
     pub async fn lead(
         &self,
-        conversation: &str,
-        owner: &str,
+        leases: &[(&str, &str, bool)],
         lease: Duration,
-        looking: bool,
-    ) -> Result<(bool, bool), ApiError> {
-        let key = format!("{PREFIX}poll:{conversation}");
-        let seen = format!("{PREFIX}looking:{conversation}");
+    ) -> Result<Vec<(bool, bool)>, ApiError> {
         let millis = lease.as_millis().to_string();
-        let (held, looked): (i64, i64) = self
-            .run(
-                &LEAD,
-                &[&key, owner, &millis, &seen, if looking { "1" } else { "0" }],
-            )
-            .await?;
-        Ok((held == 1, looked == 1))
+        let mut args = vec![millis.as_str()];
+        for (conversation, owner, looking) in leases {
+            args.extend([*conversation, *owner, if *looking { "1" } else { "0" }]);
+        }
+        let found: Vec<i64> = self.run(&LEAD, &args).await?;
+        Ok(found
+            .chunks(2)
+            .map(|pair| (pair.first() == Some(&1), pair.get(1) == Some(&1)))
+            .collect())
     }
 
     /// Gives up the lease of `conversation`'s poller, if `owner` holds it.
@@ -751,16 +750,25 @@ macro_rules! scripts {
 }
 
 scripts! {
-    // ARGV: lease key, owner, lease (ms), looking key, '1' when a visitor looks here.
-    // Returns {1 when the owner holds the lease, 1 when a visitor looks anywhere}.
+    // ARGV: lease (ms), then (conversation, owner, '1' when a visitor looks here) for each.
+    // Returns, for each, 1 when the owner holds the lease, and 1 when a visitor looks at the
+    // conversation on another replica (told by replicas that do not hold it).
     LEAD = r#"
-local holder = redis.call('GET', ARGV[1])
-if holder == ARGV[2] or not holder then
-  redis.call('SET', ARGV[1], ARGV[2], 'PX', ARGV[3])
-  return {1, redis.call('EXISTS', ARGV[4])}
+local out = {}
+for i = 2, #ARGV, 3 do
+  local lease, looking = P..'poll:'..ARGV[i], P..'looking:'..ARGV[i]
+  local holder = redis.call('GET', lease)
+  if holder == ARGV[i + 1] or not holder then
+    redis.call('SET', lease, ARGV[i + 1], 'PX', ARGV[1])
+    out[#out + 1] = 1
+    out[#out + 1] = redis.call('EXISTS', looking)
+  else
+    if ARGV[i + 2] == '1' then redis.call('SET', looking, '1', 'PX', ARGV[1]) end
+    out[#out + 1] = 0
+    out[#out + 1] = 0
+  end
 end
-if ARGV[5] == '1' then redis.call('SET', ARGV[4], '1', 'PX', ARGV[3]) end
-return {0, 0}
+return out
 "#;
     RELEASE = r#"
 if redis.call('GET', ARGV[1]) == ARGV[2] then redis.call('DEL', ARGV[1]) end
