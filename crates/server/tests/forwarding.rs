@@ -6,7 +6,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::process::{spawn, Process, SHOP};
+use common::process::{spawn, upload_receipt, Process, SHOP};
 use serde_json::{json, Value};
 
 const KEY: &str = "plato_forwarding_test_key";
@@ -134,20 +134,7 @@ async fn a_visitor_chats_through_a_forwarding_gateway() {
     assert_eq!(texts, ["Where is my order?", "It ships today."]);
 
     // Upload through the gateway, attach, download through the gateway.
-    let form = reqwest::multipart::Form::new().part(
-        "file",
-        reqwest::multipart::Part::bytes(b"order 1042".to_vec()).file_name("receipt.txt"),
-    );
-    let (status, uploaded) = json_of(
-        client()
-            .post(format!("{}/api/v1/connect/attachments", gateway.base))
-            .bearer_auth(&token)
-            .multipart(form)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (status, uploaded) = upload_receipt(&gateway.base, &token).await;
     assert_eq!(status, 200, "{uploaded}");
     let file = uploaded["files"][0].clone();
     assert_eq!(file["name"], "receipt.txt");

@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use common::process::{series, spawn, Process, RedisServer, SHOP};
+use common::process::{series, spawn, upload_receipt, Process, RedisServer, SHOP};
 use serde_json::{json, Value};
 
 const KEY: &str = "plato_replicas_test_key";
@@ -237,20 +237,7 @@ async fn a_visitor_alternating_replicas_at_every_request_is_never_refused() {
     let (token, conversation) = session(&deployment).await;
 
     // Upload on one replica, send it on the other, download it on the first.
-    let form = reqwest::multipart::Form::new().part(
-        "file",
-        reqwest::multipart::Part::bytes(b"order 1042".to_vec()).file_name("receipt.txt"),
-    );
-    let (status, uploaded) = json_of(
-        client()
-            .post(deployment.url("/api/v1/connect/attachments"))
-            .bearer_auth(&token)
-            .multipart(form)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (status, uploaded) = upload_receipt(&deployment.proxy.base, &token).await;
     assert_eq!(status, 200, "{uploaded}");
     let file = uploaded["files"][0].clone();
     let (status, sent) = send(
@@ -305,23 +292,20 @@ async fn a_visitor_alternating_replicas_at_every_request_is_never_refused() {
         .unwrap()
         .1
         .into_owned();
-    let callback = client()
-        .get(deployment.url("/api/widget/oauth/callback"))
-        .query(&[("state", state.as_str()), ("code", "auth-code-1")])
-        .header("cookie", &cookie)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(callback.status(), 200);
-    // The state is taken once, whichever replica is asked next.
-    let again = client()
-        .get(deployment.url("/api/widget/oauth/callback"))
-        .query(&[("state", state.as_str()), ("code", "auth-code-1")])
-        .header("cookie", &cookie)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(again.status(), 400);
+    // The authorization server sends the browser back: to the other replica. The state is
+    // taken once, whichever replica is asked next.
+    let callback = || async {
+        client()
+            .get(deployment.url("/api/widget/oauth/callback"))
+            .query(&[("state", state.as_str()), ("code", "auth-code-1")])
+            .header("cookie", &cookie)
+            .send()
+            .await
+            .unwrap()
+            .status()
+    };
+    assert_eq!(callback().await, 200);
+    assert_eq!(callback().await, 400);
 
     let stored = deployment.stored(&conversation).await;
     let customer: Vec<&Value> = stored

@@ -150,3 +150,24 @@ pub fn series(page: &str, name_and_labels: &str) -> f64 {
     }
     found
 }
+
+/// A visitor's upload of `receipt.txt` ("order 1042") at the gateway at `base`: (status, body).
+pub async fn upload_receipt(base: &str, token: &str) -> (u16, serde_json::Value) {
+    let form = reqwest::multipart::Form::new().part(
+        "file",
+        reqwest::multipart::Part::bytes(b"order 1042".to_vec()).file_name("receipt.txt"),
+    );
+    connect360_server::upstream::install_tls_provider();
+    let response = reqwest::Client::builder()
+        .pool_max_idle_per_host(0)
+        .build()
+        .unwrap()
+        .post(format!("{base}/api/v1/connect/attachments"))
+        .bearer_auth(token)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap_or_default())
+}
