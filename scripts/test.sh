@@ -46,6 +46,10 @@ step "soak: 1 000 visitors holding the event stream for a minute while agents wr
 LOAD_MODE=stream LOAD_VISITORS=1000 LOAD_SECONDS="${STREAM_SOAK_SECONDS:-60}" \
   cargo run --release --locked -q -p connect360-server --example load
 
+step "soak: 1 000 streaming visitors on one gateway, then on two replicas sharing Redis (fails on errors, a message lost or doubled)"
+LOAD_MODE=scale LOAD_VISITORS=1000 LOAD_SECONDS="${SCALE_SOAK_SECONDS:-30}" \
+  cargo run --release --locked -q -p connect360-server --example load
+
 step "release build (trunk, std built for size, wasm-opt -Oz from binaryen 132)"
 scripts/build-widget.sh
 
