@@ -124,6 +124,35 @@ pub(super) struct Watch {
     leading: AtomicBool,
     looked_elsewhere: AtomicBool,
     lease_unknown: AtomicBool,
+    /// The messages handed to this watch's streams lately, read here or heard: a message
+    /// both read and heard (around a change of poller) reaches the streams once.
+    recent: Mutex<RecentIds>,
+}
+
+/// The last [`RECENT_IDS`] message ids, oldest out first.
+#[derive(Default)]
+struct RecentIds {
+    order: std::collections::VecDeque<String>,
+    ids: HashSet<String>,
+}
+
+const RECENT_IDS: usize = 256;
+
+impl RecentIds {
+    /// Records `id`; false when it was recorded already.
+    fn first_time(&mut self, id: &str) -> bool {
+        if self.ids.contains(id) {
+            return false;
+        }
+        if self.order.len() == RECENT_IDS {
+            if let Some(oldest) = self.order.pop_front() {
+                self.ids.remove(&oldest);
+            }
+        }
+        self.order.push_back(id.to_owned());
+        self.ids.insert(id.to_owned());
+        true
+    }
 }
 
 #[derive(Default)]
@@ -185,6 +214,9 @@ impl Live {
             return;
         };
         if let WatchEvent::Message(message) = &event {
+            if !lock(&watch.recent).first_time(&message.id) {
+                return;
+            }
             *lock(&watch.heard_newest) = Some(message.id.clone());
         }
         let _ = watch.messages.send(Arc::new(event));
@@ -247,9 +279,9 @@ impl Live {
     /// The shared feed is up (or down); when it comes up, every watch looks again at once.
     pub(super) fn set_feed_up(&self, up: bool) {
         self.feed_up.store(up, Ordering::Relaxed);
-        if up {
-            self.wake_all();
-        }
+        // Up: the watches that polled for themselves leave it to the pollers; down: every
+        // watch polls for itself at once.
+        self.wake_all();
     }
 
     fn wake_all(&self) {
@@ -282,6 +314,13 @@ impl Live {
             watches.remove(conversation);
         }
         true
+    }
+
+    /// Whether `watch` is the one this replica runs for `conversation`.
+    fn is_current(&self, conversation: &str, watch: &Arc<Watch>) -> bool {
+        lock(&self.watches)
+            .get(conversation)
+            .is_some_and(|w| Arc::ptr_eq(w, watch))
     }
 
     fn remove(&self, conversation: &str, watch: &Arc<Watch>) {
@@ -583,6 +622,7 @@ impl Gateway {
             leading: AtomicBool::new(false),
             looked_elsewhere: AtomicBool::new(false),
             lease_unknown: AtomicBool::new(false),
+            recent: Mutex::default(),
         });
         let receiver = watch.messages.subscribe();
         watches.insert(conversation.to_owned(), watch.clone());
@@ -610,6 +650,7 @@ impl Gateway {
         let mut reads = 0u32;
         let mut next_read = tokio::time::Instant::now();
         let mut state_due = false;
+        let mut first_pass = true;
         if let Some(redis) = shared {
             // Asked once now; the lease keeper renews it with every other watch's.
             let looking = watch.active.load(Ordering::Relaxed) > 0;
@@ -642,17 +683,34 @@ impl Gateway {
                     )
                 }
             };
-            if !polling {
-                // On from the newest message the poller told of, should this one take over.
+            let was_polling = watch.polling.load(Ordering::Relaxed);
+            if !was_polling {
+                // On from the newest message the poller told of.
                 if let Some(heard) = lock(&watch.heard_newest).take() {
                     newest = Some(heard);
                 }
-            } else if !watch.polling.load(Ordering::Relaxed) {
+            }
+            if polling && !was_polling {
                 // Taking over: read at once.
                 next_read = tokio::time::Instant::now();
                 state_due = true;
             }
             watch.polling.store(polling, Ordering::Relaxed);
+            if !polling && (was_polling || first_pass) {
+                // Listening from now on (what is heard is kept): one last read of its own
+                // covers what the poller said before this watch listened. What is both read
+                // and heard reaches the streams once.
+                if let Ok(messages) =
+                    Box::pin(self.messages_after(&conversation, newest.as_deref())).await
+                {
+                    for message in messages {
+                        newest = Some(message.id.clone());
+                        let event = WatchEvent::Message(message);
+                        self.hand_on(&conversation, &watch, event, false).await;
+                    }
+                }
+            }
+            first_pass = false;
             // A visitor started looking on another replica: no longer the idle pace.
             let soon = tokio::time::Instant::now() + ACTIVE_POLL;
             if looked_elsewhere && failures == 0 && next_read > soon {
@@ -754,7 +812,12 @@ impl Gateway {
                     .collect();
                 match redis.lead(&asked, LEASE).await {
                     Ok(found) => {
-                        for ((_, watch), (held, looked)) in batch.iter().zip(found) {
+                        for ((conversation, watch), (held, looked)) in batch.iter().zip(found) {
+                            if held && !self.live.is_current(conversation, watch) {
+                                // Retired while asked for: the lease goes back at once.
+                                let _ = redis.release(conversation, &watch.owner).await;
+                                continue;
+                            }
                             let was_held = watch.leading.swap(held, Ordering::Relaxed);
                             let was_looked = watch.looked_elsewhere.swap(looked, Ordering::Relaxed);
                             let was_unknown = watch.lease_unknown.swap(false, Ordering::Relaxed);
@@ -765,6 +828,8 @@ impl Gateway {
                     }
                     Err(_) => {
                         for (_, watch) in batch {
+                            // Not known to hold it: it polls for itself and tells nobody.
+                            watch.leading.store(false, Ordering::Relaxed);
                             if !watch.lease_unknown.swap(true, Ordering::Relaxed) {
                                 watch.wake.notify_one();
                             }
@@ -778,6 +843,11 @@ impl Gateway {
     /// Hands `event` to this replica's streams, then, when it holds the lease, to the other
     /// replicas' (not while Redis is away: each polls for itself then).
     async fn hand_on(&self, conversation: &str, watch: &Watch, event: WatchEvent, leading: bool) {
+        if let WatchEvent::Message(message) = &event {
+            if !lock(&watch.recent).first_time(&message.id) {
+                return;
+            }
+        }
         let event = Arc::new(event);
         // No stream listening just now is fine: the watch retires.
         let _ = watch.messages.send(event.clone());

@@ -26,7 +26,8 @@ pub enum Records {
 }
 
 /// Upload bytes held for an upload under way, under every quota key, until it is released
-/// (or, with Redis, until it expires: a replica that dies mid-upload holds nothing for long).
+/// or dropped (a request given up on releases too); with Redis, a hold whose replica dies
+/// expires by itself.
 pub struct UploadHold<'a> {
     /// What the quotas leave, this upload's hold included.
     pub left: u64,
@@ -38,7 +39,7 @@ enum Held<'a> {
     /// Released when dropped.
     Local(#[allow(dead_code)] quota::Reservation<'a>),
     Shared {
-        redis: &'a redis::RedisState,
+        redis: redis::RedisState,
         keys: Vec<String>,
         member: String,
     },
@@ -46,14 +47,28 @@ enum Held<'a> {
 
 impl UploadHold<'_> {
     /// Gives the held bytes back (what the upload spent is in the ledger by now).
-    pub async fn release(self) {
-        match self.held {
-            Held::Nothing | Held::Local(_) => {}
-            Held::Shared {
-                redis,
-                keys,
-                member,
-            } => redis.release_upload(&keys, &member).await,
+    pub async fn release(mut self) {
+        if let Held::Shared {
+            redis,
+            keys,
+            member,
+        } = std::mem::replace(&mut self.held, Held::Nothing)
+        {
+            redis.release_upload(&keys, &member).await;
+        }
+    }
+}
+
+impl Drop for UploadHold<'_> {
+    fn drop(&mut self) {
+        if let Held::Shared {
+            redis,
+            keys,
+            member,
+        } = std::mem::replace(&mut self.held, Held::Nothing)
+        {
+            // Not released by its request (given up on): released all the same.
+            tokio::spawn(async move { redis.release_upload(&keys, &member).await });
         }
     }
 }
@@ -376,7 +391,7 @@ impl Records {
                 let (left, member) = redis.hold_upload(&keys, &limits, declared, since).await?;
                 let held = match member {
                     Some(member) => Held::Shared {
-                        redis,
+                        redis: redis.clone(),
                         keys,
                         member,
                     },

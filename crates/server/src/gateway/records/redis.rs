@@ -863,6 +863,7 @@ end
 if not left or left == 0 then return {0, 0} end
 local hold = left
 if declared ~= '' and tonumber(declared) < hold then hold = tonumber(declared) end
+if hold <= 0 then return {left, 0} end
 for i = 1, n do
   local holds = P..'holds:'..ARGV[6 + i]
   redis.call('ZADD', holds, now + ttl, nonce..':'..string.format('%d', hold))
@@ -928,7 +929,10 @@ return {'inflight'}
     // claim of this body is answered or released: a claim that expired meanwhile (the send
     // took over a minute) and was taken again, for another body, is left alone.
     FINISH_IDEMPOTENCY_KEY = r#"
-if redis.call('HGET', ARGV[1], 'h') ~= ARGV[2] then return end
+local claimed = redis.call('HGET', ARGV[1], 'h')
+-- A claim that expired during a long send and was not taken again: its reply still stands.
+if not claimed and ARGV[3] ~= '' then redis.call('HSET', ARGV[1], 'h', ARGV[2]) claimed = ARGV[2] end
+if claimed ~= ARGV[2] then return end
 if ARGV[3] == '' then
   redis.call('DEL', ARGV[1])
 else
