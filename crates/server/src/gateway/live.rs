@@ -129,6 +129,29 @@ pub(super) struct Watch {
     recent: Mutex<RecentIds>,
 }
 
+impl Watch {
+    /// Whether a visitor is looking at one of its streams here.
+    fn looking(&self) -> bool {
+        self.active.load(Ordering::Relaxed) > 0
+    }
+
+    /// What a lease call found: whether this watch holds the lease, and whether a visitor
+    /// looks on another replica. Whether that changed what the watch should do.
+    fn learn_lease(&self, held: bool, looked: bool) -> bool {
+        let was_held = self.leading.swap(held, Ordering::Relaxed);
+        let was_looked = self.looked_elsewhere.swap(looked, Ordering::Relaxed);
+        let was_unknown = self.lease_unknown.swap(false, Ordering::Relaxed);
+        held != was_held || looked != was_looked || was_unknown
+    }
+
+    /// A lease call failed: not known to hold it, the watch polls for itself and tells
+    /// nobody. Whether that is new.
+    fn lease_not_known(&self) -> bool {
+        self.leading.store(false, Ordering::Relaxed);
+        !self.lease_unknown.swap(true, Ordering::Relaxed)
+    }
+}
+
 /// The last [`RECENT_IDS`] message ids, oldest out first.
 #[derive(Default)]
 struct RecentIds {
@@ -653,17 +676,17 @@ impl Gateway {
         let mut first_pass = true;
         if let Some(redis) = shared {
             // Asked once now; the lease keeper renews it with every other watch's.
-            let looking = watch.active.load(Ordering::Relaxed) > 0;
             match redis
-                .lead(&[(&conversation, &watch.owner, looking)], LEASE)
+                .lead(&[(&conversation, &watch.owner, watch.looking())], LEASE)
                 .await
             {
                 Ok(found) => {
                     let (held, looked) = found.first().copied().unwrap_or_default();
-                    watch.leading.store(held, Ordering::Relaxed);
-                    watch.looked_elsewhere.store(looked, Ordering::Relaxed);
+                    watch.learn_lease(held, looked);
                 }
-                Err(_) => watch.lease_unknown.store(true, Ordering::Relaxed),
+                Err(_) => {
+                    watch.lease_not_known();
+                }
             }
         }
         loop {
@@ -700,15 +723,9 @@ impl Gateway {
                 // Listening from now on (what is heard is kept): one last read of its own
                 // covers what the poller said before this watch listened. What is both read
                 // and heard reaches the streams once.
-                if let Ok(messages) =
-                    Box::pin(self.messages_after(&conversation, newest.as_deref())).await
-                {
-                    for message in messages {
-                        newest = Some(message.id.clone());
-                        let event = WatchEvent::Message(message);
-                        self.hand_on(&conversation, &watch, event, false).await;
-                    }
-                }
+                let _ = self
+                    .read_on(&conversation, &watch, &mut newest, false)
+                    .await;
             }
             first_pass = false;
             // A visitor started looking on another replica: no longer the idle pace.
@@ -717,15 +734,12 @@ impl Gateway {
                 next_read = soon;
             }
             if polling && tokio::time::Instant::now() >= next_read {
-                // Boxed: a watch waiting (most of the time) then holds no room for a read.
-                match Box::pin(self.messages_after(&conversation, newest.as_deref())).await {
-                    Ok(messages) => {
+                match self
+                    .read_on(&conversation, &watch, &mut newest, leading)
+                    .await
+                {
+                    Ok(()) => {
                         failures = 0;
-                        for message in messages {
-                            newest = Some(message.id.clone());
-                            let event = WatchEvent::Message(message);
-                            self.hand_on(&conversation, &watch, event, leading).await;
-                        }
                         if pushed || state_due || reads.is_multiple_of(STATE_EVERY) {
                             state_due = false;
                             if let Ok(now) = Box::pin(self.conversation_state(&conversation)).await
@@ -759,7 +773,7 @@ impl Gateway {
                     (ACTIVE_POLL * 2u32.saturating_pow(failures.min(5))).min(MAX_BACKOFF)
                 } else if pushed {
                     SAFETY_READ
-                } else if looked_elsewhere || watch.active.load(Ordering::Relaxed) > 0 {
+                } else if looked_elsewhere || watch.looking() {
                     ACTIVE_POLL
                 } else {
                     IDLE_POLL
@@ -806,8 +820,7 @@ impl Gateway {
                 let asked: Vec<(&str, &str, bool)> = batch
                     .iter()
                     .map(|(conversation, watch)| {
-                        let looking = watch.active.load(Ordering::Relaxed) > 0;
-                        (conversation.as_str(), watch.owner.as_str(), looking)
+                        (conversation.as_str(), watch.owner.as_str(), watch.looking())
                     })
                     .collect();
                 match redis.lead(&asked, LEASE).await {
@@ -818,19 +831,14 @@ impl Gateway {
                                 let _ = redis.release(conversation, &watch.owner).await;
                                 continue;
                             }
-                            let was_held = watch.leading.swap(held, Ordering::Relaxed);
-                            let was_looked = watch.looked_elsewhere.swap(looked, Ordering::Relaxed);
-                            let was_unknown = watch.lease_unknown.swap(false, Ordering::Relaxed);
-                            if held != was_held || looked != was_looked || was_unknown {
+                            if watch.learn_lease(held, looked) {
                                 watch.wake.notify_one();
                             }
                         }
                     }
                     Err(_) => {
                         for (_, watch) in batch {
-                            // Not known to hold it: it polls for itself and tells nobody.
-                            watch.leading.store(false, Ordering::Relaxed);
-                            if !watch.lease_unknown.swap(true, Ordering::Relaxed) {
+                            if watch.lease_not_known() {
                                 watch.wake.notify_one();
                             }
                         }
@@ -838,6 +846,25 @@ impl Gateway {
                 }
             }
         }
+    }
+
+    /// Reads what is new after `newest` and hands it on (`leading`: to the other replicas
+    /// too), moving `newest` along.
+    async fn read_on(
+        &self,
+        conversation: &str,
+        watch: &Watch,
+        newest: &mut Option<String>,
+        leading: bool,
+    ) -> Result<(), ApiError> {
+        // Boxed: a watch waiting (most of the time) then holds no room for a read.
+        let messages = Box::pin(self.messages_after(conversation, newest.as_deref())).await?;
+        for message in messages {
+            *newest = Some(message.id.clone());
+            let event = WatchEvent::Message(message);
+            self.hand_on(conversation, watch, event, leading).await;
+        }
+        Ok(())
     }
 
     /// Hands `event` to this replica's streams, then, when it holds the lease, to the other
