@@ -100,28 +100,36 @@ test('conversations are named, empty ones hidden, rich content readable with its
   // Told only an e-mail; and a guest who told nothing.
   await visitorSays('Is the Summit waterproof?', { email: 'erin@example.com' }, () => ({}));
   const anonymous = await visitorSays('Just browsing', null, () => ({}));
-  // A visitor who sends a picture and asked for a person.
+  // A visitor who sends a picture and a PDF, and asks for a person with the chip.
   const png = await fetch(new URL('/demo/img/ridge-2.png', server.url)).then((r) => r.arrayBuffer());
   const picture = await visitorSession({ name: 'Pia Picture' });
   const form = new FormData();
   form.append('file', new Blob([png], { type: 'image/png' }), 'my-tent.png');
+  form.append('file', new Blob(['%PDF-1.4\n%receipt\n'], { type: 'application/pdf' }), 'receipt.pdf');
   const uploaded = await fetch(new URL('/api/v1/connect/attachments', server.url), {
     method: 'POST', headers: { authorization: `Bearer ${picture.token}` }, body: form,
   }).then((r) => r.json());
-  await fetch(new URL('/api/trpc/v1.connect.send', server.url), {
+  const asVisitor = (input) => fetch(new URL('/api/trpc/v1.connect.send', server.url), {
     method: 'POST',
     headers: { 'content-type': 'application/json', authorization: `Bearer ${picture.token}` },
-    body: JSON.stringify({ conversationId: picture.conversationId, content: { en: 'Is this one torn?' }, attachmentIds: [uploaded.files[0].id] }),
+    body: JSON.stringify({ conversationId: picture.conversationId, ...input }),
   });
-  await callAsMerchant(server, 'v1.connect.updateConversation',
-    { id: picture.conversationId, metadata: { handoff: { requestedAt: new Date().toISOString() } } });
+  assert.equal((await asVisitor({ content: { en: 'Is this one torn?' }, attachmentIds: uploaded.files.map((f) => f.id) })).status, 200);
   // Enough replies that the thread scrolls.
   for (let i = 0; i < 25; i++) {
     await callAsMerchant(server, 'v1.connect.send', { conversationId: picture.conversationId, content: { en: `Checking, step ${i + 1}` } });
   }
   await callAsMerchant(server, 'v1.connect.send', { conversationId: picture.conversationId, content: { en: {
+    richCard: { standaloneCard: { cardContent: { title: 'Ridge 2 tent', description: 'Two-person',
+      suggestions: [{ reply: { text: 'Reserve', postbackData: 'reserve:ridge' } }] } } },
+  } } });
+  const chips = await callAsMerchant(server, 'v1.connect.send', { conversationId: picture.conversationId, content: { en: {
     text: 'Which one?', suggestions: [{ reply: { text: 'The green one', postbackData: 'g' } }, { liveAgentRequest: {} }],
   } } });
+  // The widget's answer to the chip: the gateway records the request for the console.
+  assert.equal((await asVisitor({ parentId: chips.id, content: { en: {
+    text: 'Talk to a person', suggestionResponse: { postbackData: '', type: 'LIVE_AGENT' },
+  } } })).status, 200);
 
   const page = await browser.newPage({ viewport: { width: 1200, height: 700 } });
   const errors = collectErrors(page);
@@ -142,6 +150,13 @@ test('conversations are named, empty ones hidden, rich content readable with its
   await image.waitFor({ timeout: 10000 });
   await page.waitForFunction(() => document.querySelector('#messages img.preview-image').naturalWidth > 0);
   assert.equal(await image.getAttribute('alt'), 'my-tent.png');
+  // A file that is not a picture is a link that downloads it, under its own name.
+  const pdf = page.locator('#messages .file', { hasText: 'receipt.pdf' });
+  assert.equal(await pdf.locator('img').count(), 0);
+  assert.equal(await pdf.locator('a').getAttribute('download'), 'receipt.pdf');
+  assert.match(await pdf.locator('a').innerText(), /receipt\.pdf \(application\/pdf\)/);
+  // A card reads as its title and its buttons.
+  assert.match(await page.locator('#messages li', { hasText: 'Ridge 2 tent' }).innerText(), /▸ Ridge 2 tent \[Reserve\]/);
   const rich = page.locator('#messages li', { hasText: 'Which one?' });
   assert.match(await rich.innerText(), /Chips: The green one · Talk to a person/);
   const json = rich.locator('details');

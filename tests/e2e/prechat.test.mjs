@@ -20,6 +20,35 @@ async function metadataOf(server, conversationId) {
   return rows.find((r) => r.conversation.id === conversationId)?.conversation.metadata ?? {};
 }
 
+/**
+ * The visitor's conversation as a merchant's backend reads it through the documented API
+ * (`getOrCreateConversation` for the visitor's customer answers their top-level conversation).
+ */
+async function conversationThroughApi(server, page) {
+  const visitorId = await page.evaluate(() => {
+    for (let i = 0; i < localStorage.length; i++) {
+      const key = localStorage.key(i);
+      if (key.endsWith(':session')) return JSON.parse(localStorage.getItem(key)).visitorId;
+    }
+    return null;
+  });
+  assert.ok(visitorId, 'the widget keeps its visitor id');
+  return callAsMerchant(server, 'v1.connect.getOrCreateConversation', { customer: { externalId: visitorId } });
+}
+
+/** The agent console, signed in, with `title`'s conversation open; resolves to the page. */
+async function consoleThread(server, title) {
+  const page = await live.browser.newPage();
+  await page.goto(new URL('/console', server.url).href);
+  await page.fill('#key', server.apiKey);
+  await page.click('#sign-in button[type="submit"]');
+  const row = page.locator('#conversations button', { hasText: title });
+  await row.waitFor({ timeout: 10000 });
+  await row.click();
+  await page.locator('#messages li').first().waitFor({ timeout: 10000 });
+  return page;
+}
+
 async function openPanel(server, contextOptions = {}) {
   const context = await live.browser.newContext(contextOptions);
   const page = await context.newPage();
@@ -94,7 +123,9 @@ test('the form comes first: errors linked and focused, the typed message kept an
   assert.equal(await composer.inputValue(), '');
   assert.equal(await focused(page), 'c360-input');
   const conversationId = await eventually(() => conversationOf(page), 'a conversation');
-  const contact = (await metadataOf(server, conversationId)).visitorContact;
+  const throughApi = await conversationThroughApi(server, page);
+  assert.equal(throughApi.id, conversationId);
+  const contact = throughApi.metadata.visitorContact;
   assert.deepEqual(
     { name: contact.name, email: contact.email, phone: contact.phone, verified: contact.verified },
     { name: 'Ayşe Yılmaz', email: 'ayse@example.com', phone: '+905321234567', verified: false },
@@ -134,6 +165,13 @@ when = "offline"
   assert.deepEqual(listed.items.map((m) => m.flags), [['offline']]);
   assert.deepEqual(errors, []);
   await context.close();
+
+  // The team sees both: the details under the thread's title, the flag on the message.
+  const desk = await consoleThread(server, 'later@example.com (unverified)');
+  await desk.locator('#thread-details', { hasText: 'email: later@example.com (unverified)' }).waitFor();
+  const message = desk.locator('#messages li', { hasText: 'Are you open tomorrow?' });
+  assert.equal(await message.locator('.badge-offline').innerText(), 'Written while away');
+  await desk.close();
 
   // A visitor who leaves the optional e-mail empty still gets their message through.
   const second = await openPanel(server, { locale: 'en-US' });

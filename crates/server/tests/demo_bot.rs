@@ -196,3 +196,36 @@ async fn the_bot_stays_quiet_after_a_person_is_asked_for_until_the_chat_is_resol
     let messages = wait_for(&server, &token, &conversation, 7).await;
     assert!(messages[6]["content"]["en"]["richCard"].is_object());
 }
+
+#[tokio::test]
+async fn a_request_for_a_person_is_marked_by_the_gateway_whatever_bot_answers() {
+    // No demo bot: the gateway itself records the request, for the console to mark.
+    let (server, _dir) = TestServer::start().await;
+    let (token, conversation) = new_visitor(&server).await;
+    says(&server, &token, &conversation, json!({"en": "Hello"})).await;
+    let metadata = common::conversation_metadata(&server, &conversation).await;
+    assert!(metadata.get("handoff").is_none(), "{metadata}");
+
+    let chips = server
+        .ok(
+            "v1.connect.send",
+            json!({"conversationId": conversation, "content": {"ar": {
+            "text": "كيف يمكننا المساعدة؟", "suggestions": [{"liveAgentRequest": {}}]}}}),
+        )
+        .await;
+    answers(
+        &server,
+        &token,
+        &conversation,
+        json!({"ar": {"text": "تحدث إلى شخص",
+                      "suggestionResponse": {"postbackData": "", "type": "LIVE_AGENT"}}}),
+        chips["id"].clone(),
+    )
+    .await;
+    let metadata = common::conversation_metadata(&server, &conversation).await;
+    let requested = metadata["handoff"]["requestedAt"].as_str().unwrap();
+    assert!(
+        connect360_server::clock::parse_millis(requested).is_some(),
+        "{metadata}"
+    );
+}

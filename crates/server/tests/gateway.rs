@@ -233,6 +233,24 @@ async fn every_visitor_refusal_is_403_and_stores_nothing() {
             "v1.connect.updateConversation",
             json!({"id": conversation, "name": "mine"}),
         ),
+        // A visitor's chat life goes through its own routes (end, rating, contact, chats),
+        // which write fixed keys with checked values: no metadata from a browser.
+        (
+            "v1.connect.updateConversation",
+            json!({"id": conversation, "metadata": {"status": "resolved"}}),
+        ),
+        (
+            "v1.connect.updateConversation",
+            json!({"id": conversation, "metadata": {"rating": 5, "ratedAt": "2026-12-07T10:00:00Z"}}),
+        ),
+        (
+            "v1.connect.updateConversation",
+            json!({"id": conversation, "metadata": {"vip": true}}),
+        ),
+        (
+            "v1.connect.createSubConversation",
+            json!({"parentId": conversation, "customer": {"externalId": "x"}}),
+        ),
         (
             "v1.connect.claimGuestConversations",
             json!({"fingerprint": "0123456789", "customer": {"externalId": "x"}}),
@@ -249,6 +267,10 @@ async fn every_visitor_refusal_is_403_and_stores_nothing() {
     }
     assert!(server.all_messages(&conversation).await.is_empty());
     assert!(server.all_messages(&other_conversation).await.is_empty());
+    let metadata = common::conversation_metadata(&server, &conversation).await;
+    for key in ["status", "rating", "ratedAt", "vip"] {
+        assert!(metadata.get(key).is_none(), "{key} was written: {metadata}");
+    }
 }
 
 #[tokio::test]

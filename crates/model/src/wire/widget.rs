@@ -78,7 +78,7 @@ pub struct ConversationState {
 
 /// The conversation metadata keys of its life: `status` (`"resolved"` when ended, `"open"`
 /// when the visitor wrote again), `resolvedAt`, `resolvedBy`, `rating` (1–5),
-/// `ratingComment`, `ratedAt`.
+/// `ratingComment`, `ratedAt`, and `handoff`.
 pub mod life {
     pub const STATUS: &str = "status";
     pub const RESOLVED: &str = "resolved";
@@ -90,6 +90,11 @@ pub mod life {
     pub const RATED_AT: &str = "ratedAt";
     /// The flag on the customer message that carries a rating.
     pub const RATING_FLAG: &str = "rating";
+    /// `{"requestedAt": "…"}`: the visitor asked for a person (a live-agent chip). The gateway
+    /// writes it; the console marks the conversation, and the demo bot stays quiet after it
+    /// until the chat is resolved.
+    pub const HANDOFF: &str = "handoff";
+    pub const HANDOFF_REQUESTED_AT: &str = "requestedAt";
 }
 
 impl ConversationState {

@@ -272,6 +272,15 @@ impl Gateway {
     }
 
     /// After a visitor's message in `conversation`: an ended chat is open again.
+    /// Records that the visitor asked for a person (`metadata.handoff.requestedAt`).
+    pub(super) async fn mark_handoff(&self, conversation: &str) -> Result<(), ApiError> {
+        self.merge_metadata(
+            conversation,
+            json!({life::HANDOFF: {life::HANDOFF_REQUESTED_AT: format_millis(now_millis())}}),
+        )
+        .await
+    }
+
     pub(super) async fn reopen_if_ended(&self, conversation: &str) -> Result<(), ApiError> {
         if ConversationState::of(&self.metadata_of(conversation).await?).ended {
             self.merge_metadata(

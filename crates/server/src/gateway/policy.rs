@@ -231,18 +231,22 @@ impl Gateway {
                 "A visitor asks for AI replies through ai-stream, not send.ai.",
             ));
         }
+        let mut asks_for_person = false;
         if let Some(content) = &input.content {
             for lang in Lang::ALL {
                 let Some(value) = content.get(lang.code()).filter(|v| !v.is_null()) else {
                     continue;
                 };
                 let decoded = decode_customer_value(value, lang.code()).value;
-                let auth = decoded.as_ref().is_some_and(|c| {
-                    c.authentication_response.is_some()
-                        || c.suggestion_response
-                            .as_ref()
-                            .is_some_and(|r| r.kind == SuggestionResponseType::Auth)
-                });
+                let answered = decoded
+                    .as_ref()
+                    .and_then(|c| c.suggestion_response.as_ref())
+                    .map(|r| r.kind);
+                asks_for_person |= answered == Some(SuggestionResponseType::LiveAgent);
+                let auth = decoded
+                    .as_ref()
+                    .is_some_and(|c| c.authentication_response.is_some())
+                    || answered == Some(SuggestionResponseType::Auth);
                 if auth {
                     return Err(forbidden(
                         "Sign-in results are posted by the sign-in relay only.",
@@ -293,6 +297,12 @@ impl Gateway {
         // store it twice).
         if let Err(error) = self.reopen_if_ended(&conversation).await {
             tracing::warn!(%error, "an ended chat written in could not be opened again");
+        }
+        if asks_for_person {
+            // The console marks the conversation, whatever bot (or none) answers it.
+            if let Err(error) = self.mark_handoff(&conversation).await {
+                tracing::warn!(%error, "a request for a person could not be marked");
+            }
         }
         if !attached.is_empty() {
             // Attached files are kept; the clean-up takes only files no message names. The

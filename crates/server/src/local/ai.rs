@@ -22,34 +22,50 @@ pub struct AiJob {
     pub reply_to: Message,
 }
 
-/// The demo agent's answer to a visitor's text: deterministic, so tests can expect it.
-pub fn demo_reply(visitor_text: &str) -> String {
-    let topic = visitor_text.trim();
-    let topic: String = topic.chars().take(80).collect();
-    if topic.is_empty() {
-        "Thanks for reaching out! A member of our team will be with you shortly.".into()
-    } else {
-        format!(
-            "Thanks for your message about \u{201C}{topic}\u{201D}. I'm the demo assistant: I can show \
-             our products, track an order or connect you with a person. What would you like to do?"
-        )
-    }
+/// The demo agent's answer: its text, in the language the visitor wrote in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DemoReply {
+    /// The content key: the language of the message answered (`en` when there is none).
+    pub lang: &'static str,
+    pub text: String,
 }
 
-/// The text of a message's first present language, for replying to it.
-pub fn message_text(message: &Message) -> String {
-    ["en", "ar", "tr"]
-        .iter()
-        .filter_map(|lang| message.content.get(*lang))
-        .find_map(|value| {
-            value.as_str().map(str::to_owned).or_else(|| {
-                value
-                    .get("text")
-                    .and_then(|t| t.as_str())
-                    .map(str::to_owned)
-            })
-        })
-        .unwrap_or_default()
+/// The demo agent's answer to a visitor's message: deterministic, so tests can expect it.
+pub fn demo_reply(to: Option<&Message>) -> DemoReply {
+    let (lang, said) = to.and_then(message_text).unwrap_or(("en", String::new()));
+    let topic: String = said.trim().chars().take(80).collect();
+    let text = match (lang, topic.is_empty()) {
+        ("ar", true) => "شكرًا لتواصلك معنا! سينضم إليك أحد أفراد فريقنا قريبًا.".into(),
+        ("ar", false) => format!(
+            "شكرًا على رسالتك بخصوص «{topic}». أنا المساعد التجريبي: يمكنني عرض \
+             منتجاتنا أو تتبّع طلب أو إيصالك بأحد أفراد الفريق. ماذا تودّ أن تفعل؟"
+        ),
+        ("tr", true) => {
+            "Bize ulaştığınız için teşekkürler! Ekibimizden biri birazdan size katılacak.".into()
+        }
+        ("tr", false) => format!(
+            "\u{201C}{topic}\u{201D} hakkındaki mesajınız için teşekkürler. Ben demo asistanıyım: \
+             ürünlerimizi gösterebilir, bir siparişi takip edebilir ya da sizi bir çalışanımıza \
+             bağlayabilirim. Ne yapmak istersiniz?"
+        ),
+        (_, true) => "Thanks for reaching out! A member of our team will be with you shortly.".into(),
+        (_, false) => format!(
+            "Thanks for your message about \u{201C}{topic}\u{201D}. I'm the demo assistant: I can show \
+             our products, track an order or connect you with a person. What would you like to do?"
+        ),
+    };
+    DemoReply { lang, text }
+}
+
+/// The language and text of a message's first present language, for replying to it.
+fn message_text(message: &Message) -> Option<(&'static str, String)> {
+    ["en", "ar", "tr"].into_iter().find_map(|lang| {
+        let value = message.content.get(lang)?;
+        let text = value
+            .as_str()
+            .or_else(|| value.get("text").and_then(|t| t.as_str()))?;
+        Some((lang, text.to_owned()))
+    })
 }
 
 impl LocalConnect {
@@ -59,7 +75,7 @@ impl LocalConnect {
         agent_id: &str,
         conversation_id: &str,
         parent_id: Option<&str>,
-        text: &str,
+        reply: &DemoReply,
     ) -> Result<Message, ApiError> {
         self.store
             .transaction(|tx| {
@@ -67,10 +83,9 @@ impl LocalConnect {
                     id: new_id("msg"),
                     conversation_id: conversation_id.to_owned(),
                     parent_id: parent_id.map(str::to_owned),
-                    content: json!({ "en": text })
-                        .as_object()
-                        .cloned()
-                        .unwrap_or_default(),
+                    content: [(reply.lang.to_owned(), json!(reply.text))]
+                        .into_iter()
+                        .collect(),
                     attachment_ids: Vec::new(),
                     sender_type: "ai".into(),
                     sender_id: agent_id.to_owned(),
@@ -92,19 +107,66 @@ impl LocalConnect {
 pub async fn run_worker(local: Arc<LocalConnect>, mut jobs: mpsc::UnboundedReceiver<AiJob>) {
     while let Some(job) = jobs.recv().await {
         tokio::time::sleep(Duration::from_millis(300)).await;
-        let text = demo_reply(&message_text(&job.reply_to));
+        let reply = demo_reply(Some(&job.reply_to));
         let local = local.clone();
         let result = tokio::task::spawn_blocking(move || {
             local.store_ai_reply(
                 &job.agent_id,
                 &job.conversation_id,
                 Some(&job.reply_to.id),
-                &text,
+                &reply,
             )
         })
         .await;
         if let Ok(Err(error)) | Err(error) = result.map_err(|e| ApiError::internal(e.to_string())) {
             tracing::warn!(%error, "the demo AI reply could not be stored");
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn from_visitor(content: serde_json::Value) -> Message {
+        serde_json::from_value(json!({
+            "id": "msg_1", "conversationId": "conv_1", "content": content,
+            "sender": {"type": "customer", "id": "cust_1"},
+            "createdAt": "2026-12-07T10:00:00.000Z"
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn the_demo_agent_answers_in_the_language_the_visitor_wrote_in() {
+        let reply = demo_reply(Some(&from_visitor(json!({"ar": "مقاس الحذاء"}))));
+        assert_eq!(reply.lang, "ar");
+        assert!(reply.text.contains("«مقاس الحذاء»"), "{}", reply.text);
+        assert!(reply.text.contains("المساعد التجريبي"));
+
+        let reply = demo_reply(Some(&from_visitor(
+            json!({"tr": {"text": "Sipariş nerede?"}}),
+        )));
+        assert_eq!(reply.lang, "tr");
+        assert!(reply
+            .text
+            .starts_with("\u{201C}Sipariş nerede?\u{201D} hakkındaki"));
+
+        let reply = demo_reply(Some(&from_visitor(json!({"en": "Sizes"}))));
+        assert_eq!(reply.lang, "en");
+        assert!(reply
+            .text
+            .starts_with("Thanks for your message about \u{201C}Sizes\u{201D}"));
+    }
+
+    #[test]
+    fn with_nothing_to_answer_the_demo_agent_greets_in_english_or_the_visitor_s_language() {
+        assert_eq!(demo_reply(None).lang, "en");
+        assert!(demo_reply(None)
+            .text
+            .starts_with("Thanks for reaching out!"));
+        let reply = demo_reply(Some(&from_visitor(json!({"tr": "   "}))));
+        assert_eq!(reply.lang, "tr");
+        assert!(reply.text.starts_with("Bize ulaştığınız için"));
     }
 }

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use connect360_model::wire::{AiStreamEvent, AiStreamInput, Message, SenderType};
 
-use super::ai::{demo_reply, message_text};
+use super::ai::{demo_reply, DemoReply};
 use super::LocalConnect;
 use crate::error::ApiError;
 use crate::store::{conversations, messages};
@@ -20,7 +20,7 @@ struct Plan {
     agent_id: String,
     conversation_id: String,
     reply_to: Option<String>,
-    text: String,
+    reply: DemoReply,
 }
 
 impl LocalConnect {
@@ -62,7 +62,7 @@ impl LocalConnect {
             agent_id: agent.id.clone(),
             conversation_id: input.conversation_id.clone(),
             reply_to: last.as_ref().map(|m| m.id.clone()),
-            text: demo_reply(&last.as_ref().map(message_text).unwrap_or_default()),
+            reply: demo_reply(last.as_ref()),
         })
     }
 }
@@ -97,7 +97,7 @@ pub async fn stream_reply(
         }
     };
     let mut text = String::new();
-    for word in plan.text.split_inclusive(' ') {
+    for word in plan.reply.text.split_inclusive(' ') {
         text.push_str(word);
         let delta = AiStreamEvent::Delta {
             delta: word.to_owned(),
@@ -113,7 +113,7 @@ pub async fn stream_reply(
             &plan.agent_id,
             &plan.conversation_id,
             plan.reply_to.as_deref(),
-            &plan.text,
+            &plan.reply,
         )
     })
     .await

@@ -7,7 +7,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use connect360_model::validate::decode_customer_value;
-use connect360_model::wire::{Message, SendInput, UpdateConversationInput};
+
+use connect360_model::wire::{life, Message, SendInput, UpdateConversationInput};
 use serde_json::{json, Map, Value};
 use tokio::sync::broadcast;
 
@@ -286,9 +287,10 @@ pub fn answer(message: &Message, first: bool) -> Option<Answer> {
     }
 }
 
-/// The conversation metadata key the bot writes when the visitor asks for a person:
-/// `{"requestedAt": "…"}`. The console marks such conversations.
-pub const HANDOFF_KEY: &str = "handoff";
+/// The conversation metadata key that records a request for a person:
+/// `{"requestedAt": "…"}`. The gateway writes it; so does the bot, for a visitor who reached the
+/// local Connect360 without a gateway. The console marks such conversations.
+pub const HANDOFF_KEY: &str = life::HANDOFF;
 
 /// Whether the visitor asked for a person after the conversation was last resolved
 /// (`resolvedAt`): then the bot stays quiet. A chat resolved since, and opened again by the
@@ -299,7 +301,10 @@ pub fn handed_over(metadata: &Map<String, Value>) -> bool {
             .and_then(Value::as_str)
             .and_then(crate::clock::parse_millis)
     };
-    let Some(requested) = at(metadata.get(HANDOFF_KEY).and_then(|h| h.get("requestedAt"))) else {
+    let Some(requested) = at(metadata
+        .get(HANDOFF_KEY)
+        .and_then(|h| h.get(life::HANDOFF_REQUESTED_AT)))
+    else {
         return false;
     };
     at(metadata.get("resolvedAt")).is_none_or(|resolved| resolved < requested)
@@ -317,25 +322,28 @@ pub async fn run(local: Arc<LocalConnect>, mut events: broadcast::Receiver<Messa
         let local = local.clone();
         let result = tokio::task::spawn_blocking(move || {
             let conversation = local.conversation(&message.conversation_id)?;
-            if handed_over(&conversation.metadata) {
-                // A person was asked for: the team answers now, not the bot.
-                return Ok(());
-            }
+            let asked_already = handed_over(&conversation.metadata);
             let first = local.is_first_customer_message(&message)?;
             let Some(answer) = answer(&message, first) else {
                 return Ok(());
             };
+            if asked_already && !answer.handoff {
+                // A person was asked for: the team answers now, not the bot. (The request
+                // itself is still acknowledged: the gateway has usually marked it by now.)
+                return Ok(());
+            }
             local.send(SendInput {
                 conversation_id: message.conversation_id.clone(),
                 parent_id: Some(message.id.clone()),
                 content: Some(answer.content),
                 ..Default::default()
             })?;
-            if answer.handoff {
+            if answer.handoff && !asked_already {
                 let mut metadata = Map::new();
                 metadata.insert(
                     HANDOFF_KEY.into(),
-                    json!({"requestedAt": crate::clock::format_millis(crate::clock::now_millis())}),
+                    json!({life::HANDOFF_REQUESTED_AT:
+                        crate::clock::format_millis(crate::clock::now_millis())}),
                 );
                 local.update_conversation(UpdateConversationInput {
                     id: message.conversation_id.clone(),
