@@ -272,6 +272,16 @@ impl Chat {
         self.inner().config.lang
     }
 
+    /// The panel's title: the merchant's, else the widget's own in the visitor's language.
+    pub fn title(&self) -> String {
+        let config = &self.inner().config;
+        config
+            .texts
+            .title
+            .clone()
+            .unwrap_or_else(|| crate::i18n::Text::Title.get(config.lang).to_owned())
+    }
+
     /// Whether the gateway relays sign-in suggestions (else they show their fallback).
     pub fn sign_in_configured(&self) -> bool {
         self.inner()

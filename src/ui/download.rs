@@ -68,6 +68,22 @@ impl MessageLine {
     }
 }
 
+/// Downloads the transcript of `messages` as `chat-transcript-YYYY-MM-DD.txt`, named after the
+/// day `day_millis` (today for the current chat, the day it started for an earlier one).
+pub fn save_transcript(
+    messages: &[Message],
+    title: &str,
+    day_millis: f64,
+    lang: Lang,
+) -> Result<(), wasm_bindgen::JsValue> {
+    let text = transcript_text(messages, title, js_sys::Date::now(), lang);
+    let (year, month, date) = day_key(day_millis);
+    save_text_file(
+        &format!("chat-transcript-{year}-{:02}-{date:02}.txt", month + 1),
+        &text,
+    )
+}
+
 /// Saves `text` as `file_name` (a text file the browser downloads).
 pub fn save_text_file(file_name: &str, text: &str) -> Result<(), wasm_bindgen::JsValue> {
     let parts = js_sys::Array::of1(&text.into());

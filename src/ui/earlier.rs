@@ -8,7 +8,7 @@ use leptos::html;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use super::download::MessageLine;
+use super::download::{save_transcript, MessageLine};
 use super::life::EndUi;
 use super::time::{clock, day, day_key, parse_millis};
 use crate::i18n::Text;
@@ -68,6 +68,8 @@ fn EarlierChats(ui: EndUi) -> impl IntoView {
     let messages = RwSignal::new(Load::<Vec<Message>>::Loading);
     // The chat last opened from the list: going back to the list gives it focus again.
     let opened = RwSignal::new(None::<String>);
+    // Saving an earlier chat's transcript failed (said in the view's alert).
+    let save_failed = RwSignal::new(false);
     let section: NodeRef<html::Section> = NodeRef::new();
     let heading: NodeRef<html::H3> = NodeRef::new();
     let focus_heading = move || {
@@ -80,7 +82,10 @@ fn EarlierChats(ui: EndUi) -> impl IntoView {
     // Each view fetches what it shows when it opens; a reply for a view left meanwhile (the
     // visitor went on to another chat) is dropped.
     Effect::new(move |_| match ui.earlier.get() {
-        Earlier::Closed => opened.set(None),
+        Earlier::Closed => {
+            opened.set(None);
+            save_failed.set(false);
+        }
         Earlier::List => {
             chats.set(Load::Loading);
             if opened.get_untracked().is_none() {
@@ -99,6 +104,7 @@ fn EarlierChats(ui: EndUi) -> impl IntoView {
         }
         Earlier::Chat { id, .. } => {
             messages.set(Load::Loading);
+            save_failed.set(false);
             opened.set(Some(id.clone()));
             focus_heading();
             spawn_local(async move {
@@ -172,13 +178,20 @@ fn EarlierChats(ui: EndUi) -> impl IntoView {
             </p>
             <p class="c360-notice" role="alert">
                 {move || failed().then(|| Text::ChatsFailed.get(lang))}
+                {move || save_failed.get().then(|| Text::TranscriptFailed.get(lang))}
             </p>
             {move || match ui.earlier.get() {
                 Earlier::Closed => ().into_any(),
                 Earlier::List => chat_list(chats, open, lang),
                 Earlier::Chat { started_at, .. } => {
-                    let start = parse_millis(&started_at).map(day_key);
-                    chat_lines(messages, start, lang)
+                    let started = parse_millis(&started_at);
+                    let save = move |list: &[Message]| {
+                        let day = started.unwrap_or_else(js_sys::Date::now);
+                        if save_transcript(list, &chat.title(), day, lang).is_err() {
+                            save_failed.set(true);
+                        }
+                    };
+                    chat_lines(messages, started.map(day_key), save, lang)
                 }
             }}
         </section>
@@ -258,6 +271,7 @@ fn chat_list(
 fn chat_lines(
     messages: RwSignal<Load<Vec<Message>>>,
     start: Option<(u32, u32, u32)>,
+    save: impl Fn(&[Message]) + Copy + Send + Sync + 'static,
     lang: Lang,
 ) -> AnyView {
     (move || {
@@ -299,10 +313,24 @@ fn chat_lines(
                 );
             }
         }
+        let empty = list.is_empty();
         view! {
             <p class="c360-contact-intro">{Text::ReadOnlyChat.get(lang)}</p>
-            {list.is_empty().then(|| view! {
+            {empty.then(|| view! {
                 <p class="c360-contact-intro">{Text::NoMessages.get(lang)}</p>
+            })}
+            {(!empty).then(|| view! {
+                <button
+                    type="button"
+                    class="c360-link-button c360-chats-download"
+                    on:click=move |_| messages.with_untracked(|m| {
+                        if let Load::Loaded(list) = m {
+                            save(list);
+                        }
+                    })
+                >
+                    {Text::DownloadTranscript.get(lang)}
+                </button>
             })}
             {days
                 .into_iter()

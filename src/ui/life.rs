@@ -7,10 +7,9 @@ use leptos::html;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use super::download::{save_text_file, transcript_text};
+use super::download::save_transcript;
 use super::earlier::Earlier;
 use super::on_demand;
-use super::time::day_key;
 use crate::i18n::Text;
 use crate::store::Chat;
 
@@ -89,18 +88,10 @@ fn download_transcript(chat: Chat, failed: RwSignal<bool>) {
             return;
         }
         let lang = chat.lang();
-        let title = chat
-            .config()
-            .texts
-            .title
-            .unwrap_or_else(|| Text::Title.get(lang).to_owned());
-        let now = js_sys::Date::now();
-        let text = chat
-            .transcript
-            .with_untracked(|t| transcript_text(t.messages(), &title, now, lang));
-        let (year, month, date) = day_key(now);
-        let name = format!("chat-transcript-{year}-{:02}-{date:02}.txt", month + 1);
-        if save_text_file(&name, &text).is_err() {
+        let saved = chat.transcript.with_untracked(|t| {
+            save_transcript(t.messages(), &chat.title(), js_sys::Date::now(), lang)
+        });
+        if saved.is_err() {
             failed.try_set(true);
         }
     });

@@ -42,11 +42,7 @@ pub fn Panel(state: PanelState) -> impl IntoView {
     let chat = expect_context::<Chat>();
     let lang = chat.lang();
     let title_id = "c360-panel-title";
-    let title = chat
-        .config()
-        .texts
-        .title
-        .unwrap_or_else(|| Text::Title.get(lang).to_owned());
+    let title = chat.title();
     let status = move || match chat.connection.get() {
         _ if chat.offline.get() => Text::Offline.get(lang).to_owned(),
         Connection::Reconnecting => Text::Reconnecting.get(lang).to_owned(),

@@ -19,6 +19,14 @@ async function metadataOf(conversationId) {
   return rows.find((r) => r.conversation.id === conversationId)?.conversation.metadata ?? {};
 }
 
+/** A downloaded transcript with its clock times as `T` (the minute may turn during a test). */
+async function transcriptOf(download) {
+  return (await readFile(await download.path(), 'utf8')).replace(/\d{1,2}:\d{2}\s[AP]M/g, 'T');
+}
+
+/** Today as the transcript's day lines say it (the test's browsers run in UTC). */
+const today = () => new Intl.DateTimeFormat('en', { weekday: 'long', day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' }).format(new Date());
+
 function focused(page) {
   return page.evaluate(() => {
     const active = document.querySelector('[data-connect360]').shadowRoot.activeElement;
@@ -147,7 +155,7 @@ test('the visitor ends the chat from the menu after a confirmation; writing agai
 });
 
 test('after an end the visitor starts a new chat; the earlier one is listed and readable, not writable', async () => {
-  const context = await live.browser.newContext({ locale: 'en-US' });
+  const context = await live.browser.newContext({ locale: 'en-US', timezoneId: 'UTC', acceptDownloads: true });
   const page = await context.newPage();
   const errors = collectErrors(page);
   const root = await openChatAndSay(page, live.server, 'Where is my parcel?');
@@ -210,6 +218,14 @@ test('after an end the visitor starts a new chat; the earlier one is listed and 
   assert.equal(await chats.locator('textarea, input, form').count(), 0, 'nothing to write in');
   assert.equal(await chats.locator('.c360-chats-day').count(), 0, 'its one day is in the heading');
   await page.screenshot({ path: join(shots, 'earlier-chat.png') });
+  // Its transcript downloads too, named after the day it started.
+  const [earlierFile] = await Promise.all([
+    page.waitForEvent('download'),
+    chats.getByRole('button', { name: 'Download transcript' }).click(),
+  ]);
+  assert.equal(earlierFile.suggestedFilename(), `chat-transcript-${new Date().toISOString().slice(0, 10)}.txt`);
+  assert.equal(await transcriptOf(earlierFile),
+    `Chat with us — Chat transcript\n${today()} T\n\n${today()}\n[T] You: Where is my parcel?\n`);
 
   // Escape steps back: to the list, then to the chat, focus on the menu's button.
   await page.keyboard.press('Escape');
@@ -260,20 +276,33 @@ test('the transcript downloads as a text file: days and times in the visitor\'s 
   } } });
   await callAsMerchant(live.server, 'v1.connect.send', { conversationId, content: { en: 'Here it is pitched.' }, attachmentIds: [fileId] });
   await root.locator('.c360-bubble', { hasText: 'Here it is pitched.' }).waitFor({ timeout: 10000 });
+  // More than a page of history (100): a reload opens at the newest page only, so the
+  // download has to fetch the earlier one first.
+  const notes = Array.from({ length: 105 }, (_, i) => `Note ${i + 1}`);
+  for (const note of notes) {
+    await callAsMerchant(live.server, 'v1.connect.send', { conversationId, content: { en: note } });
+  }
+  await page.reload();
+  await root.locator('button.c360-launcher').click();
+  await root.locator('.c360-bubble', { hasText: 'Note 105' }).waitFor({ timeout: 10000 });
+  assert.equal(await root.locator('.c360-bubble', { hasText: 'Which tent for two?' }).count(), 0,
+    'the first message is on an earlier page');
 
   await root.getByRole('button', { name: 'More options' }).click();
   const [download] = await Promise.all([
     page.waitForEvent('download'),
     root.getByRole('menuitem', { name: 'Download transcript' }).click(),
   ]);
-  assert.match(download.suggestedFilename(), /^chat-transcript-\d{4}-\d{2}-\d{2}\.txt$/);
-  const text = await readFile(await download.path(), 'utf8');
-  const lines = text.split('\n');
-  assert.equal(lines[0], 'Chat with us — Chat transcript');
-  const day = new Intl.DateTimeFormat('en', { weekday: 'long', day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' }).format(new Date());
-  assert.ok(lines.includes(day), `a day line "${day}" in:\n${text}`);
-  assert.match(text, /\[\d{1,2}:\d{2}\s[AP]M\] You: Which tent for two\?/);
-  assert.match(text, /\] Support: Ridge 2 tent\n/);
-  assert.match(text, /\] Support: Here it is pitched\.\n {4}📎 ridge-2\.png\n/);
+  assert.equal(download.suggestedFilename(), `chat-transcript-${new Date().toISOString().slice(0, 10)}.txt`);
+  // The whole file: its title, when it was made, each day and each message in order.
+  assert.equal(await transcriptOf(download), [
+    'Chat with us — Chat transcript', `${today()} T`, '', today(),
+    '[T] You: Which tent for two?',
+    '[T] Support: Ridge 2 tent',
+    '[T] Support: Here it is pitched.',
+    '    📎 ridge-2.png',
+    ...notes.map((note) => `[T] Support: ${note}`),
+    '',
+  ].join('\n'));
   await context.close();
 });
