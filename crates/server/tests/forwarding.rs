@@ -491,3 +491,133 @@ async fn a_chat_ends_and_is_rated_once_through_a_forwarding_gateway() {
     assert_eq!(flagged.len(), 1);
     assert_eq!(flagged[0]["content"]["en"], "★★★★★ (5/5)\nGreat");
 }
+
+#[tokio::test]
+async fn contact_details_the_offline_flag_and_new_chats_reach_a_remote_connect360() {
+    let upstream = upstream().await;
+    let dir = tempfile::tempdir().unwrap();
+    let settings = dir.path().join("connect360.toml");
+    // Closed every day: away now. Offline capture asks for an e-mail.
+    std::fs::write(
+        &settings,
+        "[availability]\ntimezone = \"UTC\"\nmon = \"closed\"\n[prechat]\nwhen = \"offline\"\n",
+    )
+    .unwrap();
+    let gateway = spawn(
+        &[
+            "--upstream",
+            &upstream.base,
+            "--config",
+            settings.to_str().unwrap(),
+        ],
+        &[("PLATO_API_KEY", KEY)],
+    )
+    .await;
+    let (token, first) = session(&gateway).await;
+    let (status, body) = widget_post(
+        &gateway,
+        &token,
+        "contact",
+        json!({"conversationId": first, "email": "later@example.com"}),
+    )
+    .await;
+    assert_eq!(status, 204, "{body}");
+    for text in ["Are you open on Sunday?", "Please write back"] {
+        let (status, body) = call(
+            &gateway.base,
+            &token,
+            "v1.connect.send",
+            json!({"conversationId": first, "content": {"en": text}}),
+        )
+        .await;
+        assert_eq!(status, 200, "{body}");
+    }
+    // Upstream: the details on the conversation (getOrCreateConversation is how a merchant's
+    // backend reads it), the first message of the away stretch flagged.
+    let flags: Vec<Value> = stored(&upstream, &first)
+        .await
+        .iter()
+        .map(|m| m["flags"].clone())
+        .collect();
+    assert_eq!(flags, [json!(["offline"]), json!([])]);
+    let (_, read) = call(
+        &upstream.base,
+        KEY,
+        "v1.connect.updateConversation",
+        json!({"id": first}),
+    )
+    .await;
+    let top = &read["result"]["data"];
+    assert_eq!(
+        top["metadata"]["visitorContact"]["email"],
+        "later@example.com"
+    );
+    assert_eq!(top["metadata"]["visitorContact"]["verified"], false);
+
+    // Ended, then a new chat: a sub-conversation upstream, for the same customer.
+    let (status, body) =
+        widget_post(&gateway, &token, "end", json!({"conversationId": first})).await;
+    assert_eq!(status, 204, "{body}");
+    let (status, opened) =
+        widget_post(&gateway, &token, "chats", json!({"conversationId": first})).await;
+    assert_eq!(status, 200, "{opened}");
+    let (new_token, second) = (
+        opened["token"].as_str().unwrap().to_owned(),
+        opened["conversationId"].as_str().unwrap().to_owned(),
+    );
+    assert_ne!(second, first);
+    let (_, read) = call(
+        &upstream.base,
+        KEY,
+        "v1.connect.updateConversation",
+        json!({"id": second}),
+    )
+    .await;
+    let sub = &read["result"]["data"];
+    assert_eq!(sub["parentId"], first.as_str());
+    assert_eq!(sub["customerId"], top["customerId"]);
+
+    // The visitor's list names both, the new one current; the earlier one stays readable.
+    let (status, listed) = json_of(
+        client()
+            .get(format!("{}/api/widget/chats", gateway.base))
+            .bearer_auth(&new_token)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, 200, "{listed}");
+    let ids: Vec<&Value> = listed["chats"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| &c["conversationId"])
+        .collect();
+    assert_eq!(ids, [&json!(second), &json!(first)], "{listed}");
+    let (status, history) = json_of(
+        client()
+            .get(format!("{}/api/widget/history", gateway.base))
+            .query(&[("conversationId", first.as_str())])
+            .bearer_auth(&new_token)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, 200, "{history}");
+    assert_eq!(
+        history["items"].as_array().map(Vec::len),
+        Some(2),
+        "{history}"
+    );
+    // Not writable: a send into the earlier chat is refused.
+    let (status, body) = call(
+        &gateway.base,
+        &new_token,
+        "v1.connect.send",
+        json!({"conversationId": first, "content": {"en": "late"}}),
+    )
+    .await;
+    assert_eq!(status, 403, "{body}");
+}

@@ -291,3 +291,47 @@ async fn an_agent_resolving_the_chat_reaches_the_visitors_stream_at_once() {
     }
     assert!(rated, "{:?}", events.states);
 }
+
+#[tokio::test]
+async fn two_ratings_sent_at_once_make_one() {
+    let (server, _dir) = TestServer::start().await;
+    let (token, _, conversation) = visitor(&server).await;
+    let (status, _) = post(
+        &server,
+        Some(&token),
+        "end",
+        json!({"conversationId": conversation}),
+    )
+    .await;
+    assert_eq!(status, 204);
+    // Two tabs press Send at the same moment, with different stars.
+    let (first, second) = tokio::join!(
+        post(
+            &server,
+            Some(&token),
+            "rating",
+            json!({"conversationId": conversation, "rating": 5}),
+        ),
+        post(
+            &server,
+            Some(&token),
+            "rating",
+            json!({"conversationId": conversation, "rating": 1}),
+        ),
+    );
+    let mut statuses = [first.0, second.0];
+    statuses.sort();
+    assert_eq!(statuses, [204, 409], "{first:?} {second:?}");
+    let flagged: Vec<Value> = server
+        .all_messages(&conversation)
+        .await
+        .into_iter()
+        .filter(|m| m["flags"] == json!(["rating"]))
+        .collect();
+    assert_eq!(flagged.len(), 1, "{flagged:?}");
+    let kept = if first.0 == 204 { 5 } else { 1 };
+    assert_eq!(
+        conversation_metadata(&server, &conversation).await["rating"],
+        kept
+    );
+}
