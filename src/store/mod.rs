@@ -282,6 +282,15 @@ impl Chat {
             .unwrap_or_else(|| crate::i18n::Text::Title.get(config.lang).to_owned())
     }
 
+    /// Whether the gateway names an AI agent that answers the visitor's free text.
+    pub fn has_ai_agent(&self) -> bool {
+        self.inner()
+            .session
+            .borrow()
+            .as_ref()
+            .is_some_and(|s| s.ai_agent_id.is_some())
+    }
+
     /// Whether the gateway relays sign-in suggestions (else they show their fallback).
     pub fn sign_in_configured(&self) -> bool {
         self.inner()

@@ -268,9 +268,14 @@ impl Chat {
             });
         }
         let drained = inner.outbox.borrow().next().is_none();
-        if item.answers.is_none() && !item.text.is_empty() && !opening && drained {
+        if item.answers.is_none()
+            && !item.text.is_empty()
+            && !opening
+            && drained
+            && self.has_ai_agent()
+        {
             let chat = *self;
-            spawn_local(async move { chat.stream_ai_reply(message_id).await });
+            spawn_local(chat.answer_with_ai(message_id));
         }
     }
 

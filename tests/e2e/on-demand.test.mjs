@@ -74,3 +74,36 @@ test('a module that cannot be fetched shows a notice; Retry fetches it and the v
   assert.equal(await notice.count(), 0);
   await context.close();
 });
+
+test('the AI reply\'s module comes with the first reply of a site with an agent; a failed fetch is tried again', async () => {
+  const context = await live.browser.newContext({ locale: 'en-US' });
+  const page = await context.newPage();
+  const errors = collectErrors(page);
+  const modules = onDemandRequests(page);
+  let refused = 0;
+  await page.route(/c360-split-ai-reply-[0-9a-f]+\.wasm$/, (route) => {
+    if (refused === 0) {
+      refused += 1;
+      return route.abort('connectionrefused');
+    }
+    return route.continue();
+  });
+  const root = await openChatAndSay(page, live.server, 'Hello');
+  assert.deepEqual(modules, [], 'the opening message asks the agent nothing');
+  const conversationId = await eventually(() => conversationOf(page), 'a conversation');
+  const input = root.locator('textarea.c360-input');
+  await input.fill('Do you ship to Izmir?');
+  await input.press('Enter');
+  const ai = await eventually(async () => {
+    const listed = await callAsMerchant(live.server, 'v1.connect.listMessages', { conversationId, limit: 100 });
+    const replies = listed.items.filter((m) => m.sender.type === 'ai');
+    return replies.length ? replies : null;
+  }, 'the AI reply, asked for once the module came on the second try', 10000);
+  assert.equal(refused, 1);
+  assert.equal(ai.length, 1);
+  await root.locator('.c360-bubble', { hasText: 'Thanks for your message about' }).waitFor({ timeout: 10000 });
+  assert.equal(modules.filter((m) => m.startsWith('c360-split-ai-reply-')).length, 2, `${modules}`);
+  // The refused fetch logs itself; nothing else went wrong.
+  assert.deepEqual(errors.filter((e) => !/ERR_CONNECTION_REFUSED|Failed to fetch/.test(e)), []);
+  await context.close();
+});
