@@ -88,6 +88,7 @@ fn EarlierChats(ui: EndUi) -> impl IntoView {
         }
         Earlier::List => {
             chats.set(Load::Loading);
+            save_failed.set(false);
             if opened.get_untracked().is_none() {
                 focus_heading();
             }
@@ -186,6 +187,8 @@ fn EarlierChats(ui: EndUi) -> impl IntoView {
                 Earlier::Chat { started_at, .. } => {
                     let started = parse_millis(&started_at);
                     let save = move |list: &[Message]| {
+                        // A second failure is read out again.
+                        save_failed.set(false);
                         let day = started.unwrap_or_else(js_sys::Date::now);
                         if save_transcript(list, &chat.title(), day, lang).is_err() {
                             save_failed.set(true);
@@ -323,6 +326,8 @@ fn chat_lines(
                 <button
                     type="button"
                     class="c360-link-button c360-chats-download"
+                    // This chat's, named by its heading: the menu's item downloads the current one.
+                    aria-describedby="c360-chats-title"
                     on:click=move |_| messages.with_untracked(|m| {
                         if let Load::Loaded(list) = m {
                             save(list);

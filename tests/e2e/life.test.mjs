@@ -24,8 +24,39 @@ async function transcriptOf(download) {
   return (await readFile(await download.path(), 'utf8')).replace(/\d{1,2}:\d{2}\s[AP]M/g, 'T');
 }
 
-/** Today as the transcript's day lines say it (the test's browsers run in UTC). */
-const today = () => new Intl.DateTimeFormat('en', { weekday: 'long', day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' }).format(new Date());
+/** A day as the transcript's day lines say it (the test's browsers run in UTC). */
+const dayOf = (at) => new Intl.DateTimeFormat('en', { weekday: 'long', day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' }).format(new Date(at));
+
+/**
+ * The transcript a download must hold (times as `T`): the title, when it was made (`madeAt`),
+ * then a line per message under a line per day, each day taken from the stored message.
+ */
+async function expectedTranscript(madeAt, conversationId, lineOf) {
+  const listed = await callAsMerchant(live.server, 'v1.connect.listMessages', { conversationId, limit: 100 });
+  const older = listed.nextCursor
+    ? await callAsMerchant(live.server, 'v1.connect.listMessages', { conversationId, limit: 100, cursor: listed.nextCursor })
+    : { items: [] };
+  const byId = new Map([...listed.items, ...older.items].map((m) => [m.id, m]));
+  const messages = [...byId.values()].sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+  const lines = ['Chat with us — Chat transcript', `${dayOf(madeAt)} T`];
+  let day = null;
+  for (const message of messages) {
+    if (dayOf(message.createdAt) !== day) {
+      day = dayOf(message.createdAt);
+      lines.push('', day);
+    }
+    lines.push(...lineOf(message));
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/** A message's transcript lines as the widget writes them for this test's plain content. */
+function plainLines(message) {
+  const who = message.sender.type === 'customer' ? 'You' : 'Support';
+  const content = message.content.en;
+  const text = typeof content === 'string' ? content : content.text ?? content.richCard?.standaloneCard?.cardContent?.title;
+  return [`[T] ${who}: ${text}`, ...(message.attachments ?? []).map((f) => `    📎 ${f.name}`)];
+}
 
 function focused(page) {
   return page.evaluate(() => {
@@ -223,9 +254,11 @@ test('after an end the visitor starts a new chat; the earlier one is listed and 
     page.waitForEvent('download'),
     chats.getByRole('button', { name: 'Download transcript' }).click(),
   ]);
-  assert.equal(earlierFile.suggestedFilename(), `chat-transcript-${new Date().toISOString().slice(0, 10)}.txt`);
-  assert.equal(await transcriptOf(earlierFile),
-    `Chat with us — Chat transcript\n${today()} T\n\n${today()}\n[T] You: Where is my parcel?\n`);
+  const madeAt = Date.now();
+  const started = (await callAsMerchant(live.server, 'v1.connect.updateConversation', { id: first })).createdAt;
+  assert.equal(earlierFile.suggestedFilename(), `chat-transcript-${started.slice(0, 10)}.txt`);
+  assert.equal(await transcriptOf(earlierFile), await expectedTranscript(madeAt, first, plainLines));
+  assert.match(await transcriptOf(earlierFile), /\[T\] You: Where is my parcel\?\n$/);
 
   // Escape steps back: to the list, then to the chat, focus on the menu's button.
   await page.keyboard.press('Escape');
@@ -276,33 +309,41 @@ test('the transcript downloads as a text file: days and times in the visitor\'s 
   } } });
   await callAsMerchant(live.server, 'v1.connect.send', { conversationId, content: { en: 'Here it is pitched.' }, attachmentIds: [fileId] });
   await root.locator('.c360-bubble', { hasText: 'Here it is pitched.' }).waitFor({ timeout: 10000 });
-  // More than a page of history (100): a reload opens at the newest page only, so the
-  // download has to fetch the earlier one first.
-  const notes = Array.from({ length: 105 }, (_, i) => `Note ${i + 1}`);
+  // 160 messages in all: pages of 100 and 60. A reload opens at the newest page only (a
+  // newest page of fewer than 50 would come with the one before it), so the download has to
+  // fetch the earlier one first.
+  const notes = Array.from({ length: 157 }, (_, i) => `Note ${i + 1}`);
   for (const note of notes) {
     await callAsMerchant(live.server, 'v1.connect.send', { conversationId, content: { en: note } });
   }
   await page.reload();
   await root.locator('button.c360-launcher').click();
-  await root.locator('.c360-bubble', { hasText: 'Note 105' }).waitFor({ timeout: 10000 });
+  await root.locator('.c360-bubble', { hasText: 'Note 157' }).waitFor({ timeout: 10000 });
   assert.equal(await root.locator('.c360-bubble', { hasText: 'Which tent for two?' }).count(), 0,
     'the first message is on an earlier page');
 
   await root.getByRole('button', { name: 'More options' }).click();
+  const historyRequests = [];
+  page.on('request', (request) => {
+    if (request.url().includes('/api/widget/history')) historyRequests.push(new URL(request.url()));
+  });
   const [download] = await Promise.all([
     page.waitForEvent('download'),
     root.getByRole('menuitem', { name: 'Download transcript' }).click(),
   ]);
-  assert.equal(download.suggestedFilename(), `chat-transcript-${new Date().toISOString().slice(0, 10)}.txt`);
+  const madeAt = Date.now();
+  assert.equal(download.suggestedFilename(), `chat-transcript-${new Date(madeAt).toISOString().slice(0, 10)}.txt`);
+  assert.ok(historyRequests.some((url) => url.searchParams.has('before')),
+    `the earlier page was fetched for the download: ${historyRequests.join(', ')}`);
   // The whole file: its title, when it was made, each day and each message in order.
-  assert.equal(await transcriptOf(download), [
-    'Chat with us — Chat transcript', `${today()} T`, '', today(),
+  const text = await transcriptOf(download);
+  assert.equal(text, await expectedTranscript(madeAt, conversationId, plainLines));
+  assert.ok(text.includes([
     '[T] You: Which tent for two?',
     '[T] Support: Ridge 2 tent',
     '[T] Support: Here it is pitched.',
     '    📎 ridge-2.png',
     ...notes.map((note) => `[T] Support: ${note}`),
-    '',
-  ].join('\n'));
+  ].join('\n')), text);
   await context.close();
 });

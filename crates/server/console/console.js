@@ -211,7 +211,9 @@ function showVisitor() {
 async function resolve() {
   const { status, json } = await trpc('updateConversation', {
     id: current,
-    metadata: { status: 'resolved', resolvedAt: new Date().toISOString(), resolvedBy: 'agent' },
+    // handoff: null clears a request for a person (the agent's clock need not agree with the
+    // gateway's that stamped it).
+    metadata: { status: 'resolved', resolvedAt: new Date().toISOString(), resolvedBy: 'agent', handoff: null },
   });
   if (status !== 200) return showErrors(json);
   await loadInbox();

@@ -20,6 +20,7 @@ pub mod console;
 pub mod credentials;
 pub mod error;
 pub mod gateway;
+pub mod handoff;
 pub mod local;
 pub mod media_type;
 pub mod metrics;

@@ -228,4 +228,49 @@ async fn a_request_for_a_person_is_marked_by_the_gateway_whatever_bot_answers() 
         connect360_server::clock::parse_millis(requested).is_some(),
         "{metadata}"
     );
+
+    // Asked again: the first time is kept.
+    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    answers(
+        &server,
+        &token,
+        &conversation,
+        json!({"ar": {"text": "تحدث إلى شخص",
+                      "suggestionResponse": {"postbackData": "", "type": "LIVE_AGENT"}}}),
+        chips["id"].clone(),
+    )
+    .await;
+    let metadata = common::conversation_metadata(&server, &conversation).await;
+    assert_eq!(metadata["handoff"]["requestedAt"], requested);
+
+    // The visitor ends the chat: the request is cleared with it.
+    let (status, body) = common::widget_post(
+        &server,
+        Some(&token),
+        "end",
+        json!({"conversationId": conversation}),
+    )
+    .await;
+    assert_eq!(status, 204, "{body}");
+    let metadata = common::conversation_metadata(&server, &conversation).await;
+    assert!(metadata["handoff"].is_null(), "{metadata}");
+}
+
+#[tokio::test]
+async fn a_refused_live_agent_answer_records_no_request() {
+    // Without a parent no chip was pressed: Connect360 refuses it (rule K2), and the gateway
+    // records a request only for a stored answer to a message.
+    let (server, _dir) = TestServer::start().await;
+    let (token, conversation) = new_visitor(&server).await;
+    let (status, body) = as_visitor(
+        &server,
+        &token,
+        "v1.connect.send",
+        json!({"conversationId": conversation, "content": {"en": {"text": "Talk to a person",
+               "suggestionResponse": {"postbackData": "", "type": "LIVE_AGENT"}}}}),
+    )
+    .await;
+    assert_eq!(status, 400, "{body}");
+    let metadata = common::conversation_metadata(&server, &conversation).await;
+    assert!(metadata.get("handoff").is_none(), "{metadata}");
 }

@@ -532,8 +532,7 @@ async fn contact_details_the_offline_flag_and_new_chats_reach_a_remote_connect36
         .await;
         assert_eq!(status, 200, "{body}");
     }
-    // Upstream: the details on the conversation (getOrCreateConversation is how a merchant's
-    // backend reads it), the first message of the away stretch flagged.
+    // Upstream: the details on the conversation, the first message of the away stretch flagged.
     let flags: Vec<Value> = stored(&upstream, &first)
         .await
         .iter()

@@ -12,8 +12,9 @@
 //!   stream's `conversation` events say, for a widget polling instead).
 //!
 //! A visitor who writes in an ended chat opens it again (`status: "open"`); its rating stays.
-//! These are the only metadata keys the gateway writes for a visitor besides their seen
-//! receipt and contact details.
+//! A visitor who answers a live-agent chip is recorded as asking for a person (`handoff`,
+//! [`crate::handoff`]); an end clears it. These are the only metadata keys the gateway writes
+//! for a visitor besides their seen receipt and contact details.
 
 use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::extract::Query;
@@ -32,6 +33,7 @@ use super::Gateway;
 use crate::caller::Visitor;
 use crate::clock::{format_millis, now_millis};
 use crate::error::ApiError;
+use crate::handoff::handed_over;
 
 const MAX_ID_CHARS: usize = 200;
 
@@ -184,7 +186,7 @@ impl Gateway {
         self.merge_metadata(
             conversation,
             json!({life::STATUS: life::RESOLVED, life::RESOLVED_AT: format_millis(now_millis()),
-                   life::RESOLVED_BY: "visitor"}),
+                   life::RESOLVED_BY: "visitor", life::HANDOFF: null}),
         )
         .await
     }
@@ -271,24 +273,31 @@ impl Gateway {
             .map(drop)
     }
 
-    /// After a visitor's message in `conversation`: an ended chat is open again.
-    /// Records that the visitor asked for a person (`metadata.handoff.requestedAt`).
-    pub(super) async fn mark_handoff(&self, conversation: &str) -> Result<(), ApiError> {
-        self.merge_metadata(
-            conversation,
-            json!({life::HANDOFF: {life::HANDOFF_REQUESTED_AT: format_millis(now_millis())}}),
-        )
-        .await
-    }
-
-    pub(super) async fn reopen_if_ended(&self, conversation: &str) -> Result<(), ApiError> {
-        if ConversationState::of(&self.metadata_of(conversation).await?).ended {
-            self.merge_metadata(
-                conversation,
-                json!({life::STATUS: life::OPEN, "reopenedAt": format_millis(now_millis())}),
-            )
-            .await?;
+    /// After a visitor's message stored in `conversation`: an ended chat is open again, and a
+    /// request for a person (`asks_for_person`: the answer to a live-agent chip) is recorded
+    /// unless one stands already (its first time is kept). One read, at most one write.
+    pub(super) async fn after_visitor_message(
+        &self,
+        conversation: &str,
+        asks_for_person: bool,
+    ) -> Result<(), ApiError> {
+        let metadata = self.metadata_of(conversation).await?;
+        let now = format_millis(now_millis());
+        let mut changes = Metadata::new();
+        if ConversationState::of(&metadata).ended {
+            changes.insert(life::STATUS.into(), json!(life::OPEN));
+            changes.insert("reopenedAt".into(), json!(now));
         }
-        Ok(())
+        if asks_for_person && !handed_over(&metadata) {
+            changes.insert(
+                life::HANDOFF.into(),
+                json!({life::HANDOFF_REQUESTED_AT: now}),
+            );
+        }
+        if changes.is_empty() {
+            return Ok(());
+        }
+        self.merge_metadata(conversation, Value::Object(changes))
+            .await
     }
 }

@@ -242,7 +242,9 @@ impl Gateway {
                     .as_ref()
                     .and_then(|c| c.suggestion_response.as_ref())
                     .map(|r| r.kind);
-                asks_for_person |= answered == Some(SuggestionResponseType::LiveAgent);
+                // Only as the answer to a message (whose chip Connect360 checks, rule K2).
+                asks_for_person |= answered == Some(SuggestionResponseType::LiveAgent)
+                    && input.parent_id.is_some();
                 let auth = decoded
                     .as_ref()
                     .is_some_and(|c| c.authentication_response.is_some())
@@ -292,17 +294,15 @@ impl Gateway {
                 return Err(error);
             }
         };
-        // Writing in an ended chat opens it again (its rating stays). The message is stored
-        // already: a failure here is logged, never answered as a failed send (a retry would
-        // store it twice).
-        if let Err(error) = self.reopen_if_ended(&conversation).await {
-            tracing::warn!(%error, "an ended chat written in could not be opened again");
-        }
-        if asks_for_person {
-            // The console marks the conversation, whatever bot (or none) answers it.
-            if let Err(error) = self.mark_handoff(&conversation).await {
-                tracing::warn!(%error, "a request for a person could not be marked");
-            }
+        // Writing in an ended chat opens it again (its rating stays), and a request for a
+        // person is recorded for the console, whatever bot (or none) answers. The message is
+        // stored already: a failure here is logged, never answered as a failed send (a retry
+        // would store it twice).
+        if let Err(error) = self
+            .after_visitor_message(&conversation, asks_for_person)
+            .await
+        {
+            tracing::warn!(%error, "an ended chat written in, or a request for a person, could not be recorded");
         }
         if !attached.is_empty() {
             // Attached files are kept; the clean-up takes only files no message names. The

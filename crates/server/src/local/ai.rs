@@ -34,7 +34,11 @@ pub struct DemoReply {
 pub fn demo_reply(to: Option<&Message>) -> DemoReply {
     let (lang, said) = to.and_then(message_text).unwrap_or(("en", String::new()));
     let topic: String = said.trim().chars().take(80).collect();
-    let text = match (lang, topic.is_empty()) {
+    // Isolated (FSI … PDI): a left-to-right topic in Arabic, or an Arabic one in English, keeps
+    // its own direction without moving the quotes and punctuation around it.
+    let empty = topic.is_empty();
+    let topic = format!("\u{2068}{topic}\u{2069}");
+    let text = match (lang, empty) {
         ("ar", true) => "شكرًا لتواصلك معنا! سينضم إليك أحد أفراد فريقنا قريبًا.".into(),
         ("ar", false) => format!(
             "شكرًا على رسالتك بخصوص «{topic}». أنا المساعد التجريبي: يمكنني عرض \
@@ -141,7 +145,11 @@ mod tests {
     fn the_demo_agent_answers_in_the_language_the_visitor_wrote_in() {
         let reply = demo_reply(Some(&from_visitor(json!({"ar": "مقاس الحذاء"}))));
         assert_eq!(reply.lang, "ar");
-        assert!(reply.text.contains("«مقاس الحذاء»"), "{}", reply.text);
+        assert!(
+            reply.text.contains("«\u{2068}مقاس الحذاء\u{2069}»"),
+            "{}",
+            reply.text
+        );
         assert!(reply.text.contains("المساعد التجريبي"));
 
         let reply = demo_reply(Some(&from_visitor(
@@ -150,13 +158,13 @@ mod tests {
         assert_eq!(reply.lang, "tr");
         assert!(reply
             .text
-            .starts_with("\u{201C}Sipariş nerede?\u{201D} hakkındaki"));
+            .starts_with("\u{201C}\u{2068}Sipariş nerede?\u{2069}\u{201D} hakkındaki"));
 
         let reply = demo_reply(Some(&from_visitor(json!({"en": "Sizes"}))));
         assert_eq!(reply.lang, "en");
         assert!(reply
             .text
-            .starts_with("Thanks for your message about \u{201C}Sizes\u{201D}"));
+            .starts_with("Thanks for your message about \u{201C}\u{2068}Sizes\u{2069}\u{201D}"));
     }
 
     #[test]

@@ -292,24 +292,6 @@ pub fn answer(message: &Message, first: bool) -> Option<Answer> {
 /// local Connect360 without a gateway. The console marks such conversations.
 pub const HANDOFF_KEY: &str = life::HANDOFF;
 
-/// Whether the visitor asked for a person after the conversation was last resolved
-/// (`resolvedAt`): then the bot stays quiet. A chat resolved since, and opened again by the
-/// visitor writing, has the bot back.
-pub fn handed_over(metadata: &Map<String, Value>) -> bool {
-    let at = |value: Option<&Value>| {
-        value
-            .and_then(Value::as_str)
-            .and_then(crate::clock::parse_millis)
-    };
-    let Some(requested) = at(metadata
-        .get(HANDOFF_KEY)
-        .and_then(|h| h.get(life::HANDOFF_REQUESTED_AT)))
-    else {
-        return false;
-    };
-    at(metadata.get("resolvedAt")).is_none_or(|resolved| resolved < requested)
-}
-
 /// Answers customer messages as they are stored, after a short, human pause.
 pub async fn run(local: Arc<LocalConnect>, mut events: broadcast::Receiver<Message>) {
     loop {
@@ -322,7 +304,7 @@ pub async fn run(local: Arc<LocalConnect>, mut events: broadcast::Receiver<Messa
         let local = local.clone();
         let result = tokio::task::spawn_blocking(move || {
             let conversation = local.conversation(&message.conversation_id)?;
-            let asked_already = handed_over(&conversation.metadata);
+            let asked_already = crate::handoff::handed_over(&conversation.metadata);
             let first = local.is_first_customer_message(&message)?;
             let Some(answer) = answer(&message, first) else {
                 return Ok(());
@@ -442,23 +424,5 @@ mod tests {
         assert!(answer(&chosen("", "LIVE_AGENT"), false).is_some_and(|a| a.handoff));
         assert!(answer(&chosen("reserve:ridge-2", "REPLY"), false).is_some());
         assert_eq!(answer(&chosen("reserve:unknown", "REPLY"), false), None);
-    }
-
-    #[test]
-    fn a_person_asked_for_silences_the_bot_until_the_conversation_is_resolved() {
-        let metadata = |v: Value| v.as_object().unwrap().clone();
-        assert!(!handed_over(&metadata(json!({}))));
-        let asked = json!({"handoff": {"requestedAt": "2026-12-07T10:00:00Z"}});
-        assert!(handed_over(&metadata(asked.clone())));
-        let mut resolved = asked.clone();
-        resolved["status"] = json!("resolved");
-        resolved["resolvedAt"] = json!("2026-12-07T11:00:00Z");
-        assert!(!handed_over(&metadata(resolved.clone())));
-        // Opened again by the visitor writing: still the bot's.
-        resolved["status"] = json!("open");
-        assert!(!handed_over(&metadata(resolved.clone())));
-        // Asked again after that resolution: quiet again.
-        resolved["handoff"] = json!({"requestedAt": "2026-12-07T12:00:00Z"});
-        assert!(handed_over(&metadata(resolved)));
     }
 }
