@@ -213,15 +213,18 @@ async fn a_request_for_a_person_is_marked_by_the_gateway_whatever_bot_answers() 
             "text": "كيف يمكننا المساعدة؟", "suggestions": [{"liveAgentRequest": {}}]}}}),
         )
         .await;
-    answers(
-        &server,
-        &token,
-        &conversation,
-        json!({"ar": {"text": "تحدث إلى شخص",
-                      "suggestionResponse": {"postbackData": "", "type": "LIVE_AGENT"}}}),
-        chips["id"].clone(),
-    )
-    .await;
+    // The widget's answer to the chip, in Arabic.
+    let ask_for_person = || {
+        answers(
+            &server,
+            &token,
+            &conversation,
+            json!({"ar": {"text": "تحدث إلى شخص",
+                          "suggestionResponse": {"postbackData": "", "type": "LIVE_AGENT"}}}),
+            chips["id"].clone(),
+        )
+    };
+    ask_for_person().await;
     let metadata = common::conversation_metadata(&server, &conversation).await;
     let requested = metadata["handoff"]["requestedAt"].as_str().unwrap();
     assert!(
@@ -231,15 +234,7 @@ async fn a_request_for_a_person_is_marked_by_the_gateway_whatever_bot_answers() 
 
     // Asked again: the first time is kept.
     tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-    answers(
-        &server,
-        &token,
-        &conversation,
-        json!({"ar": {"text": "تحدث إلى شخص",
-                      "suggestionResponse": {"postbackData": "", "type": "LIVE_AGENT"}}}),
-        chips["id"].clone(),
-    )
-    .await;
+    ask_for_person().await;
     let metadata = common::conversation_metadata(&server, &conversation).await;
     assert_eq!(metadata["handoff"]["requestedAt"], requested);
 

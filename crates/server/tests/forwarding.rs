@@ -432,6 +432,25 @@ async fn widget_post(gateway: &Process, token: &str, route: &str, body: Value) -
     .await
 }
 
+/// A `GET` of one of the gateway's own routes with a visitor token and a query.
+async fn widget_get(
+    gateway: &Process,
+    token: &str,
+    route: &str,
+    query: &[(&str, &str)],
+) -> (u16, Value) {
+    json_of(
+        client()
+            .get(format!("{}/api/widget/{route}", gateway.base))
+            .query(query)
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await
+}
+
 #[tokio::test]
 async fn a_chat_ends_and_is_rated_once_through_a_forwarding_gateway() {
     let upstream = upstream().await;
@@ -446,14 +465,11 @@ async fn a_chat_ends_and_is_rated_once_through_a_forwarding_gateway() {
     .await;
     assert_eq!(status, 204, "{body}");
     // Read remotely through an updateConversation that changes nothing.
-    let (status, state) = json_of(
-        client()
-            .get(format!("{}/api/widget/conversation", gateway.base))
-            .query(&[("conversationId", conversation.as_str())])
-            .bearer_auth(&token)
-            .send()
-            .await
-            .unwrap(),
+    let (status, state) = widget_get(
+        &gateway,
+        &token,
+        "conversation",
+        &[("conversationId", &conversation)],
     )
     .await;
     assert_eq!(
@@ -577,15 +593,7 @@ async fn contact_details_the_offline_flag_and_new_chats_reach_a_remote_connect36
     assert_eq!(sub["customerId"], top["customerId"]);
 
     // The visitor's list names both, the new one current; the earlier one stays readable.
-    let (status, listed) = json_of(
-        client()
-            .get(format!("{}/api/widget/chats", gateway.base))
-            .bearer_auth(&new_token)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (status, listed) = widget_get(&gateway, &new_token, "chats", &[]).await;
     assert_eq!(status, 200, "{listed}");
     let ids: Vec<&Value> = listed["chats"]
         .as_array()
@@ -594,14 +602,11 @@ async fn contact_details_the_offline_flag_and_new_chats_reach_a_remote_connect36
         .map(|c| &c["conversationId"])
         .collect();
     assert_eq!(ids, [&json!(second), &json!(first)], "{listed}");
-    let (status, history) = json_of(
-        client()
-            .get(format!("{}/api/widget/history", gateway.base))
-            .query(&[("conversationId", first.as_str())])
-            .bearer_auth(&new_token)
-            .send()
-            .await
-            .unwrap(),
+    let (status, history) = widget_get(
+        &gateway,
+        &new_token,
+        "history",
+        &[("conversationId", &first)],
     )
     .await;
     assert_eq!(status, 200, "{history}");
