@@ -196,8 +196,9 @@ pub fn build(config: &Config, secrets: &Secrets) -> Result<Built, Box<dyn std::e
                 },
                 agents: vec![AiAgent {
                     id: agent,
-                    // One name for the demo's automated replies, the bot's and the AI's.
+                    // One name and face for the demo's automated replies, the bot's and the AI's.
                     name: bot::BOT_NAME.into(),
+                    image: Some(bot::BOT_AVATAR.into()),
                 }],
                 public_base: base,
             },

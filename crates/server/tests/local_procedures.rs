@@ -591,7 +591,7 @@ async fn an_ai_request_yields_a_stored_ai_reply_later() {
     let reply = reply.expect("the AI reply arrives");
     assert_eq!(
         reply["sender"],
-        json!({"type": "ai", "id": AGENT, "name": "Acme AI", "image": null})
+        json!({"type": "ai", "id": AGENT, "name": "Acme AI", "image": "/demo/img/assistant.png"})
     );
     assert_eq!(reply["parentId"], message["id"]);
     assert!(reply["content"]["en"]

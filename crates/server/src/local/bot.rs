@@ -18,9 +18,11 @@ use super::LocalConnect;
 pub const BOT_NAME: &str = "Acme assistant";
 
 /// The bot's own representative on every message.
+/// The demo's automated replies' picture, the bot's and the AI agent's.
+pub const BOT_AVATAR: &str = "/demo/img/assistant.png";
+
 fn representative() -> Value {
-    json!({"representativeType": "BOT", "displayName": BOT_NAME,
-           "avatarImage": "/demo/img/assistant.png"})
+    json!({"representativeType": "BOT", "displayName": BOT_NAME, "avatarImage": BOT_AVATAR})
 }
 
 /// A product of the demo catalogue; its name is the brand's in every language.

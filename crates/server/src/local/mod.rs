@@ -38,6 +38,8 @@ pub struct Member {
 pub struct AiAgent {
     pub id: String,
     pub name: String,
+    /// Its picture (`sender.image` of its messages), if any.
+    pub image: Option<String>,
 }
 
 /// Configuration of the local workspace.

@@ -431,12 +431,15 @@ impl LocalConnect {
                     image,
                 }
             }
-            "ai" => Sender {
-                kind: SenderType::Ai,
-                name: self.workspace.agent(&row.sender_id).map(|a| a.name.clone()),
-                id: row.sender_id.clone(),
-                image: None,
-            },
+            "ai" => {
+                let agent = self.workspace.agent(&row.sender_id);
+                Sender {
+                    kind: SenderType::Ai,
+                    name: agent.map(|a| a.name.clone()),
+                    id: row.sender_id.clone(),
+                    image: agent.and_then(|a| a.image.clone()),
+                }
+            }
             _ => Sender {
                 kind: SenderType::Workspace,
                 name: (row.sender_id == self.workspace.member.id)

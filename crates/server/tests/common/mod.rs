@@ -149,6 +149,7 @@ impl TestServer {
             agents: vec![AiAgent {
                 id: AGENT.into(),
                 name: "Acme AI".into(),
+                image: Some("/demo/img/assistant.png".into()),
             }],
             public_base: base.clone(),
         };
