@@ -81,45 +81,45 @@ fn EarlierChats(ui: EndUi) -> impl IntoView {
     };
     // Each view fetches what it shows when it opens; a reply for a view left meanwhile (the
     // visitor went on to another chat) is dropped.
-    Effect::new(move |_| match ui.earlier.get() {
-        Earlier::Closed => {
-            opened.set(None);
-            save_failed.set(false);
-        }
-        Earlier::List => {
-            chats.set(Load::Loading);
-            save_failed.set(false);
-            if opened.get_untracked().is_none() {
-                focus_heading();
+    Effect::new(move |_| {
+        let view = ui.earlier.get();
+        // A failed download belongs to the view it was asked from.
+        save_failed.set(false);
+        match view {
+            Earlier::Closed => opened.set(None),
+            Earlier::List => {
+                chats.set(Load::Loading);
+                if opened.get_untracked().is_none() {
+                    focus_heading();
+                }
+                spawn_local(async move {
+                    let loaded = chat.chats().await;
+                    if ui.earlier.try_get_untracked() != Some(Earlier::List) {
+                        return;
+                    }
+                    chats.try_set(loaded.map_or(Load::Failed, Load::Loaded));
+                    if let Some(id) = opened.try_get_untracked().flatten() {
+                        request_animation_frame(move || focus_chat_item(section, &id));
+                    }
+                });
             }
-            spawn_local(async move {
-                let loaded = chat.chats().await;
-                if ui.earlier.try_get_untracked() != Some(Earlier::List) {
-                    return;
-                }
-                chats.try_set(loaded.map_or(Load::Failed, Load::Loaded));
-                if let Some(id) = opened.try_get_untracked().flatten() {
-                    request_animation_frame(move || focus_chat_item(section, &id));
-                }
-            });
-        }
-        Earlier::Chat { id, .. } => {
-            messages.set(Load::Loading);
-            save_failed.set(false);
-            opened.set(Some(id.clone()));
-            focus_heading();
-            spawn_local(async move {
-                let loaded = chat.chat_messages(&id).await;
-                let still_shown = ui
-                    .earlier
-                    .try_with_untracked(
-                        |e| matches!(e, Earlier::Chat { id: shown, .. } if *shown == id),
-                    )
-                    .unwrap_or(false);
-                if still_shown {
-                    messages.try_set(loaded.map_or(Load::Failed, Load::Loaded));
-                }
-            });
+            Earlier::Chat { id, .. } => {
+                messages.set(Load::Loading);
+                opened.set(Some(id.clone()));
+                focus_heading();
+                spawn_local(async move {
+                    let loaded = chat.chat_messages(&id).await;
+                    let still_shown = ui
+                        .earlier
+                        .try_with_untracked(
+                            |e| matches!(e, Earlier::Chat { id: shown, .. } if *shown == id),
+                        )
+                        .unwrap_or(false);
+                    if still_shown {
+                        messages.try_set(loaded.map_or(Load::Failed, Load::Loaded));
+                    }
+                });
+            }
         }
     });
     let back = move || match ui.earlier.get_untracked() {

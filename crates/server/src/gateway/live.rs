@@ -150,6 +150,15 @@ impl Watch {
         self.leading.store(false, Ordering::Relaxed);
         !self.lease_unknown.swap(true, Ordering::Relaxed)
     }
+
+    /// Whether `event` is for the streams: not a message handed to them already (read here
+    /// and heard from the poller too, around a change of poller).
+    fn first_time(&self, event: &WatchEvent) -> bool {
+        match event {
+            WatchEvent::Message(message) => lock(&self.recent).first_time(&message.id),
+            _ => true,
+        }
+    }
 }
 
 /// The last [`RECENT_IDS`] message ids, oldest out first.
@@ -236,10 +245,10 @@ impl Live {
         else {
             return;
         };
+        if !watch.first_time(&event) {
+            return;
+        }
         if let WatchEvent::Message(message) = &event {
-            if !lock(&watch.recent).first_time(&message.id) {
-                return;
-            }
             *lock(&watch.heard_newest) = Some(message.id.clone());
         }
         let _ = watch.messages.send(Arc::new(event));
@@ -299,7 +308,7 @@ impl Live {
         }
     }
 
-    /// The shared feed is up (or down); when it comes up, every watch looks again at once.
+    /// The shared feed is up (or down); either way every watch looks again at once.
     pub(super) fn set_feed_up(&self, up: bool) {
         self.feed_up.store(up, Ordering::Relaxed);
         // Up: the watches that polled for themselves leave it to the pollers; down: every
@@ -870,10 +879,8 @@ impl Gateway {
     /// Hands `event` to this replica's streams, then, when it holds the lease, to the other
     /// replicas' (not while Redis is away: each polls for itself then).
     async fn hand_on(&self, conversation: &str, watch: &Watch, event: WatchEvent, leading: bool) {
-        if let WatchEvent::Message(message) = &event {
-            if !lock(&watch.recent).first_time(&message.id) {
-                return;
-            }
+        if !watch.first_time(&event) {
+            return;
         }
         let event = Arc::new(event);
         // No stream listening just now is fine: the watch retires.

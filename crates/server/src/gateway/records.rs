@@ -48,27 +48,29 @@ enum Held<'a> {
 impl UploadHold<'_> {
     /// Gives the held bytes back (what the upload spent is in the ledger by now).
     pub async fn release(mut self) {
-        if let Held::Shared {
-            redis,
-            keys,
-            member,
-        } = std::mem::replace(&mut self.held, Held::Nothing)
-        {
-            redis.release_upload(&keys, &member).await;
+        if let Some(release) = self.take_shared() {
+            release.await;
+        }
+    }
+
+    /// The release of a hold in Redis, taken out of this hold (which then holds nothing).
+    fn take_shared(&mut self) -> Option<impl std::future::Future<Output = ()> + Send + 'static> {
+        match std::mem::replace(&mut self.held, Held::Nothing) {
+            Held::Shared {
+                redis,
+                keys,
+                member,
+            } => Some(async move { redis.release_upload(&keys, &member).await }),
+            Held::Nothing | Held::Local(_) => None,
         }
     }
 }
 
 impl Drop for UploadHold<'_> {
     fn drop(&mut self) {
-        if let Held::Shared {
-            redis,
-            keys,
-            member,
-        } = std::mem::replace(&mut self.held, Held::Nothing)
-        {
+        if let Some(release) = self.take_shared() {
             // Not released by its request (given up on): released all the same.
-            tokio::spawn(async move { redis.release_upload(&keys, &member).await });
+            tokio::spawn(release);
         }
     }
 }

@@ -7,7 +7,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use connect360_model::validate::decode_customer_value;
-
 use connect360_model::wire::{life, Message, SendInput, UpdateConversationInput};
 use serde_json::{json, Map, Value};
 use tokio::sync::broadcast;
@@ -17,10 +16,10 @@ use super::LocalConnect;
 /// The bot's name: the one name the demo's automated replies carry (the AI agent's too).
 pub const BOT_NAME: &str = "Acme assistant";
 
-/// The bot's own representative on every message.
 /// The demo's automated replies' picture, the bot's and the AI agent's.
 pub const BOT_AVATAR: &str = "/demo/img/assistant.png";
 
+/// The bot's own representative on every message.
 fn representative() -> Value {
     json!({"representativeType": "BOT", "displayName": BOT_NAME, "avatarImage": BOT_AVATAR})
 }
@@ -289,11 +288,6 @@ pub fn answer(message: &Message, first: bool) -> Option<Answer> {
     }
 }
 
-/// The conversation metadata key that records a request for a person:
-/// `{"requestedAt": "…"}`. The gateway writes it; so does the bot, for a visitor who reached the
-/// local Connect360 without a gateway. The console marks such conversations.
-pub const HANDOFF_KEY: &str = life::HANDOFF;
-
 /// Answers customer messages as they are stored, after a short, human pause.
 pub async fn run(local: Arc<LocalConnect>, mut events: broadcast::Receiver<Message>) {
     loop {
@@ -325,7 +319,9 @@ pub async fn run(local: Arc<LocalConnect>, mut events: broadcast::Receiver<Messa
             if answer.handoff && !asked_already {
                 let mut metadata = Map::new();
                 metadata.insert(
-                    HANDOFF_KEY.into(),
+                    // As the gateway does ([`crate::handoff`]), for a visitor who reached the
+                    // local Connect360 without one.
+                    life::HANDOFF.into(),
                     json!({life::HANDOFF_REQUESTED_AT:
                         crate::clock::format_millis(crate::clock::now_millis())}),
                 );
