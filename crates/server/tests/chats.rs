@@ -6,8 +6,8 @@
 mod common;
 
 use common::{
-    as_visitor, conversation_metadata, customer_of, expired_token, identity_for, session, visitor,
-    visitor_reads, TestServer, CHANNEL,
+    as_visitor, conversation_metadata, customer_of, end_chat, expired_token, identity_for, session,
+    visitor, visitor_reads, TestServer, CHANNEL,
 };
 use serde_json::{json, Value};
 
@@ -37,17 +37,6 @@ fn field<'a>(body: &'a Value, key: &str) -> &'a str {
     body[key]
         .as_str()
         .unwrap_or_else(|| panic!("no {key} in {body}"))
-}
-
-async fn end(server: &TestServer, token: &str, conversation: &str) {
-    let (status, body) = post(
-        server,
-        Some(token),
-        "end",
-        json!({"conversationId": conversation}),
-    )
-    .await;
-    assert_eq!(status, 204, "{body}");
 }
 
 /// The conversation as the local Connect360 returns it (an update that changes nothing).
@@ -88,7 +77,7 @@ async fn a_new_chat_follows_an_ended_one_and_the_earlier_stays_readable() {
     assert_eq!(status, 409, "{body}");
     assert!(field(&body, "message").contains("still open"), "{body}");
 
-    end(&server, &first_token, &first).await;
+    end_chat(&server, &first_token, &first).await;
     let (status, opened) = post(&server, Some(&first_token), "chats", start.clone()).await;
     assert_eq!(status, 200, "{opened}");
     let (token, second) = (field(&opened, "token"), field(&opened, "conversationId"));
@@ -217,7 +206,7 @@ async fn a_new_chat_follows_an_ended_one_and_the_earlier_stays_readable() {
 async fn two_tabs_starting_a_new_chat_at_once_make_one() {
     let (server, _dir) = TestServer::start().await;
     let (token, _, first) = visitor(&server).await;
-    end(&server, &token, &first).await;
+    end_chat(&server, &token, &first).await;
     let start = json!({"conversationId": first});
     let (a, b) = tokio::join!(
         post(&server, Some(&token), "chats", start.clone()),
@@ -241,7 +230,7 @@ async fn a_sign_in_takes_the_guests_chats_along() {
         say(&first, "as a guest"),
     )
     .await;
-    end(&server, &guest_token, &first).await;
+    end_chat(&server, &guest_token, &first).await;
     let (_, opened) = post(
         &server,
         Some(&guest_token),
@@ -305,7 +294,7 @@ async fn only_the_visitor_lists_or_starts_their_own_chats() {
         say(&victim, "my address is 12 Elm St"),
     )
     .await;
-    end(&server, &victim_token, &victim).await;
+    end_chat(&server, &victim_token, &victim).await;
     let (eve, _, _) = visitor(&server).await;
     for (token, status) in [
         (Some(eve.clone()), 403),
@@ -341,7 +330,7 @@ async fn only_the_visitor_lists_or_starts_their_own_chats() {
 async fn a_bad_new_chat_request_is_refused_with_its_reason() {
     let (server, _dir) = TestServer::start().await;
     let (token, _, first) = visitor(&server).await;
-    end(&server, &token, &first).await;
+    end_chat(&server, &token, &first).await;
     let long = "c".repeat(201);
     for (body, says) in [
         (json!({}), "conversationId"),
@@ -367,7 +356,7 @@ async fn the_empty_chat_sweep_keeps_a_parent_of_chats_and_a_deleted_chat_falls_b
     let (server, _dir) = TestServer::start().await;
     // A guest ends their first chat without writing, and writes in the new one.
     let (token, visitor_id, first) = visitor(&server).await;
-    end(&server, &token, &first).await;
+    end_chat(&server, &token, &first).await;
     let (_, opened) = post(
         &server,
         Some(&token),

@@ -239,14 +239,7 @@ async fn a_request_for_a_person_is_marked_by_the_gateway_whatever_bot_answers() 
     assert_eq!(metadata["handoff"]["requestedAt"], requested);
 
     // The visitor ends the chat: the request is cleared with it.
-    let (status, body) = common::widget_post(
-        &server,
-        Some(&token),
-        "end",
-        json!({"conversationId": conversation}),
-    )
-    .await;
-    assert_eq!(status, 204, "{body}");
+    common::end_chat(&server, &token, &conversation).await;
     let metadata = common::conversation_metadata(&server, &conversation).await;
     assert!(metadata["handoff"].is_null(), "{metadata}");
 }

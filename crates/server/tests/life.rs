@@ -6,7 +6,8 @@
 mod common;
 
 use common::{
-    as_visitor, conversation_metadata, expired_token, session, visitor, Events, TestServer, CHANNEL,
+    as_visitor, conversation_metadata, end_chat, expired_token, session, visitor, Events,
+    TestServer, CHANNEL,
 };
 use serde_json::{json, Value};
 
@@ -46,14 +47,7 @@ async fn a_visitor_ends_their_chat_and_rates_it_once() {
     assert_eq!(status, 409, "not ended yet: {body}");
     assert!(message_of(&body).contains("not ended"));
 
-    let (status, body) = post(
-        &server,
-        Some(&token),
-        "end",
-        json!({"conversationId": conversation}),
-    )
-    .await;
-    assert_eq!(status, 204, "{body}");
+    end_chat(&server, &token, &conversation).await;
     let metadata = conversation_metadata(&server, &conversation).await;
     assert_eq!(metadata["status"], "resolved");
     assert_eq!(metadata["resolvedBy"], "visitor");
@@ -135,13 +129,7 @@ async fn a_visitor_ends_their_chat_and_rates_it_once() {
 async fn bad_ratings_are_refused_with_their_reason_and_store_nothing() {
     let (server, _dir) = TestServer::start().await;
     let (token, _, conversation) = visitor(&server).await;
-    post(
-        &server,
-        Some(&token),
-        "end",
-        json!({"conversationId": conversation}),
-    )
-    .await;
+    end_chat(&server, &token, &conversation).await;
     for (body, says) in [
         (
             json!({"conversationId": conversation, "rating": 0}),
@@ -296,14 +284,7 @@ async fn an_agent_resolving_the_chat_reaches_the_visitors_stream_at_once() {
 async fn two_ratings_sent_at_once_make_one() {
     let (server, _dir) = TestServer::start().await;
     let (token, _, conversation) = visitor(&server).await;
-    let (status, _) = post(
-        &server,
-        Some(&token),
-        "end",
-        json!({"conversationId": conversation}),
-    )
-    .await;
-    assert_eq!(status, 204);
+    end_chat(&server, &token, &conversation).await;
     // Two tabs press Send at the same moment, with different stars.
     let (first, second) = tokio::join!(
         post(

@@ -334,6 +334,18 @@ pub async fn widget_post(
     )
 }
 
+/// The visitor ends their chat (`POST /api/widget/end`), which must succeed.
+pub async fn end_chat(server: &TestServer, token: &str, conversation: &str) {
+    let (status, body) = widget_post(
+        server,
+        Some(token),
+        "end",
+        json!({"conversationId": conversation}),
+    )
+    .await;
+    assert_eq!(status, 204, "{body}");
+}
+
 /// A tRPC call with a visitor token: (status, body).
 pub async fn as_visitor(
     server: &TestServer,
